@@ -1,0 +1,117 @@
+// apply: run the changes of a plan in dependency waves. In each wave every provider instance
+// gets its changes as one batch (split by the provider's maxBatch), instances run concurrently
+// up to a bound. A failed change blocks only what depends on it; everything else goes on.
+
+import type {
+  ApplyChange, ChangeOutcome, ProviderContext, ProviderErrorInfo, ProviderInstance,
+} from '../sdk/index.ts';
+import { toErrorInfo } from '../sdk/index.ts';
+import { changeId, orderChanges } from './order.ts';
+
+export interface InstanceHandle {
+  instance: ProviderInstance;
+  ctx: ProviderContext;
+  maxBatch?: number;
+}
+
+export type ChangeStatus = 'applied' | 'failed' | 'skipped';
+
+export interface ChangeReport {
+  change: ApplyChange;
+  status: ChangeStatus;
+  error?: ProviderErrorInfo;
+  detail?: string;
+}
+
+export interface ApplyOptions {
+  changes: readonly ApplyChange[];
+  instances: ReadonlyMap<string, InstanceHandle>;
+  /** Provider batches running at once, across instances. */
+  concurrency?: number;
+  /** Stop starting new waves (shutdown); the batch in flight finishes. */
+  signal?: AbortSignal;
+  onReport?(report: ChangeReport): void;
+}
+
+export async function executeChanges(options: ApplyOptions): Promise<ChangeReport[]> {
+  const { waves, prerequisites } = orderChanges(options.changes);
+  const status = new Map<string, ChangeStatus>();
+  const reports: ChangeReport[] = [];
+  const report = (r: ChangeReport) => {
+    status.set(changeId(r.change), r.status);
+    reports.push(r);
+    options.onReport?.(r);
+  };
+
+  for (const wave of waves) {
+    const runnable: ApplyChange[] = [];
+    for (const change of wave) {
+      if (options.signal?.aborted) {
+        report({ change, status: 'skipped', error: { message: 'not started: shutting down', transient: true } });
+        continue;
+      }
+      const failedPrereq = (prerequisites.get(changeId(change)) ?? []).find((id) => status.get(id) !== 'applied');
+      if (failedPrereq) {
+        const [, key] = failedPrereq.split('\u0000');
+        report({ change, status: 'skipped', error: { message: `not applied: it depends on ${key}, which did not apply`, transient: true } });
+        continue;
+      }
+      runnable.push(change);
+    }
+    const batches: { handle: InstanceHandle; changes: ApplyChange[] }[] = [];
+    const byInstance = groupBy(runnable, (c) => c.provider);
+    for (const [name, changes] of byInstance) {
+      const handle = options.instances.get(name);
+      if (!handle) {
+        for (const change of changes) report({ change, status: 'failed', error: { message: `no provider instance ${name}`, transient: false } });
+        continue;
+      }
+      const size = handle.maxBatch ?? changes.length;
+      for (let i = 0; i < changes.length; i += size) batches.push({ handle, changes: changes.slice(i, i + size) });
+    }
+    await mapLimit(batches, options.concurrency ?? 4, async ({ handle, changes }) => {
+      for (const r of await runBatch(handle, changes)) report(r);
+    });
+  }
+  return reports;
+}
+
+async function runBatch(handle: InstanceHandle, changes: ApplyChange[]): Promise<ChangeReport[]> {
+  let outcomes: ChangeOutcome[];
+  try {
+    outcomes = await handle.instance.apply(changes, handle.ctx);
+  } catch (error) {
+    const info = toErrorInfo(error, 'apply');
+    return changes.map((change) => ({ change, status: 'failed', error: info }));
+  }
+  const byKey = new Map(outcomes.map((o) => [o.key, o]));
+  return changes.map((change): ChangeReport => {
+    const outcome = byKey.get(change.key);
+    if (!outcome) return { change, status: 'failed', error: { message: 'the provider reported no outcome for this change', transient: true } };
+    if (outcome.status === 'applied') return outcome.detail ? { change, status: 'applied', detail: outcome.detail } : { change, status: 'applied' };
+    return { change, status: 'failed', error: outcome.error };
+  });
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = map.get(k);
+    if (list) list.push(item);
+    else map.set(k, [item]);
+  }
+  return map;
+}
+
+/** Run `fn` over items with at most `limit` in flight. */
+export async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  });
+  await Promise.all(workers);
+}

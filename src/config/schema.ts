@@ -1,0 +1,98 @@
+// The engine config (`trueup.yaml`): provider instances, sources, their scopes and the safety
+// policy. It never holds secrets: cloud credentials come from the SDKs' standard chains, Git
+// tokens from environment variables or files named here.
+
+import { z } from 'zod';
+import { parseDuration } from './duration.ts';
+
+const duration = (fallback: string) =>
+  z.string().default(fallback).transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration (e.g. 30s, 5m, 1h)` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const instanceName = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'use lower-case letters, digits and -');
+
+export const safetySchema = z.object({
+  /** Share of managed objects (per provider instance and scope) one plan may update. */
+  maxUpdateShare: z.number().min(0).max(1).default(0.3),
+  /** Share of managed objects one plan may delete. */
+  maxDeleteShare: z.number().min(0).max(1).default(0.3),
+  /** Thresholds apply only where at least this many objects are managed. */
+  minExisting: z.number().int().min(0).default(10),
+  /** Take over existing objects that carry no owner mark (Kubernetes objects applied by kubectl). */
+  adoptUnowned: z.boolean().default(false),
+}).strict();
+
+export type SafetyPolicy = z.infer<typeof safetySchema>;
+
+const gitAuthSchema = z.object({
+  username: z.string().optional(),
+  /** Environment variable holding the token or password. */
+  tokenEnv: z.string().optional(),
+  /** File holding the token or password (a mounted secret). */
+  tokenFile: z.string().optional(),
+}).strict();
+
+export const gitSourceSchema = z.object({
+  url: z.string().regex(/^https?:\/\//, 'only http(s) Git URLs are supported'),
+  branch: z.string().optional(),
+  tag: z.string().optional(),
+  commit: z.string().regex(/^[0-9a-f]{40}$/, 'a commit is 40 hex digits').optional(),
+  /** Folder inside the repository holding the resource files. */
+  path: z.string().default(''),
+  auth: gitAuthSchema.optional(),
+  verify: z.object({
+    /** ASCII-armoured public keys whose signatures are trusted on the HEAD commit. */
+    trustedKeysFile: z.string(),
+  }).strict().optional(),
+}).strict().refine((g) => [g.branch, g.tag, g.commit].filter(Boolean).length <= 1, {
+  message: 'set at most one of branch, tag and commit',
+});
+
+export type GitSourceConfig = z.infer<typeof gitSourceSchema>;
+
+export const sourceSchema = z.object({
+  name: instanceName,
+  /** Owner id written on everything this source creates (default: the source name). */
+  owner: z.string().regex(/^[A-Za-z0-9._-]{1,63}$/, 'owner ids are 1-63 letters, digits, . _ -').optional(),
+  path: z.string().optional(),
+  git: gitSourceSchema.optional(),
+  interval: duration('5m'),
+  retryInterval: duration('30s'),
+  driftInterval: duration('30m'),
+  timeout: duration('10m'),
+  mode: z.enum(['apply', 'detect', 'approve']).default('apply'),
+  suspended: z.boolean().default(false),
+  /** Provider instance → scope patterns this source may touch. Instances not listed are off limits. */
+  scopes: z.record(instanceName, z.array(z.string().min(1)).min(1)),
+  safety: safetySchema.partial().optional(),
+}).strict().refine((s) => (s.path === undefined) !== (s.git === undefined), {
+  message: 'a source needs exactly one of path (a local directory) and git',
+});
+
+export type SourceConfig = z.infer<typeof sourceSchema>;
+
+export const providerInstanceSchema = z.object({
+  type: z.string().min(1),
+  settings: z.record(z.string(), z.unknown()).default({}),
+}).strict();
+
+export const engineConfigSchema = z.object({
+  apiVersion: z.literal('trueup.dev/v1', { error: 'apiVersion must be trueup.dev/v1' }),
+  kind: z.literal('EngineConfig', { error: 'kind must be EngineConfig' }),
+  /** npm package names or paths (relative to this file) of provider plugins. */
+  plugins: z.array(z.string().min(1)).default([]),
+  providers: z.record(instanceName, providerInstanceSchema),
+  safety: safetySchema.default(safetySchema.parse({})),
+  sources: z.array(sourceSchema).min(1),
+  server: z.object({
+    listen: z.string().default('127.0.0.1:8080'),
+  }).strict().default({ listen: '127.0.0.1:8080' }),
+}).strict();
+
+export type EngineConfig = z.infer<typeof engineConfigSchema>;

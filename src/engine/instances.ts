@@ -1,0 +1,36 @@
+// Provider instances from the engine config, settings validated by each provider's schema.
+
+import type { ProviderDefinition, ProviderInstance } from '../sdk/index.ts';
+import { ConfigError, type LoadedConfig } from '../config/load.ts';
+import { formatPath, type LoadIssue } from '../load/issues.ts';
+import type { ProviderRegistry } from './registry.ts';
+
+export interface InstanceEntry {
+  name: string;
+  definition: ProviderDefinition;
+  instance: ProviderInstance;
+}
+
+export function createInstances(loaded: LoadedConfig, registry: ProviderRegistry): Map<string, InstanceEntry> {
+  const issues: LoadIssue[] = [];
+  const out = new Map<string, InstanceEntry>();
+  for (const [name, spec] of Object.entries(loaded.config.providers)) {
+    const definition = registry.get(spec.type);
+    if (!definition) {
+      issues.push({ ...loaded.locate(['providers', name, 'type']), field: `providers.${name}.type`,
+        message: `unknown provider type "${spec.type}"; known: ${registry.all().map((d) => d.type).sort().join(', ') || '(none)'} (plugins are listed under plugins:)` });
+      continue;
+    }
+    const settings = definition.settings.safeParse(spec.settings);
+    if (!settings.success) {
+      for (const issue of settings.error.issues) {
+        const path = ['providers', name, 'settings', ...(issue.path as (string | number)[])];
+        issues.push({ ...loaded.locate(path), field: formatPath(path), message: issue.message });
+      }
+      continue;
+    }
+    out.set(name, { name, definition, instance: definition.create(settings.data, { instance: name }) });
+  }
+  if (issues.length > 0) throw new ConfigError(issues, 'engine config');
+  return out;
+}

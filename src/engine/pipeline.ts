@@ -1,0 +1,245 @@
+// One reconcile as a straight line: load → bind → expand → observe → plan → (apply → verify).
+// The CLI, the daemon and the conformance kit all go through here.
+
+import type { Logger } from 'pino';
+import type {
+  ApplyChange, DesiredObject, ObservedObject, ProviderContext, Resource,
+} from '../sdk/index.ts';
+import { scopeMatcher, toErrorInfo } from '../sdk/index.ts';
+import type { SafetyPolicy } from '../config/schema.ts';
+import { bindResources } from '../bind/bind.ts';
+import { InvalidRevisionError, type LoadIssue } from '../load/issues.ts';
+import { loadResources } from '../load/load.ts';
+import type { KindCatalog } from '../load/catalog.ts';
+import { planInstance } from '../plan/plan-objects.ts';
+import { safetyRefusals } from '../plan/safety.ts';
+import { planChecksum } from '../plan/checksum.ts';
+import { ACTION_ORDER, PLAN_FORMAT_VERSION, type Plan, type PlanConflict, type PlanError } from '../plan/types.ts';
+import { executeChanges, mapLimit, type ChangeReport, type InstanceHandle } from '../apply/execute.ts';
+import type { Revision } from '../source/types.ts';
+import type { InstanceEntry } from './instances.ts';
+
+export interface EngineHooks {
+  recordApiCall?(instance: string, providerType: string, operation: string, outcome: 'ok' | 'error' | 'throttled', ms: number): void;
+  progress?(message: string): void;
+}
+
+export interface PlanRequest {
+  source: string;
+  ownerId: string;
+  revision: Revision;
+  catalog: KindCatalog;
+  /** Every configured instance; the source may use those named in `scopes`. */
+  instances: ReadonlyMap<string, InstanceEntry>;
+  scopes: Readonly<Record<string, readonly string[]>>;
+  safety: SafetyPolicy;
+  force?: boolean;
+  log: Logger;
+  signal?: AbortSignal;
+  hooks?: EngineHooks;
+  now?: () => Date;
+}
+
+export interface PreparedPlan {
+  plan: Plan;
+  /** The plan's changes with what apply needs (desired and observed objects). */
+  changes: ApplyChange[];
+  handles: Map<string, InstanceHandle>;
+  resources: Resource[];
+}
+
+/** Load and validate a revision without touching any API. Throws InvalidRevisionError. */
+export function validateRevision(request: Pick<PlanRequest, 'revision' | 'catalog' | 'instances' | 'scopes' | 'ownerId'>): {
+  resources: Resource[];
+  desired: Map<string, DesiredObject[]>;
+} {
+  const loaded = loadResources(request.revision.files, request.catalog);
+  const issues: LoadIssue[] = [...loaded.issues];
+  const usable = new Map<string, string>();
+  for (const name of Object.keys(request.scopes)) {
+    const entry = request.instances.get(name);
+    if (entry) usable.set(name, entry.definition.type);
+  }
+  const bound = bindResources({ resources: loaded.resources, catalog: request.catalog, instances: usable });
+  issues.push(...bound.issues);
+  const desired = new Map<string, DesiredObject[]>();
+  for (const [name, resources] of bound.byInstance) {
+    const entry = request.instances.get(name);
+    if (!entry) continue;
+    const expanded = entry.instance.expand(resources, { instance: name, ownerId: request.ownerId });
+    for (const issue of expanded.issues) {
+      issues.push({ ...issue.resource.locate(issue.path), field: formatField(issue.path), message: issue.message });
+    }
+    const seen = new Map<string, DesiredObject>();
+    for (const object of expanded.objects) {
+      const prior = seen.get(object.key);
+      if (prior) {
+        const p = prior.resource.locate(prior.path ?? []);
+        issues.push({ ...object.resource.locate(object.path ?? []), field: formatField(object.path ?? []),
+          message: `${object.display} is declared twice for ${name} (also at ${p.file}:${p.line}:${p.column})` });
+        continue;
+      }
+      seen.set(object.key, object);
+    }
+    desired.set(name, [...seen.values()]);
+  }
+  if (issues.length > 0) throw new InvalidRevisionError(issues, `revision ${request.revision.description}`);
+  return { resources: loaded.resources, desired };
+}
+
+function formatField(path: ReadonlyArray<string | number>): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+export function providerContext(entry: InstanceEntry, request: Pick<PlanRequest, 'log' | 'ownerId' | 'signal' | 'hooks'>): ProviderContext {
+  const log = request.log.child({ provider: entry.definition.type, instance: entry.name });
+  return {
+    log,
+    ownerId: request.ownerId,
+    instance: entry.name,
+    signal: request.signal ?? new AbortController().signal,
+    recordApiCall: (operation, outcome, ms) => request.hooks?.recordApiCall?.(entry.name, entry.definition.type, operation, outcome, ms),
+    progress: (message) => {
+      log.info({ progress: true }, message);
+      request.hooks?.progress?.(`${entry.name}: ${message}`);
+    },
+  };
+}
+
+export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
+  const { resources, desired } = validateRevision(request);
+  const conflicts: PlanConflict[] = [];
+  const errors: PlanError[] = [];
+  const handles = new Map<string, InstanceHandle>();
+  const changes: ApplyChange[] = [];
+  const managed = new Map<string, number>();
+  let unchanged = 0;
+  let managedCount = 0;
+
+  const names = Object.keys(request.scopes).filter((n) => request.instances.has(n)).sort();
+  await mapLimit(names, 4, async (name) => {
+    const entry = request.instances.get(name) as InstanceEntry;
+    const ctx = providerContext(entry, request);
+    const handle: InstanceHandle = { instance: entry.instance, ctx };
+    if (entry.definition.capabilities.maxBatch !== undefined) handle.maxBatch = entry.definition.capabilities.maxBatch;
+    handles.set(name, handle);
+    const allowed = scopeMatcher(request.scopes[name] ?? []);
+    let wanted = desired.get(name) ?? [];
+    const inScope: DesiredObject[] = [];
+    for (const object of wanted) {
+      if (allowed.allows(object.scope)) inScope.push(object);
+      else conflicts.push({ provider: name, key: object.key, display: object.display, location: object.resource.locate(object.path ?? []),
+        reason: `scope ${object.scope} is not allowed for source ${request.source} (allowed: ${allowed.patterns.join(', ')})` });
+    }
+    wanted = inScope;
+    let observed: ObservedObject[];
+    try {
+      const result = await entry.instance.observe({ desired: wanted, allowedScopes: allowed }, ctx);
+      observed = result.objects.filter((o) => allowed.allows(o.scope));
+      if (result.refinedDesired) wanted = result.refinedDesired;
+    } catch (error) {
+      const info = toErrorInfo(error, 'observe');
+      errors.push({ provider: name, message: info.message, transient: info.transient });
+      return;
+    }
+    const planned = planInstance({
+      instance: name, desired: wanted, observed, objectTypes: entry.definition.objectTypes, adoptUnowned: request.safety.adoptUnowned,
+    });
+    conflicts.push(...planned.conflicts);
+    unchanged += planned.unchanged;
+    for (const [scope, count] of planned.ownedByScope) {
+      managed.set(`${name} ${scope}`, count);
+    }
+    const desiredByKey = new Map(wanted.map((d) => [d.key, d]));
+    const observedByKey = new Map(observed.map((o) => [o.key, o]));
+    for (const change of planned.changes) {
+      const full: ApplyChange = { ...change };
+      const d = desiredByKey.get(change.key);
+      const o = observedByKey.get(change.key);
+      if (d) full.desired = d;
+      if (o) full.observed = o;
+      changes.push(full);
+    }
+    managedCount += wanted.length - planned.conflicts.filter((c) => desiredByKey.has(c.key)).length;
+  });
+
+  changes.sort((a, b) => (a.provider === b.provider
+    ? (ACTION_ORDER[a.action] - ACTION_ORDER[b.action]) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
+    : a.provider < b.provider ? -1 : 1));
+  conflicts.sort((a, b) => (a.provider + a.key < b.provider + b.key ? -1 : 1));
+
+  const refusals = safetyRefusals({ changes, managed, emptyRevision: resources.length === 0, policy: request.safety });
+  const count = (action: string) => changes.filter((c) => c.action === action).length;
+  const publicChanges = changes.map(({ desired: _d, observed: _o, ...rest }) => rest);
+  const plan: Plan = {
+    formatVersion: PLAN_FORMAT_VERSION,
+    source: request.source,
+    revision: request.revision.id,
+    createdAt: (request.now?.() ?? new Date()).toISOString(),
+    changes: publicChanges,
+    conflicts,
+    errors,
+    refusals,
+    forced: request.force === true,
+    summary: { create: count('create'), update: count('update'), replace: count('replace'), delete: count('delete'), unchanged, managed: managedCount },
+    checksum: planChecksum(request.source, request.revision.id, publicChanges),
+  };
+  return { plan, changes, handles, resources };
+}
+
+export class PlanRefusedError extends Error {
+  override readonly name = 'PlanRefusedError';
+  readonly refusals: string[];
+  constructor(refusals: string[]) {
+    super(`plan refused by safety rules:\n${refusals.map((r) => `  - ${r}`).join('\n')}\nre-run with --force if this is intended`);
+    this.refusals = refusals;
+  }
+}
+
+export interface ApplyResult {
+  reports: ChangeReport[];
+  applied: number;
+  failed: number;
+  skipped: number;
+}
+
+/** Apply a prepared plan. Refuses a plan with safety refusals unless it was planned with force. */
+export async function applyPrepared(prepared: PreparedPlan, options: { concurrency?: number; signal?: AbortSignal; onReport?: (r: ChangeReport) => void } = {}): Promise<ApplyResult> {
+  if (prepared.plan.refusals.length > 0 && !prepared.plan.forced) throw new PlanRefusedError(prepared.plan.refusals);
+  const applyOptions: Parameters<typeof executeChanges>[0] = { changes: prepared.changes, instances: prepared.handles };
+  if (options.concurrency !== undefined) applyOptions.concurrency = options.concurrency;
+  if (options.signal) applyOptions.signal = options.signal;
+  if (options.onReport) applyOptions.onReport = options.onReport;
+  const reports = await executeChanges(applyOptions);
+  // verify: providers that can wait for changes to be live do so for what they applied.
+  const appliedByInstance = new Map<string, ApplyChange[]>();
+  for (const r of reports) {
+    if (r.status !== 'applied') continue;
+    const list = appliedByInstance.get(r.change.provider) ?? [];
+    list.push(r.change);
+    appliedByInstance.set(r.change.provider, list);
+  }
+  for (const [name, applied] of appliedByInstance) {
+    const handle = prepared.handles.get(name);
+    if (!handle?.instance.verify) continue;
+    try {
+      const outcomes = await handle.instance.verify(applied, handle.ctx);
+      const failed = new Map(outcomes.filter((o) => o.status === 'failed').map((o) => [o.key, o]));
+      for (const r of reports) {
+        const f = r.change.provider === name ? failed.get(r.change.key) : undefined;
+        if (f && f.status === 'failed') {
+          r.status = 'failed';
+          r.error = f.error;
+        }
+      }
+    } catch (error) {
+      handle.ctx.log.warn({ err: toErrorInfo(error, 'verify') }, 'verify failed; changes were applied but are not confirmed live');
+    }
+  }
+  return {
+    reports,
+    applied: reports.filter((r) => r.status === 'applied').length,
+    failed: reports.filter((r) => r.status === 'failed').length,
+    skipped: reports.filter((r) => r.status === 'skipped').length,
+  };
+}

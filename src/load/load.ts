@@ -1,0 +1,132 @@
+// load: source files → validated resources, or every problem found, each with file:line:column
+// and field. Nothing here talks to a cloud API.
+
+import { z } from 'zod';
+import type { JsonObject, Resource, ResourceMetadata } from '../sdk/index.ts';
+import { KindCatalog, groupOf } from './catalog.ts';
+import { formatPath, type LoadIssue } from './issues.ts';
+import { isPlainObject, parseYamlFile, type ParsedDocument } from './yaml-documents.ts';
+
+export interface SourceFile {
+  /** Path relative to the source root, with `/` separators. */
+  path: string;
+  content: string;
+}
+
+export interface LoadResult {
+  resources: Resource[];
+  issues: LoadIssue[];
+  /** Number of YAML files read. */
+  files: number;
+}
+
+const NAME = /^[A-Za-z0-9]([A-Za-z0-9._:/@*-]*[A-Za-z0-9.*])?$/;
+
+const metadataSchema = z.object({
+  name: z.string().min(1, 'name must not be empty').max(253).regex(NAME, 'name may hold letters, digits and . _ : / @ * - only'),
+  namespace: z.string().min(1).max(63).optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+  provider: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+}).loose();
+
+const envelopeSchema = z.object({
+  apiVersion: z.string({ error: 'apiVersion is required (e.g. dns.trueup.dev/v1)' }).min(1),
+  kind: z.string({ error: 'kind is required' }).min(1),
+  metadata: metadataSchema,
+});
+
+/** Documents of these kinds live beside resources but are not resources. */
+const NOT_RESOURCES = new Set(['trueup.dev/v1 EngineConfig']);
+
+export function isYamlFile(path: string): boolean {
+  return /\.ya?ml$/i.test(path) && !path.split('/').some((part) => part.startsWith('.'));
+}
+
+export function loadResources(files: Iterable<SourceFile>, catalog: KindCatalog): LoadResult {
+  const resources: Resource[] = [];
+  const issues: LoadIssue[] = [];
+  const seen = new Map<string, Resource>();
+  let fileCount = 0;
+  const sorted = [...files].filter((f) => isYamlFile(f.path)).sort((a, b) => (a.path < b.path ? -1 : 1));
+  for (const file of sorted) {
+    fileCount += 1;
+    const parsed = parseYamlFile(file.path, file.content);
+    issues.push(...parsed.issues);
+    for (const document of parsed.documents) {
+      const resource = toResource(document, catalog, issues);
+      if (!resource) continue;
+      const identity = identityOf(resource, catalog);
+      const previous = seen.get(identity);
+      if (previous) {
+        const p = previous.location;
+        issues.push({
+          ...resource.location,
+          field: 'metadata.name',
+          message: `duplicate ${resource.kind} "${resource.metadata.name}": also declared at ${p.file}:${p.line}:${p.column}`,
+        });
+        continue;
+      }
+      seen.set(identity, resource);
+      resources.push(resource);
+    }
+  }
+  return { resources, issues, files: fileCount };
+}
+
+function toResource(document: ParsedDocument, catalog: KindCatalog, issues: LoadIssue[]): Resource | undefined {
+  const value = document.value;
+  const at = (path: ReadonlyArray<string | number>, message: string): void => {
+    issues.push({ ...document.locate(path), field: formatPath(path), message });
+  };
+  if (!isPlainObject(value)) {
+    at([], 'a resource document must be a mapping with apiVersion, kind, metadata and spec');
+    return undefined;
+  }
+  if (NOT_RESOURCES.has(`${String(value.apiVersion)} ${String(value.kind)}`)) return undefined;
+  const envelope = envelopeSchema.safeParse(value);
+  if (!envelope.success) {
+    for (const issue of envelope.error.issues) at(issue.path as (string | number)[], issue.message);
+    return undefined;
+  }
+  const { apiVersion, kind } = envelope.data;
+  const entry = catalog.lookup(apiVersion, kind);
+  if (!entry) {
+    const known = catalog.known();
+    const group = groupOf(apiVersion);
+    const sameGroup = known.filter((k) => groupOf(k.split(' ')[0] ?? '') === group);
+    const hint = (sameGroup.length > 0 ? sameGroup : known).join(', ');
+    at(['kind'], `unknown kind ${kind} in ${apiVersion}; known: ${hint || '(no providers registered)'}`);
+    return undefined;
+  }
+  const whole = entry.definition.wholeDocument === true;
+  const target = whole ? value : value.spec;
+  if (!whole && target === undefined) {
+    at([], `spec is required for ${kind}`);
+    return undefined;
+  }
+  const parsed = entry.definition.schema.safeParse(target);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const path = [...(whole ? [] : ['spec']), ...(issue.path as (string | number)[])];
+      at(path, issue.message);
+    }
+    return undefined;
+  }
+  return {
+    apiVersion,
+    kind,
+    metadata: envelope.data.metadata as ResourceMetadata,
+    spec: whole ? (parsed.data as JsonObject).spec : parsed.data,
+    raw: value,
+    location: document.location,
+    locate: document.locate,
+  };
+}
+
+function identityOf(resource: Resource, catalog: KindCatalog): string {
+  const entry = catalog.lookup(resource.apiVersion, resource.kind);
+  const custom = entry?.definition.identity?.(resource);
+  if (custom) return `${groupOf(resource.apiVersion)}/${resource.kind}/${custom}`;
+  return `${groupOf(resource.apiVersion)}/${resource.kind}/${resource.metadata.namespace ?? ''}/${resource.metadata.name}`;
+}

@@ -1,0 +1,63 @@
+// Multi-document YAML with positions: every document keeps its node tree so that a field path
+// found invalid later (by zod or by a provider) can be turned into file:line:column.
+
+import { LineCounter, parseAllDocuments, isCollection, isScalar, type Document, type Node } from 'yaml';
+import type { JsonObject, SourceLocation } from '../sdk/index.ts';
+import type { LoadIssue } from './issues.ts';
+
+export interface ParsedDocument {
+  file: string;
+  index: number;
+  value: unknown;
+  location: SourceLocation;
+  locate(path: ReadonlyArray<string | number>): SourceLocation;
+}
+
+export function parseYamlFile(file: string, content: string): { documents: ParsedDocument[]; issues: LoadIssue[] } {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(content, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const issues: LoadIssue[] = [];
+  const documents: ParsedDocument[] = [];
+  const at = (offset: number): SourceLocation => {
+    const pos = lineCounter.linePos(offset);
+    return { file, line: pos.line, column: pos.col };
+  };
+  if (!Array.isArray(docs)) {
+    // An empty stream yields an EmptyStream (no documents).
+    return { documents, issues };
+  }
+  docs.forEach((doc: Document.Parsed, index) => {
+    for (const error of doc.errors) {
+      issues.push({ ...at(error.pos[0]), field: '', message: error.message.split('\n')[0] ?? error.message });
+    }
+    if (doc.errors.length > 0 || doc.contents === null) return;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      issues.push({ ...at(doc.contents.range?.[0] ?? 0), field: '', message: (error as Error).message });
+      return;
+    }
+    if (value === null || value === undefined) return;
+    const locate = (path: ReadonlyArray<string | number>): SourceLocation => {
+      // Walk as deep as the path exists; a missing field points at its parent.
+      let node: Node | null = doc.contents;
+      for (const key of path) {
+        if (!isCollection(node)) break;
+        const next: unknown = node.get(key, true);
+        if (!next || !(isCollection(next) || isScalar(next))) {
+          // Prefer the key's own position when the value is absent (e.g. `ttl:` with nothing).
+          break;
+        }
+        node = next;
+      }
+      return at(node?.range?.[0] ?? 0);
+    };
+    documents.push({ file, index, value, location: locate([]), locate });
+  });
+  return { documents, issues };
+}
+
+export function isPlainObject(value: unknown): value is JsonObject {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

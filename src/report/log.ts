@@ -1,0 +1,26 @@
+// Logs: pino JSON on stderr (stdout is for plans), pretty and coloured when stderr is a TTY.
+
+import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+export type { Logger };
+
+export function createLogger(options: { level?: string; pretty?: boolean } = {}): Logger {
+  const level = options.level ?? process.env.TRUEUP_LOG_LEVEL ?? 'info';
+  const usePretty = options.pretty ?? process.stderr.isTTY === true;
+  const base = {
+    level,
+    base: undefined,
+    // Credentials must never reach a log line even if an error object carries them.
+    redact: { paths: ['*.password', '*.token', '*.authorization', '*.Authorization', '*.secretAccessKey', '*.sessionToken', 'headers.authorization'], censor: '[redacted]' },
+  };
+  if (usePretty) {
+    return pino(base, pretty({ destination: 2, sync: true, colorize: !process.env.NO_COLOR, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' }));
+  }
+  return pino(base, pino.destination({ dest: 2, sync: true }));
+}
+
+/** A logger that drops everything (tests, and library callers that bring none). */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

@@ -1,0 +1,66 @@
+// Typed errors. The engine decides what to do from the class, never from message text:
+//   TransientError  retrying with backoff may succeed (throttling, 5xx, eventual consistency).
+//   TerminalError   needs a change in Git or in the cloud account (invalid value, not owned).
+// Both may name the object (`subject`) and the API call (`operation`) they concern, and both
+// render as "<subject>: <operation>: <message>" so a log line says what and where.
+
+import type { ProviderErrorInfo } from './types.ts';
+
+export interface ProviderErrorOptions {
+  subject?: string;
+  operation?: string;
+  code?: string;
+  cause?: unknown;
+}
+
+export abstract class ProviderError extends Error {
+  abstract readonly transient: boolean;
+  readonly subject: string | undefined;
+  readonly operation: string | undefined;
+  readonly code: string | undefined;
+
+  constructor(message: string, options: ProviderErrorOptions = {}) {
+    super(formatMessage(message, options), { cause: options.cause });
+    this.subject = options.subject;
+    this.operation = options.operation;
+    this.code = options.code;
+  }
+
+  info(): ProviderErrorInfo {
+    const info: ProviderErrorInfo = { message: this.message, transient: this.transient };
+    if (this.code !== undefined) info.code = this.code;
+    if (this.operation !== undefined) info.operation = this.operation;
+    return info;
+  }
+}
+
+export class TransientError extends ProviderError {
+  override readonly name = 'TransientError';
+  readonly transient = true;
+}
+
+export class TerminalError extends ProviderError {
+  override readonly name = 'TerminalError';
+  readonly transient = false;
+}
+
+function formatMessage(message: string, options: ProviderErrorOptions): string {
+  const parts: string[] = [];
+  if (options.subject) parts.push(options.subject);
+  if (options.operation) parts.push(options.operation);
+  parts.push(message);
+  return parts.join(': ');
+}
+
+/** Turns anything thrown into the info an outcome carries; unknown errors count as transient
+ * only when they look like network failures. */
+export function toErrorInfo(error: unknown, operation?: string): ProviderErrorInfo {
+  if (error instanceof ProviderError) return error.info();
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  const transient = typeof code === 'string' && /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|UND_ERR)/.test(code);
+  const info: ProviderErrorInfo = { message, transient };
+  if (typeof code === 'string') info.code = code;
+  if (operation) info.operation = operation;
+  return info;
+}

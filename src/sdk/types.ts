@@ -1,0 +1,287 @@
+// The public provider contract. Built-in providers and third-party plugins import only from
+// `trueup/sdk` (src/sdk/index.ts); nothing here may depend on engine internals.
+//
+// Vocabulary
+//   Resource   what a person declares in Git: one YAML document (apiVersion/kind/metadata/spec).
+//   Object     what the planner diffs: one thing with an identity in a cloud API (a hosted zone, a
+//              record set, an IAM role, a Kubernetes Deployment). A provider expands each resource
+//              into one or more objects (a Zone resource → the hosted zone + its record sets).
+//   Scope      a string naming where an object lives (`zone/example.com.`, `path/teams/a/`,
+//              `namespace/web`). The engine config lists which scopes each source may touch.
+//   Owner id   the string trueup writes onto live objects (tag, TXT registry record, annotation)
+//              to prove later that it created them. There is no state file.
+
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+
+export const SDK_VERSION = '1.0.0';
+/** Plugins declare the SDK major they were built for; a different major is refused at load time. */
+export const SDK_MAJOR = 1;
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** Where something was declared: used by every error message that concerns a resource. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** One declared document after the envelope and the kind's spec schema have validated. */
+export interface Resource<Spec = unknown> {
+  apiVersion: string;
+  kind: string;
+  metadata: ResourceMetadata;
+  spec: Spec;
+  /** The whole document as written (Kubernetes manifests are sent verbatim). */
+  raw: JsonObject;
+  location: SourceLocation;
+  /** Locates a field path inside this document (for errors found after schema validation). */
+  locate(path: ReadonlyArray<string | number>): SourceLocation;
+}
+
+export interface ResourceMetadata {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  /** Provider instance(s) this resource goes to, when more than one could take it. */
+  provider?: string | string[];
+}
+
+/** A declared kind. Several provider types may accept the same KindDefinition (a DNS Zone). */
+export interface KindDefinition<Spec = unknown> {
+  apiVersion: string;
+  kind: string;
+  description: string;
+  /** Schema of `spec`. For kinds that take the whole document (Kubernetes), see `wholeDocument`. */
+  schema: z.ZodType<Spec>;
+  /** True when the schema validates the whole document, not only `spec`. */
+  wholeDocument?: boolean;
+  /** Resource identity beyond apiVersion/kind/name (default: kind + namespace + name). */
+  identity?(resource: Resource<Spec>): string;
+}
+
+/** Capabilities are data, so the engine and the docs can read them without calling anything. */
+export interface ProviderCapabilities {
+  /** The provider implements `import`. */
+  import: boolean;
+  /** Objects are observed with a server-side dry run of the desired state (Kubernetes). */
+  serverSideDryRun?: boolean;
+  /** Largest number of changes the provider wants in one `apply` call (default: unbounded). */
+  maxBatch?: number;
+  /** The provider accepts any apiVersion no other provider claims (Kubernetes custom resources). */
+  acceptsUnclaimedApiVersions?: boolean;
+}
+
+/** One thing to plan: produced from resources by `Provider.expand`, and from the API by `observe`. */
+export interface DesiredObject {
+  /** Unique within the provider instance, stable across runs: e.g. `recordset/example.com./www.example.com./A`. */
+  key: string;
+  /** Object type name declared in `Provider.objectTypes`. */
+  type: string;
+  /** Human-readable name for plans (`www.example.com. A`). */
+  display: string;
+  scope: string;
+  /** Normalised value: two values that the API treats the same must be deep-equal here. */
+  value: JsonValue;
+  /** Keys (same provider instance) that must exist before this object is created or updated. */
+  dependsOn?: string[];
+  /** The resource this object came from (for errors and plan output). */
+  resource: Resource;
+  /** The field path of the resource this object came from, when it is a part of it (a record). */
+  path?: ReadonlyArray<string | number>;
+}
+
+export type Ownership =
+  /** Carries this source's owner id (or lives in a scope this source fully manages). */
+  | { state: 'owned' }
+  /** Carries no owner mark at all. */
+  | { state: 'unowned' }
+  /** Carries another owner's mark. */
+  | { state: 'foreign'; owner: string };
+
+export interface ObservedObject {
+  key: string;
+  type: string;
+  display: string;
+  scope: string;
+  value: JsonValue;
+  ownership: Ownership;
+  dependsOn?: string[];
+  /** Opaque data the provider needs to change or delete exactly this live object (e.g. the live
+   * record set for a Route 53 DELETE, a resourceVersion). Never shown in plans. */
+  handle?: unknown;
+  /** Never delete this object even when owned and undeclared (apex SOA, opted out of prune). */
+  protected?: boolean;
+}
+
+/** How objects of one type are compared and shown. Defaults live in the planner. */
+export interface ObjectTypeDefinition {
+  /** Field paths (dot-joined, `*` matches one segment) whose change needs delete + create. */
+  replaceOn?: string[];
+  /** Field paths whose values are secret: masked in plans, logs and errors. */
+  sensitive?: string[];
+  /** Extra normalisation applied to desired and observed values before comparing. Must be pure. */
+  normalize?(value: JsonValue): JsonValue;
+  /** Is this change dangerous enough to need `--force` (an apex NS change)? */
+  dangerous?(change: PlannedChange): string | undefined;
+}
+
+export type ChangeAction = 'create' | 'update' | 'replace' | 'delete';
+
+export interface FieldDiff {
+  path: string;
+  before?: JsonValue;
+  after?: JsonValue;
+}
+
+export interface PlannedChange {
+  action: ChangeAction;
+  key: string;
+  type: string;
+  display: string;
+  scope: string;
+  /** Provider instance name. */
+  provider: string;
+  before?: JsonValue;
+  after?: JsonValue;
+  diffs: FieldDiff[];
+  /** Why `--force` is needed, when it is. */
+  dangerous?: string;
+  dependsOn: string[];
+  location?: SourceLocation;
+}
+
+/** What `apply` receives: the planned change plus what the provider returned when observing. */
+export interface ApplyChange extends PlannedChange {
+  desired?: DesiredObject;
+  observed?: ObservedObject;
+}
+
+export type ChangeOutcome =
+  | { key: string; status: 'applied'; detail?: string }
+  | { key: string; status: 'failed'; error: ProviderErrorInfo };
+
+export interface ProviderErrorInfo {
+  message: string;
+  transient: boolean;
+  code?: string;
+  operation?: string;
+}
+
+/** The request passed to `observe`. */
+export interface ObserveRequest {
+  /** Everything this source declares for this instance (already expanded). */
+  desired: DesiredObject[];
+  /** The scopes the source may touch; observe at least the scopes `desired` names, and any
+   * allowed scope where owned objects may live (so an undeclared owned object can be deleted). */
+  allowedScopes: ScopeMatcher;
+}
+
+export interface ObserveResult {
+  objects: ObservedObject[];
+  /** Providers that must ask the server what the desired state becomes (Kubernetes dry run)
+   * return the refined desired objects here; the planner uses them instead of the expanded ones. */
+  refinedDesired?: DesiredObject[];
+}
+
+export interface ScopeMatcher {
+  allows(scope: string): boolean;
+  /** The patterns as configured, for providers that enumerate (e.g. list zones by pattern). */
+  readonly patterns: readonly string[];
+}
+
+/** Metrics hook: one call per cloud API request. The engine turns it into Prometheus counters. */
+export interface ApiCallRecorder {
+  (operation: string, outcome: 'ok' | 'error' | 'throttled', durationMs: number): void;
+}
+
+export interface ProviderContext {
+  /** pino child logger with `provider` and `instance` fields. */
+  log: Logger;
+  /** The owner id to write on created objects and to recognise as ours. */
+  ownerId: string;
+  /** Instance name from the engine config (`route53-prod`). */
+  instance: string;
+  signal: AbortSignal;
+  recordApiCall: ApiCallRecorder;
+  /** Reports progress on long work (`applied 300/1200 records in zone example.com.`). */
+  progress(message: string): void;
+}
+
+export interface ImportRequest {
+  /** Provider-specific selector: a zone name, an IAM path prefix, a namespace. */
+  selector: string;
+  allowedScopes: ScopeMatcher;
+}
+
+/** The instance created from the engine config's `settings` for this provider type. */
+export interface ProviderInstance {
+  /**
+   * Expand validated resources into objects. Pure: no I/O. Returns per-resource problems (bad
+   * provider-specific extension blocks, references that do not resolve) as `issues`.
+   */
+  expand(resources: Resource[], ctx: ExpandContext): { objects: DesiredObject[]; issues: ResourceIssue[] };
+
+  /**
+   * Read live state in bulk. Must not change anything. Throws ProviderError (transient when
+   * retrying may help). Objects outside `allowedScopes` must not be returned.
+   */
+  observe(request: ObserveRequest, ctx: ProviderContext): Promise<ObserveResult>;
+
+  /**
+   * Apply a batch of changes whose dependencies are already applied. Returns one outcome per
+   * change, in any order. Failure contract: a change reported `failed` has not happened, or has
+   * happened only in a way the next observe + plan will finish (idempotent); a change must never
+   * be reported `applied` unless the API accepted it. Throwing means every change in the batch
+   * failed with that error.
+   */
+  apply(changes: ApplyChange[], ctx: ProviderContext): Promise<ChangeOutcome[]>;
+
+  /** Optional: wait until applied changes are live (Route 53 INSYNC, Kubernetes rollout). */
+  verify?(applied: ApplyChange[], ctx: ProviderContext): Promise<ChangeOutcome[]>;
+
+  /** Optional: YAML documents (as JSON objects) that declare what lives under `selector`. */
+  import?(request: ImportRequest, ctx: ProviderContext): Promise<JsonObject[]>;
+
+  /** Optional: release clients, timers. */
+  close?(): Promise<void>;
+}
+
+export interface ExpandContext {
+  instance: string;
+  ownerId: string;
+}
+
+export interface ResourceIssue {
+  resource: Resource;
+  path: ReadonlyArray<string | number>;
+  message: string;
+}
+
+/** What a provider package exports (default export, or named `provider`). */
+export interface ProviderDefinition<Settings = unknown> {
+  /** e.g. `aws-route53`. Engine config provider instances name it in `type`. */
+  type: string;
+  /** SDK major this provider was built against. */
+  sdkMajor: number;
+  description: string;
+  /** Schema of the instance `settings` in the engine config. Never holds secrets. */
+  settings: z.ZodType<Settings>;
+  kinds: KindDefinition[];
+  objectTypes: Record<string, ObjectTypeDefinition>;
+  capabilities: ProviderCapabilities;
+  /** Create an instance. Must not do network I/O (clients connect lazily). */
+  create(settings: Settings, info: { instance: string }): ProviderInstance;
+}
+
+/** Helper that keeps the settings type flowing from schema to `create` for provider authors. */
+export function defineProvider<Settings>(definition: ProviderDefinition<Settings>): ProviderDefinition<Settings> {
+  return definition;
+}
+
+export function defineKind<Spec>(definition: KindDefinition<Spec>): KindDefinition<Spec> {
+  return definition;
+}

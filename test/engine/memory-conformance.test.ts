@@ -1,0 +1,32 @@
+// The in-memory provider passes the conformance suite: proves the suite and the pipeline agree.
+import { runProviderConformance } from '../../src/sdk/conformance.ts';
+import { MemoryApi, memoryProvider } from '../support/memory-provider.ts';
+
+const api = new MemoryApi();
+const item = (name: string, value: string, bucket = 'team') =>
+  `---\napiVersion: memory.trueup.dev/v1\nkind: Item\nmetadata: { name: ${name} }\nspec: { bucket: ${bucket}, value: ${JSON.stringify(value)} }\n`;
+
+runProviderConformance({
+  provider: memoryProvider(api),
+  setup: async () => ({
+    settings: {},
+    scopes: ['bucket/team'],
+    fixtures: {
+      create: item('a', 'one') + item('b', 'two'),
+      update: item('a', 'one!') + item('b', 'two'),
+      remove: item('a', 'one!'),
+      rejected: item('a', 'one!') + item('c', 'rejected-by-api'),
+    },
+    drift: async () => {
+      const a = api.items.get('item/team/a');
+      if (a) a.value = 'changed by hand';
+    },
+    createUnowned: async () => {
+      api.items.set('item/team/hand-made', { bucket: 'team', name: 'hand-made', value: 'mine' });
+      return async () => api.items.get('item/team/hand-made')?.value === 'mine';
+    },
+    injectTransientFailure: async () => {
+      api.failNext = 1;
+    },
+  }),
+});
