@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type {
   ApplyChange, DesiredObject, ObservedObject, ProviderContext, Resource,
 } from '../sdk/index.ts';
-import { scopeMatcher, toErrorInfo } from '../sdk/index.ts';
+import { maskSensitive, pathMatches, scopeMatcher, toErrorInfo, type PlannedChange } from '../sdk/index.ts';
 import type { SafetyPolicy } from '../config/schema.ts';
 import { bindResources } from '../bind/bind.ts';
 import { InvalidRevisionError, type LoadIssue } from '../load/issues.ts';
@@ -49,7 +49,7 @@ export interface PreparedPlan {
 }
 
 /** Load and validate a revision without touching any API. Throws InvalidRevisionError. */
-export function validateRevision(request: Pick<PlanRequest, 'revision' | 'catalog' | 'instances' | 'scopes' | 'ownerId'>): {
+export function validateRevision(request: Pick<PlanRequest, 'revision' | 'catalog' | 'instances' | 'scopes' | 'ownerId'> & { bindFirstCandidate?: boolean }): {
   resources: Resource[];
   desired: Map<string, DesiredObject[]>;
 } {
@@ -60,7 +60,7 @@ export function validateRevision(request: Pick<PlanRequest, 'revision' | 'catalo
     const entry = request.instances.get(name);
     if (entry) usable.set(name, entry.definition.type);
   }
-  const bound = bindResources({ resources: loaded.resources, catalog: request.catalog, instances: usable });
+  const bound = bindResources({ resources: loaded.resources, catalog: request.catalog, instances: usable, firstCandidate: request.bindFirstCandidate === true });
   issues.push(...bound.issues);
   const desired = new Map<string, DesiredObject[]>();
   for (const [name, resources] of bound.byInstance) {
@@ -171,18 +171,21 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
   const refusals = safetyRefusals({ changes, managed, emptyRevision: resources.length === 0, policy: request.safety });
   const count = (action: string) => changes.filter((c) => c.action === action).length;
   const publicChanges = changes.map(({ desired: _d, observed: _o, ...rest }) => rest);
+  const checksum = planChecksum(request.source, request.revision.id, publicChanges);
+  // Secrets never reach plan output: mask after the checksum, which covers the real values.
+  const shown = publicChanges.map((c) => maskChange(c, request.instances.get(c.provider)?.definition.objectTypes[c.type]?.sensitive ?? []));
   const plan: Plan = {
     formatVersion: PLAN_FORMAT_VERSION,
     source: request.source,
     revision: request.revision.id,
     createdAt: (request.now?.() ?? new Date()).toISOString(),
-    changes: publicChanges,
+    changes: shown,
     conflicts,
     errors,
     refusals,
     forced: request.force === true,
     summary: { create: count('create'), update: count('update'), replace: count('replace'), delete: count('delete'), unchanged, managed: managedCount },
-    checksum: planChecksum(request.source, request.revision.id, publicChanges),
+    checksum,
   };
   return { plan, changes, handles, resources };
 }
@@ -242,4 +245,19 @@ export async function applyPrepared(prepared: PreparedPlan, options: { concurren
     failed: reports.filter((r) => r.status === 'failed').length,
     skipped: reports.filter((r) => r.status === 'skipped').length,
   };
+}
+
+function maskChange(change: PlannedChange, sensitive: readonly string[]): PlannedChange {
+  if (sensitive.length === 0) return change;
+  const masked: PlannedChange = { ...change, diffs: change.diffs.map((d) => {
+    const hit = sensitive.some((p) => pathMatches(d.path, p) || pathMatches(p, d.path));
+    if (!hit) return d;
+    const out = { ...d };
+    if (d.before !== undefined) out.before = '(sensitive)';
+    if (d.after !== undefined) out.after = '(sensitive)';
+    return out;
+  }) };
+  if (change.before !== undefined) masked.before = maskSensitive(change.before, sensitive) ?? null;
+  if (change.after !== undefined) masked.after = maskSensitive(change.after, sensitive) ?? null;
+  return masked;
 }

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// trueup needs Node.js 22.18 or newer (type stripping, current SDKs). The project pins a Node 22
+// binary in node_modules/.bin (the `node` package), so on a machine whose system Node is older
+// this launcher re-runs itself with that binary instead of failing.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const [major, minor] = process.versions.node.split('.').map(Number);
+const here = dirname(fileURLToPath(import.meta.url));
+if (major < 22 || (major === 22 && minor < 18)) {
+  const pinned = join(here, '..', 'node_modules', '.bin', 'node');
+  if (existsSync(pinned) && !process.env.TRUEUP_REEXEC) {
+    const result = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+      stdio: 'inherit', env: { ...process.env, TRUEUP_REEXEC: '1' },
+    });
+    process.exit(result.status ?? 1);
+  }
+  console.error(`trueup needs Node.js >= 22.18 (this is ${process.versions.node}); run 'npm ci' to get the pinned Node 22, or install Node 22 LTS`);
+  process.exit(1);
+}
+await import(join(here, '..', 'src', 'cli', 'run.ts'));

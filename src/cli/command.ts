@@ -1,0 +1,26 @@
+// What every CLI command is: a name, a one-line summary, its --help text and a run function
+// returning the exit code. Exit codes scripts can rely on:
+//   0 success (plan: no changes)   1 error   2 plan has changes (--detailed-exitcode)
+//   3 refused by safety rules (force required)   4 some changes failed to apply
+
+export const EXIT = { ok: 0, error: 1, changes: 2, refused: 3, failed: 4 } as const;
+
+export interface CommandIO {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  help: string;
+  run(argv: string[], io: CommandIO): Promise<number>;
+}
+
+/** Bad command-line usage: printed with a pointer to --help, exit 1. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}

@@ -1,0 +1,54 @@
+// import: write YAML for what already lives in a provider, so adopting it is import, commit,
+// and a plan that shows nothing.
+
+import { writeFile } from 'node:fs/promises';
+import { stringify } from 'yaml';
+import { scopeMatcher } from '../../sdk/index.ts';
+import { providerContext } from '../../engine/pipeline.ts';
+import { EXIT, UsageError, type Command } from '../command.ts';
+import { COMMON_HELP, COMMON_OPTIONS, configPath, logger, parse, pickSource } from '../common.ts';
+import { openEngine } from '../../engine/engine.ts';
+
+export const importCommand: Command = {
+  name: 'import',
+  summary: 'write resource YAML for what already exists (zone, IAM path, namespace)',
+  help: `Usage: trueup import --provider INSTANCE SELECTOR [options]
+
+Reads live objects from a provider instance and prints resource YAML for them, ready to commit.
+SELECTOR is provider-specific: a zone name (example.com.) for DNS providers, an IAM path
+prefix (/teams/web/) or a name for IAM, a namespace for Kubernetes. The source's scopes limit
+what may be imported.
+
+Options:
+  -p, --provider NAME  provider instance from the engine config
+  -o, --out FILE       write to FILE instead of stdout
+${COMMON_HELP}`,
+  async run(argv, io) {
+    const { values, positionals } = parse(argv, { ...COMMON_OPTIONS, provider: { type: 'string', short: 'p' }, out: { type: 'string', short: 'o' } }, true);
+    if (values.help) {
+      io.stdout.write(`${this.help}\n`);
+      return EXIT.ok;
+    }
+    const selector = positionals[0];
+    if (!values.provider || !selector) throw new UsageError('import needs --provider INSTANCE and a SELECTOR');
+    const log = logger(values, io);
+    const engine = await openEngine({ configFile: configPath(values, io), log, env: io.env });
+    try {
+      const entry = engine.instances.get(values.provider);
+      if (!entry) throw new UsageError(`no provider instance "${values.provider}"; configured: ${[...engine.instances.keys()].join(', ')}`);
+      if (!entry.instance.import) throw new UsageError(`provider ${entry.definition.type} cannot import`);
+      const config = engine.source(pickSource(engine, values.source));
+      const patterns = config.scopes[values.provider];
+      if (!patterns) throw new UsageError(`source ${config.name} may not use provider instance ${values.provider} (add it to the source's scopes)`);
+      const ctx = providerContext(entry, { log, ownerId: engine.ownerId(config) });
+      const documents = await entry.instance.import({ selector, allowedScopes: scopeMatcher(patterns) }, ctx);
+      const text = documents.map((d) => stringify(d, { lineWidth: 0 })).join('---\n');
+      if (values.out) await writeFile(values.out, text);
+      else io.stdout.write(text);
+      io.stderr.write(`imported ${documents.length} resource${documents.length === 1 ? '' : 's'} from ${values.provider}\n`);
+      return EXIT.ok;
+    } finally {
+      await engine.close();
+    }
+  },
+};

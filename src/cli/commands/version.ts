@@ -1,0 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { SDK_VERSION } from '../../sdk/index.ts';
+import { EXIT, type Command } from '../command.ts';
+
+export function trueupVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export const versionCommand: Command = {
+  name: 'version',
+  summary: 'print the trueup, SDK and Node.js versions',
+  help: 'Usage: trueup version\n\nPrints the trueup version, the provider SDK version plugins must match, and the Node.js version.',
+  async run(_argv, io) {
+    io.stdout.write(`trueup ${trueupVersion()}\nsdk ${SDK_VERSION}\nnode ${process.versions.node}\n`);
+    return EXIT.ok;
+  },
+};

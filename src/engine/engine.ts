@@ -1,0 +1,60 @@
+// An opened engine: the config, the provider registry (built-ins + plugins), the provider
+// instances and the sources. The CLI opens one per command; the daemon keeps one for its life.
+
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { loadConfigFile, type LoadedConfig } from '../config/load.ts';
+import type { SafetyPolicy, SourceConfig } from '../config/schema.ts';
+import { createSource } from '../source/create.ts';
+import { LocalSource } from '../source/local.ts';
+import type { Source } from '../source/types.ts';
+import { builtinProviders } from './builtins.ts';
+import { createInstances, type InstanceEntry } from './instances.ts';
+import { ProviderRegistry } from './registry.ts';
+
+export interface Engine {
+  loaded: LoadedConfig;
+  registry: ProviderRegistry;
+  instances: Map<string, InstanceEntry>;
+  source(name: string): SourceConfig;
+  /** The source's revisions: its Git repository or directory, or `overridePath` (a PR checkout). */
+  openSource(name: string, options?: { overridePath?: string }): Source;
+  ownerId(source: SourceConfig): string;
+  safety(source: SourceConfig): SafetyPolicy;
+  close(): Promise<void>;
+}
+
+export class UnknownSourceError extends Error {
+  override readonly name = 'UnknownSourceError';
+}
+
+export async function openEngine(options: { configFile: string; log: Logger; cacheDir?: string; env?: NodeJS.ProcessEnv }): Promise<Engine> {
+  const loaded = await loadConfigFile(options.configFile);
+  const registry = new ProviderRegistry(await builtinProviders());
+  await registry.loadPlugins(loaded.config.plugins, loaded.baseDir);
+  const instances = createInstances(loaded, registry);
+  const cacheDir = resolve(options.cacheDir ?? process.env.TRUEUP_CACHE_DIR ?? join(loaded.baseDir, '.cache', 'trueup'));
+  const source = (name: string): SourceConfig => {
+    const found = loaded.config.sources.find((s) => s.name === name);
+    if (!found) throw new UnknownSourceError(`no source "${name}" in ${loaded.file}; sources: ${loaded.config.sources.map((s) => s.name).join(', ')}`);
+    return found;
+  };
+  return {
+    loaded,
+    registry,
+    instances,
+    source,
+    openSource(name, opts = {}) {
+      const config = source(name);
+      if (opts.overridePath) return new LocalSource(resolve(opts.overridePath), opts.overridePath);
+      const sourceOptions: Parameters<typeof createSource>[1] = { baseDir: loaded.baseDir, cacheDir: join(cacheDir, config.name), log: options.log };
+      if (options.env) sourceOptions.env = options.env;
+      return createSource(config, sourceOptions);
+    },
+    ownerId: (config) => config.owner ?? config.name,
+    safety: (config) => ({ ...loaded.config.safety, ...(config.safety ?? {}) }),
+    async close() {
+      await Promise.all([...instances.values()].map((i) => i.instance.close?.()));
+    },
+  };
+}

@@ -1,0 +1,51 @@
+// The plan as Markdown for a pull-request comment: a summary table, then changes per provider
+// in a diff block (GitHub colours `+`/`-` lines), then conflicts, errors and refusals.
+
+import type { PlannedChange } from '../../sdk/index.ts';
+import type { Plan } from '../types.ts';
+import { show, summaryLine } from './text.ts';
+
+const SYMBOL = { create: '+', update: '~', replace: '!', delete: '-' } as const;
+
+export function renderPlanMarkdown(plan: Plan): string {
+  const s = plan.summary;
+  const out: string[] = [];
+  out.push(`### trueup plan for \`${plan.source}\` at \`${plan.revision}\``, '');
+  out.push('| create | update | replace | delete | unchanged |', '|---:|---:|---:|---:|---:|');
+  out.push(`| ${s.create} | ${s.update} | ${s.replace} | ${s.delete} | ${s.unchanged} |`, '');
+  const byProvider = new Map<string, PlannedChange[]>();
+  for (const c of plan.changes) byProvider.set(c.provider, [...(byProvider.get(c.provider) ?? []), c]);
+  for (const [provider, changes] of byProvider) {
+    out.push(`<details open><summary><b>${escapeHtml(provider)}</b>: ${changes.length} change${changes.length === 1 ? '' : 's'}</summary>`, '', '```diff');
+    for (const c of changes) {
+      out.push(`${SYMBOL[c.action]} ${c.action} ${c.display}`);
+      if (c.dangerous) out.push(`! ${c.dangerous}`);
+      for (const d of c.diffs.slice(0, 40)) {
+        if (d.before !== undefined) out.push(`-     ${d.path}: ${show(d.before)}`);
+        if (d.after !== undefined) out.push(`+     ${d.path}: ${show(d.after)}`);
+      }
+    }
+    out.push('```', '', '</details>', '');
+  }
+  if (plan.conflicts.length > 0) {
+    out.push('**Left alone** (not owned by this source):', '');
+    for (const c of plan.conflicts) out.push(`- \`${c.provider}\` ${c.display}: ${c.reason}`);
+    out.push('');
+  }
+  if (plan.errors.length > 0) {
+    out.push('**Errors:**', '');
+    for (const e of plan.errors) out.push(`- ${e.provider ? `\`${e.provider}\`: ` : ''}${e.message}`);
+    out.push('');
+  }
+  if (plan.refusals.length > 0) {
+    out.push(plan.forced ? '**Safety rules overridden with --force:**' : '**Refused by safety rules** (needs `--force`):', '');
+    for (const r of plan.refusals) out.push(`- ${r}`);
+    out.push('');
+  }
+  out.push(summaryLine(plan), '', `<sub>checksum \`${plan.checksum}\`</sub>`, '');
+  return out.join('\n');
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
+}
