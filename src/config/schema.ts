@@ -82,6 +82,72 @@ export const providerInstanceSchema = z.object({
   settings: z.record(z.string(), z.unknown()).default({}),
 }).strict();
 
+/** A secret named, never written, in the config: an environment variable or a file (a mounted
+ * Kubernetes Secret). Exactly one of the two. */
+export const secretRefSchema = z.object({
+  env: z.string().min(1).optional(),
+  file: z.string().min(1).optional(),
+}).strict().refine((s) => (s.env === undefined) !== (s.file === undefined), {
+  message: 'name exactly one of env (an environment variable) and file (a mounted secret)',
+});
+
+export type SecretRef = z.infer<typeof secretRefSchema>;
+
+export const webhookReceiverSchema = z.object({
+  /** Path segment: the receiver answers on POST /hooks/<name>. */
+  name: instanceName,
+  /** github: X-Hub-Signature-256 HMAC; gitlab: X-Gitlab-Token; hmac: generic HMAC-SHA256 of the body. */
+  type: z.enum(['github', 'gitlab', 'hmac']),
+  secret: secretRefSchema,
+  /** Header carrying `sha256=<hex>` for type hmac (default X-Signature-256). */
+  header: z.string().min(1).optional(),
+  /** Sources to reconcile when it fires (default: every source). */
+  sources: z.array(instanceName).optional(),
+}).strict();
+
+export const serverSchema = z.object({
+  listen: z.string().default('127.0.0.1:8080'),
+  /** Bearer token required by mutating endpoints (approve, suspend, resume, reconcile). */
+  token: secretRefSchema.optional(),
+  webhooks: z.array(webhookReceiverSchema).default([]),
+  /** Largest request body accepted (webhooks, API), in bytes. */
+  maxBodyBytes: z.number().int().positive().default(1_048_576),
+}).strict();
+
+const notificationEvents = z.array(z.enum(['applied', 'drift', 'failure'])).min(1).default(['applied', 'drift', 'failure']);
+
+export const notificationSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('slack'),
+    /** The incoming-webhook URL is itself the secret: only from env or file. */
+    url: secretRefSchema,
+    events: notificationEvents,
+    sources: z.array(instanceName).optional(),
+  }).strict(),
+  z.object({
+    type: z.literal('webhook'),
+    url: secretRefSchema,
+    /** HMAC-SHA256 key; the body's signature is sent as X-Trueup-Signature-256: sha256=<hex>. */
+    secret: secretRefSchema.optional(),
+    events: notificationEvents,
+    sources: z.array(instanceName).optional(),
+  }).strict(),
+  z.object({
+    type: z.literal('github-status'),
+    token: secretRefSchema,
+    /** owner/name of the repository the sources' commits live in. */
+    repository: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'owner/name'),
+    apiUrl: z.string().regex(/^https?:\/\//, 'an http(s) URL').default('https://api.github.com'),
+    /** Status context (default trueup/<source>). */
+    context: z.string().min(1).optional(),
+    events: notificationEvents,
+    sources: z.array(instanceName).optional(),
+  }).strict(),
+]);
+
+export type NotificationConfig = z.infer<typeof notificationSchema>;
+export type ServerConfig = z.infer<typeof serverSchema>;
+
 export const engineConfigSchema = z.object({
   apiVersion: z.literal('trueup.dev/v1', { error: 'apiVersion must be trueup.dev/v1' }),
   kind: z.literal('EngineConfig', { error: 'kind must be EngineConfig' }),
@@ -90,9 +156,9 @@ export const engineConfigSchema = z.object({
   providers: z.record(instanceName, providerInstanceSchema),
   safety: safetySchema.default(safetySchema.parse({})),
   sources: z.array(sourceSchema).min(1),
-  server: z.object({
-    listen: z.string().default('127.0.0.1:8080'),
-  }).strict().default({ listen: '127.0.0.1:8080' }),
+  server: serverSchema.prefault({}),
+  /** Where `trueup run` reports applied changes, drift and failures. */
+  notifications: z.array(notificationSchema).default([]),
 }).strict();
 
 export type EngineConfig = z.infer<typeof engineConfigSchema>;
