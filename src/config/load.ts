@@ -2,7 +2,8 @@
 
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { InvalidRevisionError, formatPath, type LoadIssue } from '../load/issues.ts';
+import { InvalidRevisionError, type LoadIssue } from '../load/issues.ts';
+import { zodIssuesToLoadIssues } from '../load/zod-issues.ts';
 import { parseYamlFile } from '../load/yaml-documents.ts';
 import { engineConfigSchema, type EngineConfig } from './schema.ts';
 
@@ -37,10 +38,7 @@ export function parseConfig(file: string, content: string, baseDir: string): Loa
   }
   const result = engineConfigSchema.safeParse(doc.value);
   if (!result.success) {
-    for (const issue of result.error.issues) {
-      const path = issue.path as (string | number)[];
-      issues.push({ ...doc.locate(path), field: formatPath(path), message: issue.message });
-    }
+    issues.push(...zodIssuesToLoadIssues(result.error.issues, [], doc.locate));
   } else {
     const config = result.data;
     const names = new Map<string, number>();

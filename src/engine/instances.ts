@@ -2,7 +2,8 @@
 
 import type { ProviderDefinition, ProviderInstance } from '../sdk/index.ts';
 import { ConfigError, type LoadedConfig } from '../config/load.ts';
-import { formatPath, type LoadIssue } from '../load/issues.ts';
+import type { LoadIssue } from '../load/issues.ts';
+import { zodIssuesToLoadIssues } from '../load/zod-issues.ts';
 import type { ProviderRegistry } from './registry.ts';
 
 export interface InstanceEntry {
@@ -23,10 +24,7 @@ export function createInstances(loaded: LoadedConfig, registry: ProviderRegistry
     }
     const settings = definition.settings.safeParse(spec.settings);
     if (!settings.success) {
-      for (const issue of settings.error.issues) {
-        const path = ['providers', name, 'settings', ...(issue.path as (string | number)[])];
-        issues.push({ ...loaded.locate(path), field: formatPath(path), message: issue.message });
-      }
+      issues.push(...zodIssuesToLoadIssues(settings.error.issues, ['providers', name, 'settings'], loaded.locate));
       continue;
     }
     out.set(name, { name, definition, instance: definition.create(settings.data, { instance: name }) });

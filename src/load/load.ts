@@ -6,6 +6,7 @@ import type { JsonObject, Resource, ResourceMetadata } from '../sdk/index.ts';
 import { KindCatalog, groupOf } from './catalog.ts';
 import { formatPath, type LoadIssue } from './issues.ts';
 import { isPlainObject, parseYamlFile, type ParsedDocument } from './yaml-documents.ts';
+import { zodIssuesToLoadIssues } from './zod-issues.ts';
 
 export interface SourceFile {
   /** Path relative to the source root, with `/` separators. */
@@ -86,7 +87,7 @@ function toResource(document: ParsedDocument, catalog: KindCatalog, issues: Load
   if (NOT_RESOURCES.has(`${String(value.apiVersion)} ${String(value.kind)}`)) return undefined;
   const envelope = envelopeSchema.safeParse(value);
   if (!envelope.success) {
-    for (const issue of envelope.error.issues) at(issue.path as (string | number)[], issue.message);
+    issues.push(...zodIssuesToLoadIssues(envelope.error.issues, [], document.locate));
     return undefined;
   }
   const { apiVersion, kind } = envelope.data;
@@ -107,10 +108,7 @@ function toResource(document: ParsedDocument, catalog: KindCatalog, issues: Load
   }
   const parsed = entry.definition.schema.safeParse(target);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const path = [...(whole ? [] : ['spec']), ...(issue.path as (string | number)[])];
-      at(path, issue.message);
-    }
+    issues.push(...zodIssuesToLoadIssues(parsed.error.issues, whole ? [] : ['spec'], document.locate));
     return undefined;
   }
   return {

@@ -21,6 +21,8 @@ export class MemoryApi {
   calls: string[] = [];
   /** Fail the next N calls with a transient (throttling-like) error. */
   failNext = 0;
+  /** Persist the store between processes (the CLI tests run trueup as a child process). */
+  persistence: { load(api: MemoryApi): void; save(api: MemoryApi): void } | undefined;
 
   key(bucket: string, name: string): string {
     return `item/${bucket}/${name}`;
@@ -81,6 +83,7 @@ export function memoryProvider(api: MemoryApi, type = 'memory') {
         return { objects, issues };
       },
       async observe(request, ctx) {
+        api.persistence?.load(api);
         api.check('list');
         ctx.recordApiCall('list', 'ok', 0);
         const objects: ObservedObject[] = [];
@@ -98,6 +101,7 @@ export function memoryProvider(api: MemoryApi, type = 'memory') {
         return { objects };
       },
       async apply(changes, ctx) {
+        api.persistence?.load(api);
         const outcomes: ChangeOutcome[] = [];
         for (const change of changes) {
           try {
@@ -119,6 +123,7 @@ export function memoryProvider(api: MemoryApi, type = 'memory') {
             outcomes.push({ key: change.key, status: 'failed', error: e.info() });
           }
         }
+        api.persistence?.save(api);
         return outcomes;
       },
       async import(request) {
