@@ -1,0 +1,172 @@
+// The Cloud DNS emulator's API rules, over plain HTTP as any client sees them: atomic changes,
+// exact-match deletions, 409 alreadyExists, 413 quotas, paging, Google's error shape, faults.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startCloudDnsEmulator, type CloudDnsEmulator } from '../../emulators/gcp-dns/index.ts';
+
+let dns: CloudDnsEmulator;
+const base = () => `${dns.url}/dns/v1/projects/p`;
+
+async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const init: RequestInit = { method };
+  if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers = { 'content-type': 'application/json' };
+  }
+  const res = await fetch(`${base()}${path}`, init);
+  const text = await res.text();
+  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+const errorOf = (json: Record<string, unknown>) => json.error as { code: number; message: string; status: string; errors: { domain: string; reason: string; message: string }[] };
+const a = (name: string, ...ips: string[]) => ({ name, type: 'A', ttl: 300, rrdatas: ips });
+const names = async (zone = 'z') => ((await call('GET', `/managedZones/${zone}/rrsets`)).json.rrsets as { name: string; type: string }[]).map((r) => `${r.name} ${r.type}`);
+
+before(async () => {
+  dns = await startCloudDnsEmulator({ maxPageSize: 500 });
+  const created = await call('POST', '/managedZones', { name: 'z', dnsName: 'example.com.', description: 'test' });
+  assert.equal(created.status, 200);
+});
+after(async () => {
+  await dns.stop();
+});
+
+describe('Cloud DNS emulator', () => {
+  it('creates a zone with its apex SOA and NS, and refuses a second zone of the same name', async () => {
+    const zone = await call('GET', '/managedZones/z');
+    assert.equal(zone.json.dnsName, 'example.com.');
+    assert.equal(zone.json.kind, 'dns#managedZone');
+    assert.equal((zone.json.nameServers as string[]).length, 4);
+    assert.deepEqual(await names(), ['example.com. NS', 'example.com. SOA']);
+    const again = await call('POST', '/managedZones', { name: 'z', dnsName: 'other.com.' });
+    assert.equal(again.status, 409);
+    assert.equal(errorOf(again.json).errors[0]?.reason, 'alreadyExists');
+    const missing = await call('GET', '/managedZones/nope');
+    assert.equal(missing.status, 404);
+    assert.deepEqual(Object.keys(errorOf(missing.json)).sort(), ['code', 'errors', 'message', 'status']);
+    assert.equal(errorOf(missing.json).status, 'NOT_FOUND');
+  });
+
+  it('applies a change all or nothing', async () => {
+    const ok = await call('POST', '/managedZones/z/changes', { additions: [a('www.example.com.', '192.0.2.1'), a('api.example.com.', '192.0.2.2')] });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.json.status, 'pending');
+    const done = await call('GET', `/managedZones/z/changes/${String(ok.json.id)}`);
+    assert.equal(done.json.status, 'done');
+    // the second addition exists: nothing of this change may apply
+    const bad = await call('POST', '/managedZones/z/changes', { additions: [a('new.example.com.', '192.0.2.3'), a('www.example.com.', '192.0.2.9')] });
+    assert.equal(bad.status, 409);
+    assert.equal(errorOf(bad.json).errors[0]?.reason, 'alreadyExists');
+    assert.match(errorOf(bad.json).message, /entity\.change\.additions\[1\].*www\.example\.com\. \(A\)/);
+    assert.ok(!(await names()).includes('new.example.com. A'), 'the first addition of a rejected change is not applied');
+  });
+
+  it('needs a deletion to match the live set exactly, and replaces atomically with additions', async () => {
+    const stale = await call('POST', '/managedZones/z/changes', { deletions: [a('www.example.com.', '192.0.2.99')], additions: [a('www.example.com.', '192.0.2.5')] });
+    assert.equal(stale.status, 412);
+    assert.equal(errorOf(stale.json).errors[0]?.reason, 'conditionNotMet');
+    const ttl = await call('POST', '/managedZones/z/changes', { deletions: [{ ...a('www.example.com.', '192.0.2.1'), ttl: 60 }] });
+    assert.equal(ttl.status, 412, 'a TTL difference is a mismatch too');
+    const gone = await call('POST', '/managedZones/z/changes', { deletions: [a('gone.example.com.', '192.0.2.1')] });
+    assert.equal(gone.status, 404);
+    const swap = await call('POST', '/managedZones/z/changes', { deletions: [a('www.example.com.', '192.0.2.1')], additions: [a('www.example.com.', '192.0.2.5')] });
+    assert.equal(swap.status, 200);
+    const got = await call('GET', '/managedZones/z/rrsets/www.example.com./A');
+    assert.deepEqual(got.json.rrdatas, ['192.0.2.5']);
+  });
+
+  it('validates record sets with messages that name the field', async () => {
+    const cases: [unknown, RegExp][] = [
+      [a('www.other.org.', '192.0.2.1'), /not within the zone/],
+      [a('noDot.example.com', '192.0.2.1'), /additions\[0\]\.name/],
+      [a('x.example.com.', '192.0.2.300'), /additions\[0\]\.rrdata\[0\]/],
+      [{ name: 'c.example.com.', type: 'CNAME', ttl: 60, rrdatas: ['target.example.net'] }, /rrdata\[0\]/],
+      [{ name: 't.example.com.', type: 'TXT', ttl: 60, rrdatas: [`"${'x'.repeat(300)}"`] }, /255 bytes/],
+      [{ name: 'w.example.com.', type: 'A', ttl: 60, rrdatas: ['192.0.2.1'], routingPolicy: { wrr: { items: [{ weight: 1, rrdatas: ['192.0.2.1'] }] } } }, /exactly one of 'rrdatas' and 'routingPolicy'/],
+    ];
+    for (const [rrset, message] of cases) {
+      const res = await call('POST', '/managedZones/z/changes', { additions: [rrset] });
+      assert.equal(res.status, 400, JSON.stringify(rrset));
+      assert.match(errorOf(res.json).message, message);
+    }
+    const cname = await call('POST', '/managedZones/z/changes', { additions: [{ name: 'www.example.com.', type: 'CNAME', ttl: 60, rrdatas: ['x.example.net.'] }] });
+    assert.equal(errorOf(cname.json).errors[0]?.reason, 'cnameResourceRecordSetConflict');
+  });
+
+  it('stores TXT strings quoted and routing policies with their kinds', async () => {
+    const res = await call('POST', '/managedZones/z/changes', { additions: [
+      { name: 'txt.example.com.', type: 'TXT', ttl: 60, rrdatas: ['v=spf1 -all'] },
+      { name: 'geo.example.com.', type: 'A', ttl: 60, routingPolicy: { geo: { items: [{ location: 'us-east1', rrdatas: ['192.0.2.1'] }, { location: 'europe-west1', rrdatas: ['192.0.2.2'] }] } } },
+    ] });
+    assert.equal(res.status, 200, JSON.stringify(res.json));
+    const txt = await call('GET', '/managedZones/z/rrsets/txt.example.com./TXT');
+    assert.deepEqual(txt.json.rrdatas, ['"v=spf1" "-all"']);
+    const geo = await call('GET', '/managedZones/z/rrsets/geo.example.com./A');
+    const policy = geo.json.routingPolicy as { kind: string; geo: { items: { kind: string; location: string }[] } };
+    assert.equal(policy.kind, 'dns#rRSetRoutingPolicy');
+    assert.deepEqual(policy.geo.items.map((i) => i.location), ['us-east1', 'europe-west1']);
+    // a deletion echoing what was read (kinds included) matches
+    const del = await call('POST', '/managedZones/z/changes', { deletions: [geo.json] });
+    assert.equal(del.status, 200, JSON.stringify(del.json));
+  });
+
+  it('answers 413 when a change exceeds the per-change quotas, and applies nothing', async () => {
+    const additions = Array.from({ length: 1001 }, (_, i) => a(`q${i}.example.com.`, '192.0.2.1'));
+    const res = await call('POST', '/managedZones/z/changes', { additions });
+    assert.equal(res.status, 413);
+    assert.equal(errorOf(res.json).errors[0]?.reason, 'quotaExceeded');
+    assert.match(errorOf(res.json).message, /rrsetAdditionsPerChange/);
+    const fits = await call('POST', '/managedZones/z/changes', { additions: additions.slice(0, 1000) });
+    assert.equal(fits.status, 200);
+  });
+
+  it('pages record sets with maxResults and nextPageToken, and filters by name and type', async () => {
+    const seen: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const res = await call('GET', `/managedZones/z/rrsets?maxResults=300${token ? `&pageToken=${token}` : ''}`);
+      const rrsets = res.json.rrsets as { name: string; type: string }[];
+      assert.ok(rrsets.length <= 300);
+      seen.push(...rrsets.map((r) => `${r.name} ${r.type}`));
+      token = res.json.nextPageToken as string | undefined;
+      pages += 1;
+    } while (token);
+    assert.equal(pages, 4);
+    assert.equal(new Set(seen).size, seen.length, 'no set is served twice');
+    assert.equal(seen.length, (dns.state.rrsets('p', 'z')).length);
+    const capped = await call('GET', '/managedZones/z/rrsets?maxResults=5000');
+    assert.equal((capped.json.rrsets as unknown[]).length, 500, 'the server caps a page');
+    const one = await call('GET', '/managedZones/z/rrsets?name=q7.example.com.&type=A');
+    assert.deepEqual((one.json.rrsets as { name: string }[]).map((r) => r.name), ['q7.example.com.']);
+    const typeOnly = await call('GET', '/managedZones/z/rrsets?type=A');
+    assert.equal(typeOnly.status, 400);
+  });
+
+  it('injects 429 rateLimitExceeded bursts, 500s and slow responses', async () => {
+    dns.injectFaults({ status: 429, count: 2, operation: 'managedZones.get' }, { status: 500, operation: 'managedZones.get' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i += 1) statuses.push((await call('GET', '/managedZones/z')).status);
+    assert.deepEqual(statuses, [429, 429, 500, 200]);
+    const limited = (dns.requests.filter((r) => r.status === 429)).length;
+    assert.equal(limited, 2);
+    dns.injectFaults({ status: 429, operation: 'managedZones.get' });
+    const throttled = await call('GET', '/managedZones/z');
+    assert.equal(errorOf(throttled.json).errors[0]?.reason, 'rateLimitExceeded');
+    dns.injectFaults({ delayMs: 150 });
+    const t0 = Date.now();
+    assert.equal((await call('GET', '/managedZones/z')).status, 200);
+    assert.ok(Date.now() - t0 >= 140, 'the response was delayed');
+  });
+
+  it('deletes only empty zones', async () => {
+    await call('POST', '/managedZones', { name: 'empty', dnsName: 'empty.example.org.' });
+    await call('POST', '/managedZones/empty/changes', { additions: [a('x.empty.example.org.', '192.0.2.1')] });
+    const busy = await call('DELETE', '/managedZones/empty');
+    assert.equal(busy.status, 400);
+    assert.equal(errorOf(busy.json).errors[0]?.reason, 'containerNotEmpty');
+    await call('POST', '/managedZones/empty/changes', { deletions: [a('x.empty.example.org.', '192.0.2.1')] });
+    assert.equal((await call('DELETE', '/managedZones/empty')).status, 204);
+    assert.equal((await call('GET', '/managedZones/empty')).status, 404);
+  });
+});
