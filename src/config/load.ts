@@ -1,7 +1,7 @@
 // Reads and validates the engine config with the same error quality as resource files.
 
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { InvalidRevisionError, type LoadIssue } from '../load/issues.ts';
 import { zodIssuesToLoadIssues } from '../load/zod-issues.ts';
 import { parseYamlFile } from '../load/yaml-documents.ts';
@@ -19,13 +19,16 @@ export class ConfigError extends InvalidRevisionError {}
 
 export async function loadConfigFile(file: string): Promise<LoadedConfig> {
   const absolute = resolve(file);
+  // Errors name the file as the user would type it: relative to the working directory when inside it.
+  const rel = relative(process.cwd(), absolute);
+  const shown = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : absolute;
   let content: string;
   try {
     content = await readFile(absolute, 'utf8');
   } catch (error) {
-    throw new ConfigError([{ file, line: 1, column: 1, field: '', message: `cannot read engine config: ${(error as Error).message}` }], 'engine config');
+    throw new ConfigError([{ file: shown, line: 1, column: 1, field: '', message: `cannot read engine config: ${(error as Error).message}` }], 'engine config');
   }
-  return parseConfig(file, content, dirname(absolute));
+  return parseConfig(shown, content, dirname(absolute));
 }
 
 export function parseConfig(file: string, content: string, baseDir: string): LoadedConfig {

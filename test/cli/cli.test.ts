@@ -1,0 +1,152 @@
+// The CLI as people and scripts use it: real child processes, a real config file, the in-memory
+// test provider loaded as a plugin by path (its store is a JSON file shared with the test).
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { runTrueup } from '../support/cli.ts';
+
+const plugin = fileURLToPath(new URL('../support/file-plugin.ts', import.meta.url));
+const item = (name: string, value: unknown) =>
+  `---\napiVersion: memory.trueup.dev/v1\nkind: Item\nmetadata: { name: ${name} }\nspec: { bucket: team, value: ${JSON.stringify(value)} }\n`;
+
+describe('trueup CLI', () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  const store = () => join(dir, 'store.json');
+  const trueup = (...args: string[]) => runTrueup(args, { cwd: dir, env });
+  const readStore = async () => new Map((JSON.parse(await readFile(store(), 'utf8')) as { items: [string, { value: unknown; owner?: string }][] }).items);
+  const writeResources = (text: string) => writeFile(join(dir, 'resources', 'items.yaml'), text);
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'trueup-cli-'));
+    env = { TRUEUP_TEST_STORE: join(dir, 'store.json') };
+    await mkdir(join(dir, 'resources'));
+    await writeFile(join(dir, 'trueup.yaml'), [
+      'apiVersion: trueup.dev/v1',
+      'kind: EngineConfig',
+      `plugins: [${JSON.stringify(plugin)}]`,
+      'providers:',
+      '  mem: { type: memory }',
+      'sources:',
+      '  - name: app',
+      '    path: ./resources',
+      '    scopes: { mem: [bucket/team] }',
+      '',
+    ].join('\n'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('prints usage and per-command help', async () => {
+    const none = await trueup();
+    assert.equal(none.code, 1);
+    assert.match(none.stdout, /Commands:\n {2}validate/);
+    const help = await trueup('plan', '--help');
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /--detailed-exitcode/);
+    const bad = await trueup('plan', '--bogus');
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /Unknown option '--bogus'.*\n.*trueup plan --help/s);
+    const version = await trueup('version');
+    assert.match(version.stdout, /^trueup \d+\.\d+\.\d+\nsdk 1\.\d+\.\d+\nnode 22\./);
+  });
+
+  it('validate prints file:line:column and field for every problem and exits 1', async () => {
+    await writeResources(`${item('a', 1)}---\napiVersion: memory.trueup.dev/v1\nkind: Item\nmetadata: { name: b }\nspec: { bucket: 3, value: 1, extra: x }\n`);
+    const result = await trueup('validate');
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /^items\.yaml:10:17: spec\.bucket: Invalid input: expected string, received number$/m);
+    assert.match(result.stdout, /^items\.yaml:10:\d+: spec\.extra: unknown field$/m);
+    assert.match(result.stderr, /2 problems found/);
+  });
+
+  it('plan shows changes with exit code 2 under --detailed-exitcode, as text, JSON and Markdown', async () => {
+    await writeResources(item('a', 1) + item('b', 'two'));
+    const text = await trueup('plan', '--detailed-exitcode');
+    assert.equal(text.code, 2, text.stderr);
+    assert.match(text.stdout, /^mem$/m);
+    assert.match(text.stdout, /^ {2}\+ create {2}team\/a {2}items\.yaml:\d+$/m);
+    assert.match(text.stdout, /Plan: 2 to create, 0 to update, 0 to replace, 0 to delete, 0 unchanged\./);
+    assert.ok(!text.stdout.includes('\u001b['), 'no colour when NO_COLOR is set / not a TTY');
+    const json = JSON.parse((await trueup('plan', '--json')).stdout) as { changes: unknown[]; source: string; revision: string };
+    assert.equal(json.changes.length, 2);
+    assert.equal(json.source, 'app');
+    assert.match(json.revision, /^sha256:/);
+    const md = await trueup('plan', '--markdown');
+    assert.match(md.stdout, /\| 2 \| 0 \| 0 \| 0 \| 0 \|/);
+    assert.match(md.stdout, /```diff\n\+ create team\/a/);
+  });
+
+  it('apply refuses to run unattended without --auto-approve, then converges with it', async () => {
+    const refused = await trueup('apply');
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /pass --auto-approve/);
+    const applied = await trueup('apply', '--auto-approve');
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.match(applied.stdout, /Apply complete: 2 applied, 0 failed, 0 skipped\./);
+    const items = await readStore();
+    assert.deepEqual(items.get('item/team/a'), { bucket: 'team', name: 'a', value: 1, owner: 'app' });
+    const again = await trueup('plan', '--detailed-exitcode');
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, /No changes\. 2 objects up to date\./);
+  });
+
+  it('apply --plan applies the reviewed plan, and refuses it once live state moved', async () => {
+    await writeResources(item('a', 2) + item('b', 'two'));
+    const planned = await trueup('plan', '--out', 'plan.json');
+    assert.equal(planned.code, 0);
+    // Someone changes b by hand after the review: the saved plan no longer describes reality.
+    const data = JSON.parse(await readFile(store(), 'utf8')) as { items: [string, { value: unknown }][] };
+    data.items.find(([k]) => k === 'item/team/b')![1].value = 'hand edit';
+    await writeFile(store(), JSON.stringify(data));
+    const stale = await trueup('apply', '--plan', 'plan.json');
+    assert.equal(stale.code, 1);
+    assert.match(stale.stderr, /live state changed since the plan was saved/);
+    assert.equal((await readStore()).get('item/team/a')?.value, 1, 'nothing applied from a stale plan');
+    await trueup('plan', '--out', 'plan.json');
+    const ok = await trueup('apply', '--plan', 'plan.json');
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal((await readStore()).get('item/team/a')?.value, 2);
+    assert.equal((await readStore()).get('item/team/b')?.value, 'two', 'drift corrected');
+  });
+
+  it('exits 3 when safety rules refuse the plan, and --force overrides', async () => {
+    await writeResources('');
+    const refused = await trueup('apply', '--auto-approve');
+    assert.equal(refused.code, 3);
+    assert.match(refused.stdout, /Refused by safety rules/);
+    assert.match(refused.stdout, /declares no resources/);
+    assert.equal((await readStore()).size, 2, 'nothing deleted');
+    const forced = await trueup('apply', '--auto-approve', '--force');
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal((await readStore()).size, 0);
+  });
+
+  it('plans a pull-request checkout with --path, under the same scopes', async () => {
+    const pr = join(dir, 'pr');
+    await mkdir(pr, { recursive: true });
+    await writeFile(join(pr, 'x.yaml'), item('pr-item', 'x'));
+    const result = await trueup('plan', '--path', 'pr', '--json');
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual((JSON.parse(result.stdout) as { changes: { display: string }[] }).changes.map((c) => c.display), ['team/pr-item']);
+  });
+
+  it('reports engine config problems with file, line and field', async () => {
+    await writeFile(join(dir, 'bad.yaml'), 'apiVersion: trueup.dev/v1\nkind: EngineConfig\nproviders:\n  mem: { type: nope }\nsources:\n  - name: app\n    path: .\n    scopes: { other: [x] }\n    mode: sometimes\n');
+    const result = await trueup('plan', '--config', 'bad.yaml');
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^bad\.yaml:9:11: sources\[0\]\.mode: Invalid option: expected one of "apply"\|"detect"\|"approve"$/m);
+  });
+
+  it('schema prints JSON Schema for every kind, including plugin kinds', async () => {
+    const result = await trueup('schema', '--config', 'trueup.yaml', '--kind', 'Item');
+    assert.equal(result.code, 0, result.stderr);
+    const schema = JSON.parse(result.stdout) as { title: string; properties: { spec: { properties: Record<string, unknown> } } };
+    assert.equal(schema.title, 'Item (memory.trueup.dev/v1)');
+    assert.ok('bucket' in schema.properties.spec.properties);
+  });
+});
