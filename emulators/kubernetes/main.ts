@@ -1,0 +1,25 @@
+// Run the Kubernetes API emulator standalone:
+//   node emulators/kubernetes/main.ts [--port 8001] [--controllers] [--crd-delay-ms 0]
+// then `kubectl --server=http://127.0.0.1:8001 get ns`.
+
+import { parseArgs } from 'node:util';
+import { startKubeEmulator } from './index.ts';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '8001' },
+    host: { type: 'string', default: '127.0.0.1' },
+    controllers: { type: 'boolean', default: false },
+    'crd-delay-ms': { type: 'string', default: '0' },
+  },
+});
+
+const emulator = await startKubeEmulator({
+  port: Number(values.port), host: values.host, controllers: values.controllers, crdEstablishDelayMs: Number(values['crd-delay-ms']),
+});
+process.stdout.write(`Kubernetes API emulator listening on ${emulator.url}\n`);
+const stop = () => {
+  void emulator.stop().then(() => process.exit(0));
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

@@ -1,0 +1,315 @@
+// The HTTP face of the emulator: the REST paths, content types and query parameters kubectl
+// and trueup use (discovery, GET/LIST/WATCH, POST, PUT, PATCH in four flavours, DELETE, the
+// status subresource), answering with the API server's JSON shapes and Status errors.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { parse as parseYaml } from 'yaml';
+import { jsonMergePatch, jsonPatch, strategicMergePatch } from './merge.ts';
+import type { KubeState, PatchType } from './state.ts';
+import { ApiError, apiVersionOf, clone, isMap, type Json, type JsonMap, type KubeObject, type ResourceType } from './types.ts';
+
+export interface RequestRecord {
+  method: string;
+  path: string;
+  query: string;
+  contentType?: string;
+  userAgent?: string;
+}
+
+const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+export function createKubeServer(state: KubeState, requests: RequestRecord[]): Server {
+  const server = createServer((req, res) => {
+    void handle(state, requests, req, res).catch((error: unknown) => {
+      const apiError = error instanceof ApiError ? error : new ApiError(500, 'InternalError', `emulator error: ${(error as Error).message}`);
+      send(res, apiError.code, apiError.status());
+    });
+  });
+  return server;
+}
+
+function send(res: ServerResponse, code: number, body: unknown): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseBody(text: string, contentType: string): Json {
+  if (!text.trim()) return null;
+  if (contentType.includes('protobuf') || contentType.includes('cbor')) {
+    // Only JSON and YAML are spoken; client-go falls back to JSON on 415.
+    throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got ${contentType})`);
+  }
+  try {
+    return (contentType.includes('yaml') ? parseYaml(text) : JSON.parse(text)) as Json;
+  } catch (error) {
+    throw new ApiError(400, 'BadRequest', `cannot parse the request body as ${contentType.includes('yaml') ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
+  }
+}
+
+async function handle(state: KubeState, requests: RequestRecord[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://emulator');
+  const method = req.method ?? 'GET';
+  const contentType = req.headers['content-type'] ?? '';
+  const record: RequestRecord = { method, path: url.pathname, query: url.search };
+  if (contentType) record.contentType = contentType;
+  if (req.headers['user-agent']) record.userAgent = req.headers['user-agent'];
+  requests.push(record);
+  const body = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
+  const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  const q = url.searchParams;
+
+  if (url.pathname === '/version') {
+    send(res, 200, { major: '1', minor: '32', gitVersion: 'v1.32.0-trueup-emulator', gitCommit: '0000000', gitTreeState: 'clean', buildDate: '2026-01-01T00:00:00Z', goVersion: 'go1.23', compiler: 'gc', platform: 'linux/amd64' });
+    return;
+  }
+  if (url.pathname === '/healthz' || url.pathname === '/readyz' || url.pathname === '/livez') {
+    res.writeHead(200, { 'Content-Type': 'text/plain' });
+    res.end('ok');
+    return;
+  }
+  if (segments[0] === 'openapi' && segments[1] === 'v3') {
+    send(res, 200, openApiV3(state, segments.slice(2)));
+    return;
+  }
+  if (segments[0] === 'openapi') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  if (segments[0] === 'api' && segments.length === 1) {
+    send(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: req.headers.host ?? '' }] });
+    return;
+  }
+  if (segments[0] === 'apis' && segments.length === 1) {
+    send(res, 200, { kind: 'APIGroupList', apiVersion: 'v1', groups: groups(state) });
+    return;
+  }
+  if (segments[0] === 'apis' && segments.length === 2) {
+    const group = groups(state).find((g) => g.name === segments[1]);
+    if (!group) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    send(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...group });
+    return;
+  }
+  let group: string;
+  let version: string;
+  let rest: string[];
+  if (segments[0] === 'api' && segments[1]) {
+    group = '';
+    version = segments[1];
+    rest = segments.slice(2);
+  } else if (segments[0] === 'apis' && segments[1] && segments[2]) {
+    group = segments[1];
+    version = segments[2];
+    rest = segments.slice(3);
+  } else {
+    throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  }
+  if (rest.length === 0) {
+    const resources = state.served().filter((t) => t.group === group && t.versions.includes(version));
+    if (resources.length === 0) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    send(res, 200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf(group, version), resources: resources.flatMap(resourceEntries) });
+    return;
+  }
+
+  // /namespaces/{ns}/{plural}[/{name}[/{sub}]] or /{plural}[/{name}[/{sub}]]
+  let namespace: string | undefined;
+  let plural: string;
+  let name: string | undefined;
+  let sub: string | undefined;
+  const nsType = rest[0] === 'namespaces' && rest.length >= 3 ? state.findType(group, version, rest[2] ?? '') : undefined;
+  if (nsType?.namespaced) {
+    namespace = rest[1];
+    [, , plural = '', name, sub] = rest;
+  } else {
+    [plural = '', name, sub] = rest;
+  }
+  const type = state.findType(group, version, plural);
+  if (!type) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  if (sub !== undefined && sub !== 'status') throw new ApiError(404, 'NotFound', `the server does not serve the ${sub} subresource`);
+  if (sub === 'status' && !type.status) throw new ApiError(404, 'NotFound', `${type.plural} has no status subresource`);
+  const dryRun = q.getAll('dryRun').includes('All');
+  const userAgent = req.headers['user-agent'] ?? '';
+  const manager = q.get('fieldManager') ?? (userAgent.split('/')[0] || 'unknown');
+  const table = (req.headers.accept ?? '').includes('as=Table');
+
+  if (method === 'GET' && name === undefined) {
+    const items = state.list(type, version, namespace, q.get('labelSelector') ?? undefined, q.get('fieldSelector') ?? undefined);
+    if (q.get('watch') === 'true' || q.get('watch') === '1') {
+      watch(state, type, version, namespace, q, req, res);
+      return;
+    }
+    if (table) {
+      send(res, 200, asTable(type, items, state.currentVersion()));
+      return;
+    }
+    send(res, 200, {
+      kind: `${type.kind}List`, apiVersion: apiVersionOf(group, version), metadata: { resourceVersion: state.currentVersion() },
+      // Built-in list items carry no apiVersion/kind on the wire; custom resources do.
+      items: type.crd ? items : items.map(({ apiVersion: _a, kind: _k, ...item }) => item),
+    });
+    return;
+  }
+  if (method === 'GET' && name !== undefined) {
+    const object = state.get(type, version, namespace, name);
+    send(res, 200, table ? asTable(type, [object], state.currentVersion()) : object);
+    return;
+  }
+  if (method === 'POST' && name === undefined) {
+    send(res, dryRun ? 200 : 201, state.create(type, version, namespace, parseBody(body, contentType), { manager, dryRun }));
+    return;
+  }
+  if (name === undefined) throw new ApiError(405, 'MethodNotAllowed', `${method} is not supported on a collection`);
+  if (sub === 'status') {
+    send(res, 200, writeStatus(state, type, version, namespace, name, method, contentType, parseBody(body, contentType)));
+    return;
+  }
+  if (method === 'PUT') {
+    send(res, 200, state.update(type, version, namespace, name, parseBody(body, contentType), { manager, dryRun }));
+    return;
+  }
+  if (method === 'PATCH') {
+    const patchType = patchTypeOf(contentType);
+    if (patchType === 'apply' && !q.get('fieldManager')) {
+      throw new ApiError(400, 'BadRequest', 'PATCH with application/apply-patch+yaml requires the fieldManager query parameter');
+    }
+    const force = q.get('force') === 'true';
+    const existed = (() => {
+      try {
+        state.get(type, version, namespace, name);
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    const result = state.patch(type, version, namespace, name, patchType, parseBody(body, contentType), { manager, dryRun, force });
+    send(res, existed || dryRun ? 200 : 201, result);
+    return;
+  }
+  if (method === 'DELETE') {
+    send(res, 200, state.delete(type, version, namespace, name, parseBody(body, contentType || 'application/json'), dryRun));
+    return;
+  }
+  throw new ApiError(405, 'MethodNotAllowed', `${method} is not supported`);
+}
+
+function patchTypeOf(contentType: string): PatchType {
+  if (contentType.startsWith('application/apply-patch+yaml')) return 'apply';
+  if (contentType.startsWith('application/merge-patch+json')) return 'merge';
+  if (contentType.startsWith('application/strategic-merge-patch+json')) return 'strategic';
+  if (contentType.startsWith('application/json-patch+json')) return 'json';
+  throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml (got ${contentType || 'none'})`);
+}
+
+function writeStatus(state: KubeState, type: ResourceType, version: string, namespace: string | undefined, name: string, method: string, contentType: string, body: Json): KubeObject {
+  const current = state.get(type, version, namespace, name);
+  let next: Json;
+  if (method === 'PUT') next = body;
+  else if (method === 'PATCH') {
+    const patchType = patchTypeOf(contentType);
+    if (patchType === 'json') next = jsonPatch(current as unknown as Json, body);
+    else if (patchType === 'strategic') next = strategicMergePatch(current as unknown as Json, body, !type.crd);
+    else next = jsonMergePatch(current as unknown as Json, body);
+  } else throw new ApiError(405, 'MethodNotAllowed', `${method} is not supported on status`);
+  const status = isMap(next) && isMap(next.status) ? next.status : {};
+  return state.setStatus(apiVersionOf(type.group, version), type.kind, namespace, name, status);
+}
+
+/** Minimal OpenAPI v3: kubectl reads it only to learn that PATCH accepts `fieldValidation`
+ * (then it leaves validation to the server and skips client-side schema checks). Schemas are
+ * absent, so for strategic merge patches kubectl uses its compiled-in types. */
+function openApiV3(state: KubeState, rest: string[]): JsonMap {
+  const gvs = new Map<string, ResourceType[]>();
+  for (const t of state.served()) {
+    for (const v of t.versions) {
+      const gv = t.group ? `apis/${t.group}/${v}` : `api/${v}`;
+      gvs.set(gv, [...(gvs.get(gv) ?? []), t]);
+    }
+  }
+  if (rest.length === 0) {
+    return { paths: Object.fromEntries([...gvs.keys()].map((gv) => [gv, { serverRelativeURL: `/openapi/v3/${gv}?hash=${state.currentVersion()}` }])) };
+  }
+  const gv = rest.join('/');
+  const types = gvs.get(gv);
+  if (!types) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  const version = rest[rest.length - 1] ?? '';
+  const paths: JsonMap = {};
+  for (const t of types) {
+    const path = `/${gv}/${t.namespaced ? 'namespaces/{namespace}/' : ''}${t.plural}/{name}`;
+    paths[path] = {
+      patch: {
+        operationId: `patch${t.kind}`,
+        'x-kubernetes-group-version-kind': { group: t.group, version, kind: t.kind },
+        'x-kubernetes-action': 'patch',
+        parameters: ['dryRun', 'fieldManager', 'fieldValidation', 'force'].map((name) => ({ name, in: 'query', schema: { type: 'string' }, uniqueItems: true })),
+        responses: { '200': { description: 'OK' } },
+      },
+    };
+  }
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths, components: { schemas: {} } };
+}
+
+function resourceEntries(type: ResourceType): JsonMap[] {
+  const main: JsonMap = { name: type.plural, singularName: type.singular, namespaced: type.namespaced, kind: type.kind, verbs: VERBS };
+  if (type.shortNames) main.shortNames = type.shortNames;
+  if (type.crd) main.categories = ['all'];
+  const out = [main];
+  if (type.status) out.push({ name: `${type.plural}/status`, singularName: '', namespaced: type.namespaced, kind: type.kind, verbs: ['get', 'patch', 'update'] });
+  return out;
+}
+
+function groups(state: KubeState): JsonMap[] {
+  const byGroup = new Map<string, string[]>();
+  for (const t of state.served()) {
+    if (!t.group) continue;
+    const versions = byGroup.get(t.group) ?? [];
+    for (const v of t.versions) if (!versions.includes(v)) versions.push(v);
+    byGroup.set(t.group, versions);
+  }
+  return [...byGroup].map(([name, versions]) => ({
+    name,
+    versions: versions.map((v) => ({ groupVersion: `${name}/${v}`, version: v })),
+    preferredVersion: { groupVersion: `${name}/${versions[0] ?? ''}`, version: versions[0] ?? '' },
+  }));
+}
+
+function asTable(type: ResourceType, items: KubeObject[], resourceVersion: string): JsonMap {
+  return {
+    kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion },
+    columnDefinitions: [
+      { name: 'Name', type: 'string', format: 'name', description: 'Name of the object', priority: 0 },
+      { name: 'Created At', type: 'date', format: '', description: 'When the object was created', priority: 0 },
+    ],
+    rows: items.map((o) => ({
+      cells: [o.metadata.name, o.metadata.creationTimestamp ?? null],
+      object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: clone(o.metadata) },
+    })),
+  };
+}
+
+function watch(state: KubeState, type: ResourceType, version: string, namespace: string | undefined, q: URLSearchParams, req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+  const fieldSelector = q.get('fieldSelector') ?? '';
+  const nameMatch = /metadata\.name=([^,]+)/.exec(fieldSelector)?.[1];
+  const listener = (event: string, t: ResourceType, object: KubeObject) => {
+    if (t !== type) return;
+    if (namespace !== undefined && object.metadata.namespace !== namespace) return;
+    if (nameMatch !== undefined && object.metadata.name !== nameMatch) return;
+    res.write(`${JSON.stringify({ type: event, object: { ...object, apiVersion: apiVersionOf(type.group, version) } })}\n`);
+  };
+  state.events.on('change', listener);
+  const timeout = Math.min(Number(q.get('timeoutSeconds') ?? '30') || 30, 60);
+  const timer = setTimeout(() => res.end(), timeout * 1000);
+  const stop = () => {
+    clearTimeout(timer);
+    state.events.off('change', listener);
+  };
+  res.on('close', stop);
+  req.on('close', stop);
+}
