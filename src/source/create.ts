@@ -1,0 +1,78 @@
+// From a source's config to a Source. Secrets are resolved here, once: the token from the named
+// environment variable or file (a mounted secret), the trusted keys from their file. Errors name
+// the variable or file, never what it holds.
+
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { SourceConfig } from '../config/schema.ts';
+import type { GitAuth } from './git-auth.ts';
+import { GitSource } from './git.ts';
+import { LocalSource } from './local.ts';
+import { SourceError, type Source } from './types.ts';
+
+export interface CreateSourceOptions {
+  /** Folder of the engine config: relative paths (local source, token and key files) resolve here. */
+  baseDir: string;
+  /** Engine cache root; a Git source keeps its clone in `<cacheDir>/git/<source name>`. */
+  cacheDir: string;
+  /** Environment to read `auth.tokenEnv` from (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  log?: Logger;
+}
+
+export function createSource(config: SourceConfig, options: CreateSourceOptions): Source {
+  if (config.path !== undefined) return new LocalSource(resolve(options.baseDir, config.path), config.path);
+  const git = config.git;
+  if (!git) throw new SourceError(`source '${config.name}' needs either path or git`, false);
+  return new GitSource({
+    url: git.url,
+    ref: { branch: git.branch, tag: git.tag, commit: git.commit },
+    path: git.path,
+    cacheDir: join(options.cacheDir, 'git', config.name),
+    auth: git.auth ? readAuth(config.name, git.auth, options) : undefined,
+    trustedKeys: git.verify ? readTrustedKeys(config.name, resolve(options.baseDir, git.verify.trustedKeysFile)) : undefined,
+    log: options.log?.child({ sourceName: config.name }),
+  });
+}
+
+type AuthConfig = NonNullable<NonNullable<SourceConfig['git']>['auth']>;
+
+function readAuth(name: string, auth: AuthConfig, options: CreateSourceOptions): GitAuth {
+  if (auth.tokenEnv !== undefined && auth.tokenFile !== undefined) {
+    throw new SourceError(`source '${name}': set only one of auth.tokenEnv and auth.tokenFile`, false);
+  }
+  let token: string;
+  if (auth.tokenEnv !== undefined) {
+    const value = (options.env ?? process.env)[auth.tokenEnv];
+    if (value === undefined || value.trim() === '') {
+      throw new SourceError(`source '${name}': environment variable ${auth.tokenEnv} (auth.tokenEnv) is not set or empty`, false);
+    }
+    token = value.trim();
+  } else if (auth.tokenFile !== undefined) {
+    const file = resolve(options.baseDir, auth.tokenFile);
+    token = readSecretFile(name, file, 'auth.tokenFile').trim();
+    if (token === '') throw new SourceError(`source '${name}': token file ${file} (auth.tokenFile) is empty`, false);
+  } else {
+    throw new SourceError(`source '${name}': auth needs tokenEnv or tokenFile`, false);
+  }
+  return auth.username === undefined ? { token } : { username: auth.username, token };
+}
+
+function readTrustedKeys(name: string, file: string): string[] {
+  const text = readSecretFile(name, file, 'verify.trustedKeysFile');
+  const blocks = text.match(/-----BEGIN PGP PUBLIC KEY BLOCK-----[\s\S]*?-----END PGP PUBLIC KEY BLOCK-----/g) ?? [];
+  if (blocks.length === 0) {
+    throw new SourceError(`source '${name}': ${file} (verify.trustedKeysFile) holds no ASCII-armoured OpenPGP public key`, false);
+  }
+  return blocks;
+}
+
+function readSecretFile(name: string, file: string, field: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw new SourceError(`source '${name}': cannot read ${file} (${field}): ${typeof code === 'string' ? code : 'unreadable'}`, false);
+  }
+}

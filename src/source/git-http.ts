@@ -1,0 +1,114 @@
+// The HTTP transport isomorphic-git talks through. We use Node's own fetch rather than
+// `isomorphic-git/http/node` because that client takes no AbortSignal and has no timeouts: a Git
+// host that stops answering would hang the source forever. Here every request carries the
+// caller's signal plus a stall timeout, transport failures become typed errors that never carry
+// credentials, and the Authorization header is added at this layer only.
+
+import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
+
+/** A request failed below HTTP: no connection, no answer in time, or the caller aborted. */
+export class GitTransportError extends Error {
+  override readonly name = 'GitTransportError';
+  readonly kind: 'network' | 'timeout' | 'aborted';
+  constructor(kind: 'network' | 'timeout' | 'aborted', message: string) {
+    super(message);
+    this.kind = kind;
+  }
+}
+
+export interface GitHttpOptions {
+  /** The caller's signal (shutdown, source timeout). */
+  signal?: AbortSignal;
+  /** Give up when the server sends nothing for this long (headers or the next body chunk). */
+  stallTimeoutMs: number;
+  /** `Basic …` value sent with every request to the repository's origin. */
+  authorization?: string;
+  /** Origin (`https://host:port`) the authorization belongs to. */
+  origin: string;
+}
+
+export function createHttpClient(options: GitHttpOptions): HttpClient {
+  return { request: (request) => send(request, options) };
+}
+
+async function send(request: GitHttpRequest, options: GitHttpOptions): Promise<GitHttpResponse> {
+  if (options.signal?.aborted) throw new GitTransportError('aborted', 'aborted');
+  const method = request.method ?? 'GET';
+  const headers: Record<string, string> = { ...request.headers };
+  // Never hand credentials to another origin, whatever URL the library asks for.
+  if (options.authorization && new URL(request.url).origin === options.origin) {
+    headers.authorization = options.authorization;
+  }
+  const body = request.body ? await collect(request.body) : undefined;
+
+  const stall = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => stall.abort(), options.stallTimeoutMs);
+  };
+  const signal = options.signal ? AbortSignal.any([options.signal, stall.signal]) : stall.signal;
+  const failure = (error: unknown): GitTransportError => {
+    clearTimeout(timer);
+    if (options.signal?.aborted) return new GitTransportError('aborted', 'aborted');
+    if (stall.signal.aborted) {
+      return new GitTransportError('timeout', `no answer for ${Math.round(options.stallTimeoutMs / 1000)}s`);
+    }
+    return new GitTransportError('network', describeNetworkError(error));
+  };
+
+  arm();
+  let response: Response;
+  try {
+    response = await fetch(request.url, { method, headers, body, signal, redirect: 'follow' });
+  } catch (error) {
+    throw failure(error);
+  }
+  arm();
+  const responseHeaders: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    responseHeaders[name] = value;
+  });
+  const stream = response.body;
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    if (!stream) {
+      clearTimeout(timer);
+      return;
+    }
+    try {
+      for await (const chunk of stream) {
+        arm();
+        yield chunk;
+      }
+    } catch (error) {
+      throw failure(error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  return {
+    url: response.url || request.url,
+    method,
+    statusCode: response.status,
+    statusMessage: response.statusText,
+    headers: responseHeaders,
+    body: chunks(),
+  };
+}
+
+async function collect(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const part of body) parts.push(part);
+  return Buffer.concat(parts);
+}
+
+/** `ECONNREFUSED`, `ENOTFOUND host`, a TLS complaint…: the cause's code, never a URL or header. */
+function describeNetworkError(error: unknown): string {
+  let cause: unknown = error;
+  for (let depth = 0; depth < 5 && cause instanceof Error; depth += 1) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'string' && code.length > 0) return code;
+    cause = cause.cause;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
