@@ -54,7 +54,7 @@ export async function openEngine(options: { configFile: string; log: Logger; cac
     ownerId: (config) => config.owner ?? config.name,
     safety: (config) => ({ ...loaded.config.safety, ...(config.safety ?? {}) }),
     async close() {
-      await Promise.all([...instances.values()].map((i) => i.instance.close?.()));
+      await Promise.all([...instances.values()].map(async (i) => { await i.instance.close?.(); }));
     },
   };
 }

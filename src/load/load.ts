@@ -3,7 +3,7 @@
 
 import { z } from 'zod';
 import type { JsonObject, Resource, ResourceMetadata } from '../sdk/index.ts';
-import { KindCatalog, groupOf } from './catalog.ts';
+import { groupOf, type KindCatalog } from './catalog.ts';
 import { formatPath, type LoadIssue } from './issues.ts';
 import { isPlainObject, parseYamlFile, type ParsedDocument } from './yaml-documents.ts';
 import { zodIssuesToLoadIssues } from './zod-issues.ts';
