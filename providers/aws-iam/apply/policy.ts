@@ -1,0 +1,138 @@
+// Customer-managed policies. A document change is a new default version (CreatePolicyVersion
+// SetAsDefault), deleting the oldest non-default version first when the five IAM allows exist.
+// Delete follows real AWS semantics even where an emulator is laxer: detach from every role,
+// user and group (ListEntitiesForPolicy), delete non-default versions, then DeletePolicy.
+// Path, name and description are immutable: a replace re-attaches the new policy wherever the
+// old one was attached when its ARN stays the same.
+
+import type { ApplyChange } from '../../../src/sdk/index.ts';
+import { NO_SUCH_ENTITY, type AwsError } from '../client.ts';
+import { serializeDocument } from '../document.ts';
+import { arnOf, arnResource, ownerOf, TYPES, type PolicyValue } from '../model.ts';
+import type { PolicyHandle } from '../observe.ts';
+import { listAll } from '../observe.ts';
+import { alreadyExists, attach, changed, detach, nameOf, resolvedAfter, syncTags, tagList, type ApplyEnv, type Principal } from './common.ts';
+
+type Policy = PolicyValue & { description?: string };
+
+/** IAM keeps at most five versions of a managed policy. */
+export const MAX_POLICY_VERSIONS = 5;
+
+export async function applyPolicy(env: ApplyEnv, change: ApplyChange): Promise<void> {
+  const name = nameOf(change);
+  const handle = change.observed?.handle as PolicyHandle | undefined;
+  switch (change.action) {
+    case 'create':
+      await createPolicy(env, change, name);
+      return;
+    case 'update':
+      return updatePolicy(env, change, handle?.arn ?? policyArn(env, change, name));
+    case 'delete':
+      await deletePolicy(env, change.display, handle?.arn ?? policyArn(env, change, name));
+      return;
+    case 'replace': {
+      const oldArn = handle?.arn ?? policyArn(env, change, name);
+      const attachedTo = await deletePolicy(env, change.display, oldArn);
+      const newArn = await createPolicy(env, change, name);
+      if (newArn === oldArn) {
+        for (const [kind, entity] of attachedTo) await attach(env, kind, entity, change.display, newArn);
+      }
+    }
+  }
+}
+
+function policyArn(env: ApplyEnv, change: ApplyChange, name: string): string {
+  const value = (change.before ?? change.after) as Policy;
+  return arnOf(env.api.account ?? '', arnResource(TYPES.policy, value.path, name));
+}
+
+async function createPolicy(env: ApplyEnv, change: ApplyChange, name: string): Promise<string> {
+  const { api, ctx } = env;
+  const after = resolvedAfter<Policy>(env, change);
+  let exists = false;
+  const created = await api.write(ctx, 'CreatePolicy', change.display, (m, c) => c.send(new m.CreatePolicyCommand({
+    PolicyName: name,
+    Path: after.path,
+    PolicyDocument: serializeDocument(after.document),
+    Tags: tagList(after.tags, ctx.ownerId),
+    ...(after.description ? { Description: after.description } : {}),
+  })), { doneOn: (e) => (e.code === 'EntityAlreadyExists' ? (exists = true) : false) });
+  if (exists) {
+    let owner: string | undefined;
+    if (api.account) {
+      const arn = arnOf(api.account, arnResource(TYPES.policy, after.path, name));
+      const tags = await api.read(ctx, 'ListPolicyTags', change.display, (m, c) => c.send(new m.ListPolicyTagsCommand({ PolicyArn: arn }))).catch(() => undefined);
+      owner = ownerOf(tags?.Tags);
+    }
+    throw alreadyExists(change.display, 'CreatePolicy', owner, ctx.ownerId, `policy/${name}`);
+  }
+  const arn = created?.Policy?.Arn ?? '';
+  api.learnAccount(arn);
+  return arn;
+}
+
+async function updatePolicy(env: ApplyEnv, change: ApplyChange, arn: string): Promise<void> {
+  const { api, ctx } = env;
+  const before = change.before as Policy;
+  const after = resolvedAfter<Policy>(env, change);
+  const subject = change.display;
+  if (changed(before.document, after.document)) {
+    // Read the versions now, not from observe: another writer may have added one since.
+    const versions = await listVersions(env, subject, arn);
+    const nonDefault = versions.filter((v) => !v.isDefault).sort((a, b) => a.created - b.created || versionNumber(a.id) - versionNumber(b.id));
+    for (let i = 0; versions.length - i >= MAX_POLICY_VERSIONS && i < nonDefault.length; i++) {
+      const oldest = nonDefault[i];
+      if (!oldest) break;
+      await api.write(ctx, 'DeletePolicyVersion', `${subject} version ${oldest.id}`, (m, c) =>
+        c.send(new m.DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: oldest.id })), { doneOn: NO_SUCH_ENTITY });
+    }
+    await api.write(ctx, 'CreatePolicyVersion', subject, (m, c) => c.send(new m.CreatePolicyVersionCommand({
+      PolicyArn: arn, PolicyDocument: serializeDocument(after.document), SetAsDefault: true,
+    })), { hint: (e) => (e.code === 'LimitExceeded' ? 'the policy already has five versions; the next pass deletes the oldest non-default one first' : undefined) });
+  }
+  await syncTags(env, subject, before.tags, after.tags, change.observed?.ownership.state !== 'owned',
+    (Tags) => api.write(ctx, 'TagPolicy', subject, (m, c) => c.send(new m.TagPolicyCommand({ PolicyArn: arn, Tags }))),
+    (TagKeys) => api.write(ctx, 'UntagPolicy', subject, (m, c) => c.send(new m.UntagPolicyCommand({ PolicyArn: arn, TagKeys }))));
+}
+
+async function listVersions(env: ApplyEnv, subject: string, arn: string): Promise<{ id: string; isDefault: boolean; created: number }[]> {
+  const versions = await listAll(env.api, env.ctx, 'ListPolicyVersions', subject, (m, c, marker) =>
+    c.send(new m.ListPolicyVersionsCommand({ PolicyArn: arn, ...(marker ? { Marker: marker } : {}) }))
+      .then((o) => ({ items: o.Versions ?? [], marker: o.IsTruncated ? o.Marker : undefined })));
+  return versions.map((v) => ({ id: v.VersionId ?? '', isDefault: v.IsDefaultVersion === true, created: v.CreateDate ? new Date(v.CreateDate).getTime() : 0 }));
+}
+
+const versionNumber = (id: string): number => Number(id.replace(/^v/, '')) || 0;
+
+/** Every prerequisite IAM documents for DeletePolicy, in order. Returns where it was attached. */
+export async function deletePolicy(env: ApplyEnv, subject: string, arn: string): Promise<[Principal, string][]> {
+  const { api, ctx } = env;
+  const attachedTo: [Principal, string][] = [];
+  const entities = await listAll(api, ctx, 'ListEntitiesForPolicy', subject, (m, c, marker) =>
+    c.send(new m.ListEntitiesForPolicyCommand({ PolicyArn: arn, ...(marker ? { Marker: marker } : {}) }))
+      .then((o) => ({ items: [o], marker: o.IsTruncated ? o.Marker : undefined })))
+    .catch((error: unknown) => {
+      if ((error as { code?: string }).code === 'NoSuchEntity') return [];
+      throw error;
+    });
+  for (const page of entities) {
+    for (const r of page.PolicyRoles ?? []) if (r.RoleName) attachedTo.push(['role', r.RoleName]);
+    for (const u of page.PolicyUsers ?? []) if (u.UserName) attachedTo.push(['user', u.UserName]);
+    for (const g of page.PolicyGroups ?? []) if (g.GroupName) attachedTo.push(['group', g.GroupName]);
+  }
+  for (const [kind, entity] of attachedTo) await detach(env, kind, entity, subject, arn);
+  const versions = await listVersions(env, subject, arn).catch((error: unknown) => {
+    if ((error as { code?: string }).code === 'NoSuchEntity') return [];
+    throw error;
+  });
+  for (const v of versions.filter((x) => !x.isDefault)) {
+    await api.write(ctx, 'DeletePolicyVersion', `${subject} version ${v.id}`, (m, c) =>
+      c.send(new m.DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: v.id })), { doneOn: NO_SUCH_ENTITY });
+  }
+  await api.write(ctx, 'DeletePolicy', subject, (m, c) => c.send(new m.DeletePolicyCommand({ PolicyArn: arn })), {
+    doneOn: NO_SUCH_ENTITY,
+    retryOn: (e: AwsError) => e.code === 'DeleteConflict',
+    hint: (e) => (e.code === 'DeleteConflict' ? 'it is still attached somewhere or used as a permissions boundary' : undefined),
+  });
+  return attachedTo;
+}

@@ -1,0 +1,101 @@
+// import: YAML for what lives under an IAM path prefix (`/teams/web/`), or for named entities
+// (`role/deploy`, `policy/deploy`, `oidc-provider/token.actions.githubusercontent.com`), written
+// from the same normalised values observe compares, so import → commit → plan is empty.
+//
+// Importing is how a person hands an existing entity to trueup: entities that carry no owner
+// tag get this source's owner tag (the only write import makes). Entities owned by another
+// source are left out, as are groups at the root path / (trueup owns groups by path).
+
+import type { ImportRequest, JsonObject, ObservedObject, ProviderContext } from '../../src/sdk/index.ts';
+import type { IamApi } from './client.ts';
+import { TYPES, nameOfKey } from './model.ts';
+import { readAccount } from './observe.ts';
+import { API_VERSION, OWNER_TAG } from './schema.ts';
+
+const KIND: Record<string, string> = {
+  [TYPES.role]: 'Role', [TYPES.policy]: 'Policy', [TYPES.user]: 'User', [TYPES.group]: 'Group',
+  [TYPES.instanceProfile]: 'InstanceProfile', [TYPES.oidcProvider]: 'OpenIDConnectProvider',
+};
+
+export function selects(selector: string, o: ObservedObject): boolean {
+  if (selector.startsWith('/')) {
+    const path = (o.value as JsonObject).path;
+    return typeof path === 'string' && path.startsWith(selector);
+  }
+  return o.key === selector || (selector.endsWith('/') && o.key.startsWith(selector));
+}
+
+export async function importEntities(api: IamApi, request: ImportRequest, ctx: ProviderContext, concurrency: number): Promise<JsonObject[]> {
+  if (!request.selector.startsWith('/') && !Object.keys(KIND).some((t) => request.selector.startsWith(`${t}/`))) {
+    throw new Error(`IAM import selector "${request.selector}": use a path prefix (/teams/web/) or a name such as role/deploy, policy/deploy, user/ci, group/admins, instance-profile/web, oidc-provider/token.actions.githubusercontent.com`);
+  }
+  // Read everything the source may touch; oidc-provider/ scopes are only read when named.
+  const all = await readAccount(api, ctx, request.allowedScopes, concurrency);
+  const chosen = all.filter((o) => selects(request.selector, o)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const documents: JsonObject[] = [];
+  for (const o of chosen) {
+    if (o.ownership.state === 'foreign') {
+      ctx.log.warn({ key: o.key, owner: o.ownership.owner }, 'not imported: owned by another trueup source');
+      continue;
+    }
+    if (o.type === TYPES.group && (o.value as JsonObject).path === '/') {
+      ctx.log.warn({ key: o.key }, 'not imported: groups at the root path / cannot be owned by trueup (give it a path)');
+      continue;
+    }
+    if (o.ownership.state === 'unowned' && o.type !== TYPES.group) await claim(api, ctx, o);
+    documents.push(toDocument(o));
+  }
+  return documents;
+}
+
+/** Write this source's owner tag on an entity being imported. */
+async function claim(api: IamApi, ctx: ProviderContext, o: ObservedObject): Promise<void> {
+  const name = nameOfKey(o.key);
+  const Tags = [{ Key: OWNER_TAG, Value: ctx.ownerId }];
+  const arn = (o.handle as { arn?: string } | undefined)?.arn ?? '';
+  switch (o.type) {
+    case TYPES.role:
+      await api.write(ctx, 'TagRole', o.display, (m, c) => c.send(new m.TagRoleCommand({ RoleName: name, Tags })));
+      break;
+    case TYPES.user:
+      await api.write(ctx, 'TagUser', o.display, (m, c) => c.send(new m.TagUserCommand({ UserName: name, Tags })));
+      break;
+    case TYPES.policy:
+      await api.write(ctx, 'TagPolicy', o.display, (m, c) => c.send(new m.TagPolicyCommand({ PolicyArn: arn, Tags })));
+      break;
+    case TYPES.instanceProfile:
+      await api.write(ctx, 'TagInstanceProfile', o.display, (m, c) => c.send(new m.TagInstanceProfileCommand({ InstanceProfileName: name, Tags })));
+      break;
+    case TYPES.oidcProvider:
+      await api.write(ctx, 'TagOpenIDConnectProvider', o.display, (m, c) => c.send(new m.TagOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn, Tags })));
+      break;
+  }
+}
+
+const META_NAME = /^[A-Za-z0-9]([A-Za-z0-9._:/@*-]*[A-Za-z0-9.*])?$/;
+
+function toDocument(o: ObservedObject): JsonObject {
+  const value = o.value as JsonObject;
+  const iamName = nameOfKey(o.key);
+  const spec: JsonObject = {};
+  let metaName = iamName;
+  if (o.type === TYPES.oidcProvider) {
+    metaName = iamName.replace(/[^A-Za-z0-9.-]+/g, '-');
+  } else if (!META_NAME.test(iamName)) {
+    metaName = iamName.replace(/[^A-Za-z0-9._@-]+/g, '-').replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9.]+$/g, '') || 'imported';
+    spec.name = iamName;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    if (isEmpty(v)) continue;
+    if (k === 'maxSessionDuration' && v === 3600) continue;
+    spec[k] = v;
+  }
+  return { apiVersion: API_VERSION, kind: KIND[o.type] ?? o.type, metadata: { name: metaName }, spec };
+}
+
+function isEmpty(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length === 0;
+  if (v !== null && typeof v === 'object') return Object.keys(v).length === 0;
+  return false;
+}

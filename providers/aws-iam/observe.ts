@@ -1,0 +1,339 @@
+// observe: read the account in bulk and turn it into the same normalised objects expand makes.
+//
+//   GetAccountAuthorizationDetails  roles, users, groups, local managed policies, their inline
+//                                   policies, attachments, tags (roles/users), group membership
+//   ListRoles                       what GAAD leaves out: description, max session duration
+//   ListPolicyTags                  per local policy in scope (no bulk call returns policy tags)
+//   ListInstanceProfiles (+Tags)    instance profiles, including those without a role
+//   ListOpenIDConnectProviders/Get  per OIDC provider in scope (no bulk call exists)
+//
+// For 1,000 roles that is a handful of pages, not 3+N calls per role (see docs/iam.md).
+
+import type {
+  DesiredObject, JsonObject, ObserveRequest, ObserveResult, ObservedObject, Ownership, ProviderContext, ScopeMatcher,
+} from '../../src/sdk/index.ts';
+import { TerminalError } from '../../src/sdk/index.ts';
+import type {
+  GetAccountAuthorizationDetailsCommandOutput, InstanceProfile, ManagedPolicyDetail, RoleDetail,
+} from '@aws-sdk/client-iam';
+import type { IamApi } from './client.ts';
+import { parseDocument } from './document.ts';
+import {
+  TYPES, hasPlaceholder, isServiceLinkedPath, issuerOf, objectKey, oidcScope, ownerOf, parseArn, pathScope, tagMap,
+  withAccount,
+} from './model.ts';
+
+export interface RoleHandle { kind: 'role'; arn: string; instanceProfiles: string[] }
+export interface PolicyHandle {
+  kind: 'policy';
+  arn: string;
+  versions: { id: string; isDefault: boolean; created: number }[];
+  attachedTo: { roles: string[]; users: string[]; groups: string[] };
+}
+export interface UserHandle { kind: 'user'; arn: string }
+export interface GroupHandle { kind: 'group'; arn: string; members: string[] }
+export interface InstanceProfileHandle { kind: 'instance-profile'; arn: string }
+export interface OidcHandle { kind: 'oidc-provider'; arn: string }
+export type Handle = RoleHandle | PolicyHandle | UserHandle | GroupHandle | InstanceProfileHandle | OidcHandle;
+
+const PAGE = 1000;
+
+function ownership(owner: string | undefined, ownerId: string): Ownership {
+  if (owner === undefined) return { state: 'unowned' };
+  return owner === ownerId ? { state: 'owned' } : { state: 'foreign', owner };
+}
+
+export async function observe(api: IamApi, request: ObserveRequest, ctx: ProviderContext, concurrency: number): Promise<ObserveResult> {
+  const objects = await readAccount(api, ctx, request.allowedScopes, concurrency, request.desired);
+  const result: ObserveResult = { objects };
+  // References written before the account id was known resolve now.
+  const account = api.account;
+  if (account && request.desired.some((d) => hasPlaceholder(d.value))) {
+    result.refinedDesired = request.desired.map((d) => (hasPlaceholder(d.value) ? { ...d, value: withAccount(d.value, account) } : d));
+  }
+  return result;
+}
+
+/** Every IAM object under the allowed scopes, normalised. Shared by observe and import. */
+export async function readAccount(api: IamApi, ctx: ProviderContext, allowed: ScopeMatcher, concurrency: number, desired: readonly DesiredObject[] = []): Promise<ObservedObject[]> {
+  const gaad = await readAuthorizationDetails(api, ctx);
+  const objects: ObservedObject[] = [];
+  const decode = (text: string | undefined, subject: string, what: string): JsonObject => {
+    try {
+      return parseDocument(text ?? '{}');
+    } catch (error) {
+      throw new TerminalError(`${what} is not a readable policy document: ${(error as Error).message}`, { subject, operation: 'GetAccountAuthorizationDetails', cause: error });
+    }
+  };
+  const inlineOf = (list: { PolicyName?: string | undefined; PolicyDocument?: string | undefined }[] | undefined, subject: string) => {
+    const out: Record<string, JsonObject> = {};
+    for (const p of list ?? []) if (p.PolicyName) out[p.PolicyName] = decode(p.PolicyDocument, subject, `inline policy ${p.PolicyName}`);
+    return out;
+  };
+  const attachedOf = (list: { PolicyArn?: string | undefined }[] | undefined) =>
+    [...new Set((list ?? []).map((p) => p.PolicyArn).filter((a): a is string => !!a))].sort();
+
+  // Local policies first: attachments name them, and their keys become dependencies.
+  const localPolicyKey = new Map<string, string>();
+  for (const p of gaad.policies) {
+    const name = policyName(p);
+    if (p.Arn && name) localPolicyKey.set(p.Arn, objectKey(TYPES.policy, name));
+  }
+  const attachedTo = new Map<string, { roles: string[]; users: string[]; groups: string[] }>();
+  const noteAttachment = (arns: string[], kind: 'roles' | 'users' | 'groups', name: string) => {
+    for (const arn of arns) {
+      const entry = attachedTo.get(arn) ?? { roles: [], users: [], groups: [] };
+      entry[kind].push(name);
+      attachedTo.set(arn, entry);
+    }
+  };
+  const policyDeps = (arns: string[]) => arns.map((a) => localPolicyKey.get(a)).filter((k): k is string => !!k);
+
+  // ListRoles for description and max session duration (GAAD omits both).
+  const roleExtras = new Map<string, { description?: string | undefined; maxSessionDuration?: number | undefined }>();
+  if (gaad.roles.some((r) => allowed.allows(pathScope(r.Path ?? '/')))) {
+    let marker: string | undefined;
+    do {
+      const page = await api.read(ctx, 'ListRoles', 'roles', (m, c) => c.send(new m.ListRolesCommand({ MaxItems: PAGE, ...(marker ? { Marker: marker } : {}) })));
+      for (const r of page.Roles ?? []) if (r.RoleName) roleExtras.set(r.RoleName, { description: r.Description, maxSessionDuration: r.MaxSessionDuration });
+      marker = page.IsTruncated ? page.Marker : undefined;
+    } while (marker);
+  }
+
+  const groupMembers = new Map<string, string[]>();
+  for (const u of gaad.users) for (const g of u.GroupList ?? []) groupMembers.set(g, [...(groupMembers.get(g) ?? []), u.UserName ?? '']);
+
+  for (const r of gaad.roles) {
+    const path = r.Path ?? '/';
+    const name = r.RoleName ?? '';
+    const managed = attachedOf(r.AttachedManagedPolicies);
+    noteAttachment(managed, 'roles', name);
+    if (isServiceLinkedPath(path) || !allowed.allows(pathScope(path))) continue;
+    const subject = `role ${path}${name}`;
+    const extras = roleExtras.get(name) ?? {};
+    const value: JsonObject = {
+      path,
+      assumeRolePolicy: decode(r.AssumeRolePolicyDocument, subject, 'trust policy'),
+      maxSessionDuration: extras.maxSessionDuration ?? 3600,
+      tags: tagMap(r.Tags),
+      inlinePolicies: inlineOf(r.RolePolicyList, subject),
+      managedPolicies: managed,
+    };
+    if (extras.description) value.description = extras.description;
+    const boundary = r.PermissionsBoundary?.PermissionsBoundaryArn;
+    if (boundary) value.permissionsBoundary = boundary;
+    const deps = new Set(policyDeps(boundary ? [...managed, boundary] : managed));
+    for (const federated of federatedPrincipals(value.assumeRolePolicy as JsonObject)) {
+      const resource = parseArn(federated)?.resource;
+      if (resource?.startsWith('oidc-provider/')) deps.add(objectKey(TYPES.oidcProvider, resource.slice('oidc-provider/'.length)));
+    }
+    const handle: RoleHandle = { kind: 'role', arn: r.Arn ?? '', instanceProfiles: (r.InstanceProfileList ?? []).map((p) => p.InstanceProfileName ?? '').filter(Boolean) };
+    objects.push(withDeps({
+      key: objectKey(TYPES.role, name), type: TYPES.role, display: subject, scope: pathScope(path), value,
+      ownership: ownership(ownerOf(r.Tags), ctx.ownerId), handle,
+    }, deps));
+  }
+
+  for (const u of gaad.users) {
+    const path = u.Path ?? '/';
+    const name = u.UserName ?? '';
+    const managed = attachedOf(u.AttachedManagedPolicies);
+    noteAttachment(managed, 'users', name);
+    if (!allowed.allows(pathScope(path))) continue;
+    const subject = `user ${path}${name}`;
+    const groups = [...new Set(u.GroupList ?? [])].sort();
+    const value: JsonObject = { path, groups, tags: tagMap(u.Tags), inlinePolicies: inlineOf(u.UserPolicyList, subject), managedPolicies: managed };
+    const boundary = u.PermissionsBoundary?.PermissionsBoundaryArn;
+    if (boundary) value.permissionsBoundary = boundary;
+    const deps = new Set([...policyDeps(boundary ? [...managed, boundary] : managed), ...groups.map((g) => objectKey(TYPES.group, g))]);
+    const handle: UserHandle = { kind: 'user', arn: u.Arn ?? '' };
+    objects.push(withDeps({
+      key: objectKey(TYPES.user, name), type: TYPES.user, display: subject, scope: pathScope(path), value,
+      ownership: ownership(ownerOf(u.Tags), ctx.ownerId), handle,
+    }, deps));
+  }
+
+  for (const g of gaad.groups) {
+    const path = g.Path ?? '/';
+    const name = g.GroupName ?? '';
+    const managed = attachedOf(g.AttachedManagedPolicies);
+    noteAttachment(managed, 'groups', name);
+    if (!allowed.allows(pathScope(path))) continue;
+    const subject = `group ${path}${name}`;
+    const handle: GroupHandle = { kind: 'group', arn: g.Arn ?? '', members: (groupMembers.get(name) ?? []).sort() };
+    // Groups cannot be tagged: a group is ours when it lives under a path this source may
+    // touch, except the root path / that everything shares (docs/iam.md).
+    const owned: Ownership = path === '/' ? { state: 'unowned' } : { state: 'owned' };
+    objects.push(withDeps({
+      key: objectKey(TYPES.group, name), type: TYPES.group, display: subject, scope: pathScope(path),
+      value: { path, inlinePolicies: inlineOf(g.GroupPolicyList, subject), managedPolicies: managed },
+      ownership: owned, handle,
+    }, new Set(policyDeps(managed))));
+  }
+
+  // Local managed policies in scope: their tags need one call each.
+  const policies = gaad.policies.filter((p) => allowed.allows(pathScope(p.Path ?? '/')));
+  const policyObjects: ObservedObject[] = new Array<ObservedObject>(policies.length);
+  await mapLimit(policies.map((p, i) => [p, i] as const), concurrency, async ([p, i]) => {
+    const path = p.Path ?? '/';
+    const name = policyName(p) ?? '';
+    const subject = `policy ${path}${name}`;
+    const tags = await listAll(api, ctx, 'ListPolicyTags', subject, (m, c, marker) =>
+      c.send(new m.ListPolicyTagsCommand({ PolicyArn: p.Arn, MaxItems: 100, ...(marker ? { Marker: marker } : {}) })).then((o) => ({ items: o.Tags ?? [], marker: o.IsTruncated ? o.Marker : undefined })));
+    const versions = (p.PolicyVersionList ?? []).map((v) => ({ id: v.VersionId ?? '', isDefault: v.IsDefaultVersion === true, created: v.CreateDate ? new Date(v.CreateDate).getTime() : 0 }));
+    const defaultVersion = (p.PolicyVersionList ?? []).find((v) => v.IsDefaultVersion) ?? (p.PolicyVersionList ?? []).find((v) => v.VersionId === p.DefaultVersionId);
+    const value: JsonObject = { path, document: decode(defaultVersion?.Document, subject, `default version ${p.DefaultVersionId ?? '?'}`), tags: tagMap(tags) };
+    if (p.Description) value.description = p.Description;
+    const handle: PolicyHandle = { kind: 'policy', arn: p.Arn ?? '', versions, attachedTo: attachedTo.get(p.Arn ?? '') ?? { roles: [], users: [], groups: [] } };
+    policyObjects[i] = {
+      key: objectKey(TYPES.policy, name), type: TYPES.policy, display: subject, scope: pathScope(path), value,
+      ownership: ownership(ownerOf(tags), ctx.ownerId), handle,
+    };
+  });
+  objects.push(...policyObjects);
+
+  objects.push(...await readInstanceProfiles(api, ctx, allowed, concurrency));
+  objects.push(...await readOidcProviders(api, ctx, allowed, concurrency, desired));
+  return objects;
+}
+
+interface AuthorizationDetails {
+  roles: RoleDetail[];
+  users: NonNullable<GetAccountAuthorizationDetailsCommandOutput['UserDetailList']>;
+  groups: NonNullable<GetAccountAuthorizationDetailsCommandOutput['GroupDetailList']>;
+  policies: ManagedPolicyDetail[];
+}
+
+/** Every page of GetAccountAuthorizationDetails. A page may hold fewer than MaxItems even when
+ * more follow: only IsTruncated says whether to go on. */
+async function readAuthorizationDetails(api: IamApi, ctx: ProviderContext): Promise<AuthorizationDetails> {
+  const out: AuthorizationDetails = { roles: [], users: [], groups: [], policies: [] };
+  let marker: string | undefined;
+  let pages = 0;
+  do {
+    const page = await api.read(ctx, 'GetAccountAuthorizationDetails', 'account', (m, c) => c.send(new m.GetAccountAuthorizationDetailsCommand({
+      Filter: ['Role', 'User', 'Group', 'LocalManagedPolicy'], MaxItems: PAGE, ...(marker ? { Marker: marker } : {}),
+    })));
+    out.roles.push(...(page.RoleDetailList ?? []));
+    out.users.push(...(page.UserDetailList ?? []));
+    out.groups.push(...(page.GroupDetailList ?? []));
+    out.policies.push(...(page.Policies ?? []));
+    marker = page.IsTruncated ? page.Marker : undefined;
+    pages += 1;
+    if (page.IsTruncated && !page.Marker) {
+      throw new TerminalError('the response is truncated but carries no Marker', { subject: 'account', operation: 'GetAccountAuthorizationDetails' });
+    }
+  } while (marker);
+  ctx.log.debug({ pages, roles: out.roles.length, policies: out.policies.length }, 'read account authorization details');
+  for (const list of [out.roles, out.users, out.groups, out.policies]) {
+    for (const item of list) {
+      api.learnAccount(item.Arn);
+      if (api.account) break;
+    }
+  }
+  return out;
+}
+
+async function readInstanceProfiles(api: IamApi, ctx: ProviderContext, allowed: ScopeMatcher, concurrency: number): Promise<ObservedObject[]> {
+  const profiles: InstanceProfile[] = await listAll(api, ctx, 'ListInstanceProfiles', 'instance profiles', (m, c, marker) =>
+    c.send(new m.ListInstanceProfilesCommand({ MaxItems: PAGE, ...(marker ? { Marker: marker } : {}) })).then((o) => ({ items: o.InstanceProfiles ?? [], marker: o.IsTruncated ? o.Marker : undefined })));
+  const inScope = profiles.filter((p) => allowed.allows(pathScope(p.Path ?? '/')));
+  const out: ObservedObject[] = [];
+  await mapLimit(inScope, concurrency, async (p) => {
+    api.learnAccount(p.Arn);
+    const path = p.Path ?? '/';
+    const name = p.InstanceProfileName ?? '';
+    const subject = `instance profile ${path}${name}`;
+    // List calls do not return tags on AWS (whatever an emulator does): ask for them.
+    const tags = await listAll(api, ctx, 'ListInstanceProfileTags', subject, (m, c, marker) =>
+      c.send(new m.ListInstanceProfileTagsCommand({ InstanceProfileName: name, MaxItems: 100, ...(marker ? { Marker: marker } : {}) })).then((o) => ({ items: o.Tags ?? [], marker: o.IsTruncated ? o.Marker : undefined })));
+    const value: JsonObject = { path, tags: tagMap(tags) };
+    const role = p.Roles?.[0]?.RoleName;
+    if (role) value.role = role;
+    const handle: InstanceProfileHandle = { kind: 'instance-profile', arn: p.Arn ?? '' };
+    out.push(withDeps({
+      key: objectKey(TYPES.instanceProfile, name), type: TYPES.instanceProfile, display: subject, scope: pathScope(path), value,
+      ownership: ownership(ownerOf(tags), ctx.ownerId), handle,
+    }, new Set(role ? [objectKey(TYPES.role, role)] : [])));
+  });
+  return out.sort((a, b) => (a.key < b.key ? -1 : 1));
+}
+
+async function readOidcProviders(api: IamApi, ctx: ProviderContext, allowed: ScopeMatcher, concurrency: number, desired: readonly DesiredObject[]): Promise<ObservedObject[]> {
+  const list = await api.read(ctx, 'ListOpenIDConnectProviders', 'OIDC providers', (m, c) => c.send(new m.ListOpenIDConnectProvidersCommand({})));
+  const arns = (list.OpenIDConnectProviderList ?? []).map((p) => p.Arn).filter((a): a is string => !!a);
+  const desiredByKey = new Map(desired.map((d) => [d.key, d]));
+  const out: ObservedObject[] = [];
+  await mapLimit(arns.filter((arn) => allowed.allows(oidcScope(issuerFromArn(arn)))), concurrency, async (arn) => {
+    api.learnAccount(arn);
+    const issuer = issuerFromArn(arn);
+    const subject = `OIDC provider ${issuer}`;
+    const p = await api.read(ctx, 'GetOpenIDConnectProvider', subject, (m, c) => c.send(new m.GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn })));
+    const key = objectKey(TYPES.oidcProvider, issuer);
+    const value: JsonObject = {
+      url: `https://${issuerOf(p.Url ?? issuer)}`,
+      clientIds: [...new Set(p.ClientIDList ?? [])].sort(),
+      tags: tagMap(p.Tags),
+    };
+    // Thumbprints are compared only when Git states them; otherwise IAM manages them.
+    const wanted = desiredByKey.get(key)?.value as JsonObject | undefined;
+    if (!wanted || wanted.thumbprints !== undefined) value.thumbprints = [...new Set((p.ThumbprintList ?? []).map((t) => t.toLowerCase()))].sort();
+    const handle: OidcHandle = { kind: 'oidc-provider', arn };
+    out.push({ key, type: TYPES.oidcProvider, display: subject, scope: oidcScope(issuer), value, ownership: ownership(ownerOf(p.Tags), ctx.ownerId), handle });
+  });
+  return out.sort((a, b) => (a.key < b.key ? -1 : 1));
+}
+
+const issuerFromArn = (arn: string): string => (parseArn(arn)?.resource ?? '').replace(/^oidc-provider\//, '');
+
+/** GAAD leaves PolicyName out on some implementations; the ARN always carries it. */
+function policyName(p: ManagedPolicyDetail): string | undefined {
+  if (p.PolicyName) return p.PolicyName;
+  const resource = p.Arn ? parseArn(p.Arn)?.resource : undefined;
+  return resource ? resource.slice(resource.lastIndexOf('/') + 1) : undefined;
+}
+
+function federatedPrincipals(doc: JsonObject): string[] {
+  const out: string[] = [];
+  for (const s of Array.isArray(doc.Statement) ? doc.Statement : []) {
+    const principal = (s as JsonObject | null)?.Principal;
+    if (principal && typeof principal === 'object' && !Array.isArray(principal)) {
+      const f = principal.Federated;
+      for (const v of Array.isArray(f) ? f : f === undefined ? [] : [f]) if (typeof v === 'string') out.push(v);
+    }
+  }
+  return out;
+}
+
+function withDeps(o: ObservedObject, deps: Set<string>): ObservedObject {
+  deps.delete(o.key);
+  if (deps.size > 0) o.dependsOn = [...deps].sort();
+  return o;
+}
+
+/** Every page of a Marker-paged IAM list call. */
+export async function listAll<T>(
+  api: IamApi, ctx: ProviderContext, operation: string, subject: string,
+  page: (m: Parameters<Parameters<IamApi['read']>[3]>[0], c: Parameters<Parameters<IamApi['read']>[3]>[1], marker: string | undefined) => Promise<{ items: T[]; marker: string | undefined }>,
+): Promise<T[]> {
+  const items: T[] = [];
+  let marker: string | undefined;
+  do {
+    const current = marker;
+    const result = await api.read(ctx, operation, subject, (m, c) => page(m, c, current));
+    items.push(...result.items);
+    marker = result.marker;
+  } while (marker);
+  return items;
+}
+
+export async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  });
+  await Promise.all(workers);
+}
