@@ -5,6 +5,7 @@ import type { ProviderDefinition } from '../sdk/index.ts';
 
 export async function builtinProviders(): Promise<ProviderDefinition[]> {
   const modules = await Promise.all([
+    import('../../providers/aws-iam/index.ts'),
   ]);
   return modules.map((m: { default: ProviderDefinition }) => m.default);
 }
