@@ -3,7 +3,7 @@
 
 import type { PlannedChange } from '../../sdk/index.ts';
 import type { Plan } from '../types.ts';
-import { show, summaryLine } from './text.ts';
+import { diffLines, show, summaryLine } from './text.ts';
 
 const SYMBOL = { create: '+', update: '~', replace: '!', delete: '-' } as const;
 
@@ -20,7 +20,7 @@ export function renderPlanMarkdown(plan: Plan): string {
     for (const c of changes) {
       out.push(`${SYMBOL[c.action]} ${c.action} ${c.display}`);
       if (c.dangerous) out.push(`! ${c.dangerous}`);
-      for (const d of c.diffs.slice(0, 40)) {
+      for (const d of diffLines(c, 40)) {
         if (d.before !== undefined) out.push(`-     ${d.path}: ${show(d.before)}`);
         if (d.after !== undefined) out.push(`+     ${d.path}: ${show(d.after)}`);
       }

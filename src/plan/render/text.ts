@@ -50,7 +50,8 @@ export function summaryLine(plan: Plan, p: Palette = plain): string {
   return `Plan: ${p.green(`${s.create} to create`)}, ${p.yellow(`${s.update} to update`)}, ${p.magenta(`${s.replace} to replace`)}, ${p.red(`${s.delete} to delete`)}, ${s.unchanged} unchanged.`;
 }
 
-function diffLines(change: PlannedChange, max: number): FieldDiff[] {
+/** The diffs worth showing: a create lists its top-level fields, a delete nothing. */
+export function diffLines(change: PlannedChange, max: number): FieldDiff[] {
   let diffs = change.diffs;
   if (change.action === 'delete') return [];
   if (change.action === 'create' && change.after !== null && typeof change.after === 'object' && !Array.isArray(change.after)) {

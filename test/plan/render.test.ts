@@ -1,0 +1,55 @@
+// The human plan text is part of the interface people read: snapshot it exactly.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { renderPlanText } from '../../src/plan/render/text.ts';
+import { renderPlanMarkdown } from '../../src/plan/render/markdown.ts';
+import { colours } from '../../src/plan/render/colour.ts';
+import type { Plan } from '../../src/plan/types.ts';
+
+const plan: Plan = {
+  formatVersion: 1, source: 'dns', revision: '1a2b3c4d', createdAt: '2026-11-22T00:00:00.000Z', forced: false,
+  checksum: 'abcdef0123456789abcdef',
+  changes: [
+    { action: 'create', key: 'k1', type: 'recordset', display: 'www.example.com. A', scope: 'zone/example.com.', provider: 'route53', after: { ttl: 300, values: ['192.0.2.1'] }, diffs: [], dependsOn: [], location: { file: 'zones/example.yaml', line: 12, column: 7 } },
+    { action: 'update', key: 'k2', type: 'recordset', display: 'api.example.com. CNAME', scope: 'zone/example.com.', provider: 'route53', before: { ttl: 300 }, after: { ttl: 60 }, diffs: [{ path: 'ttl', before: 300, after: 60 }], dependsOn: [] },
+    { action: 'delete', key: 'k3', type: 'recordset', display: 'old.example.com. TXT', scope: 'zone/example.com.', provider: 'route53', before: { ttl: 300 }, diffs: [], dependsOn: [] },
+  ],
+  conflicts: [{ provider: 'route53', key: 'k4', display: 'mail.example.com. MX', reason: 'exists but carries no trueup owner mark' }],
+  errors: [],
+  refusals: [],
+  summary: { create: 1, update: 1, replace: 0, delete: 1, unchanged: 40, managed: 41 },
+};
+
+describe('plan rendering', () => {
+  it('renders the text plan people read', () => {
+    assert.equal(renderPlanText(plan), `Plan for source dns at 1a2b3c4d (checksum abcdef012345)
+
+route53
+  + create  www.example.com. A  zones/example.yaml:12
+      ttl: 300
+      values: ["192.0.2.1"]
+  ~ update  api.example.com. CNAME
+      ttl: 300 → 60
+  - delete  old.example.com. TXT
+
+Left alone (trueup will not touch these)
+  ! route53 mail.example.com. MX: exists but carries no trueup owner mark
+
+Plan: 1 to create, 1 to update, 0 to replace, 1 to delete, 40 unchanged.
+`);
+  });
+
+  it('colours actions only when asked', () => {
+    const text = renderPlanText(plan, colours);
+    assert.ok(text.includes('\u001b[32m+ create \u001b[39m'));
+    assert.ok(text.includes('\u001b[31m- delete \u001b[39m'));
+  });
+
+  it('renders Markdown for a pull-request comment', () => {
+    const md = renderPlanMarkdown(plan);
+    assert.ok(md.startsWith('### trueup plan for `dns` at `1a2b3c4d`\n\n| create | update | replace | delete | unchanged |'));
+    assert.ok(md.includes('```diff\n+ create www.example.com. A\n+     ttl: 300\n+     values: ["192.0.2.1"]\n'), md);
+    assert.ok(md.includes('~ update api.example.com. CNAME\n-     ttl: 300\n+     ttl: 60\n- delete old.example.com. TXT'));
+    assert.ok(md.includes('- `route53` mail.example.com. MX: exists but carries no trueup owner mark'));
+  });
+});
