@@ -52,7 +52,7 @@ async function send(request: GitHttpRequest, options: GitHttpOptions): Promise<G
     clearTimeout(timer);
     if (options.signal?.aborted) return new GitTransportError('aborted', 'aborted');
     if (stall.signal.aborted) {
-      return new GitTransportError('timeout', `no answer for ${Math.round(options.stallTimeoutMs / 1000)}s`);
+      return new GitTransportError('timeout', `no answer for ${formatDuration(options.stallTimeoutMs)}`);
     }
     return new GitTransportError('network', describeNetworkError(error));
   };
@@ -111,4 +111,8 @@ function describeNetworkError(error: unknown): string {
     cause = cause.cause;
   }
   return error instanceof Error ? error.message : String(error);
+}
+
+function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
 }
