@@ -47,7 +47,7 @@ export async function openEngine(options: { configFile: string; log: Logger; cac
     openSource(name, opts = {}) {
       const config = source(name);
       if (opts.overridePath) return new LocalSource(resolve(opts.overridePath), opts.overridePath);
-      const sourceOptions: Parameters<typeof createSource>[1] = { baseDir: loaded.baseDir, cacheDir: join(cacheDir, config.name), log: options.log };
+      const sourceOptions: Parameters<typeof createSource>[1] = { baseDir: loaded.baseDir, cacheDir, log: options.log };
       if (options.env) sourceOptions.env = options.env;
       return createSource(config, sourceOptions);
     },
