@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { GitSource, type GitSourceOptions } from '../../src/source/git.ts';
 import { SourceError } from '../../src/source/types.ts';
 import { startGitServer, type GitServer } from '../support/git-server.ts';
-import { TestRepo, git } from '../support/git-repo.ts';
+import { TestRepo } from '../support/git-repo.ts';
 import { freePort } from '../support/ports.ts';
 
 const run = promisify(execFile);
@@ -418,12 +418,4 @@ describe('GitSource: HTTP basic auth', () => {
       }
     }
   });
-});
-
-test('git helper sanity: the served repository is readable by the git CLI through the server', async () => {
-  const repo = await newRepo();
-  const sha = await repo.commitAndPush(sample, 'initial');
-  const clone = await mkdtemp(join(root, 'cli-clone-'));
-  await git(clone, ['clone', '--quiet', '--depth', '1', server.url(repo.name), 'c']);
-  assert.equal(await git(join(clone, 'c'), ['rev-parse', 'HEAD']), sha);
 });

@@ -15,6 +15,8 @@ export interface GitServerRequest {
   query: string;
   /** Status the server answered with. */
   status: number;
+  /** `gzip` when the client compressed the request body (the git CLI does for large POSTs). */
+  contentEncoding?: string;
 }
 
 /** Decide per request whether to misbehave: a status to answer with, `'hang'` to never answer,
@@ -50,6 +52,7 @@ export async function startGitServer(options: GitServerOptions): Promise<GitServ
     const path = decodeURIComponent(url.pathname);
     const query = url.search.replace(/^\?/, '');
     const entry: GitServerRequest = { method: req.method ?? 'GET', path, query, status: 0 };
+    if (req.headers['content-encoding']) entry.contentEncoding = req.headers['content-encoding'];
     requests.push(entry);
     const reply = (status: number, body: string, headers: Record<string, string> = {}): void => {
       entry.status = status;
