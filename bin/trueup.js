@@ -20,4 +20,8 @@ if (major < 22 || (major === 22 && minor < 18)) {
   console.error(`trueup needs Node.js >= 22.18 (this is ${process.versions.node}); run 'npm ci' to get the pinned Node 22, or install Node 22 LTS`);
   process.exit(1);
 }
-await import(join(here, '..', 'src', 'cli', 'run.ts'));
+// Installed from the registry (under node_modules, where Node will not strip types) the compiled
+// dist/ runs; in a checkout the TypeScript sources run directly.
+const compiled = join(here, '..', 'dist', 'src', 'cli', 'run.js');
+const inNodeModules = here.split(/[\\/]/).includes('node_modules');
+await import(inNodeModules && existsSync(compiled) ? compiled : join(here, '..', 'src', 'cli', 'run.ts'));
