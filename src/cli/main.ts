@@ -7,13 +7,15 @@ import { InvalidRevisionError, formatIssue } from '../load/issues.ts';
 import { SourceError } from '../source/types.ts';
 import { EXIT, UsageError, type Command, type CommandIO } from './command.ts';
 import { applyCommand } from './commands/apply.ts';
+import { approveCommand } from './commands/approve.ts';
 import { importCommand } from './commands/import.ts';
 import { planCommand } from './commands/plan.ts';
+import { runCommand } from './commands/run.ts';
 import { schemaCommand } from './commands/schema.ts';
 import { validateCommand } from './commands/validate.ts';
 import { versionCommand } from './commands/version.ts';
 
-export const COMMANDS: Command[] = [validateCommand, planCommand, applyCommand, importCommand, schemaCommand, versionCommand];
+export const COMMANDS: Command[] = [validateCommand, planCommand, applyCommand, runCommand, approveCommand, importCommand, schemaCommand, versionCommand];
 
 export function usage(commands: readonly Command[] = COMMANDS): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,0 +1,99 @@
+// All sources of one engine, each on its own loops: a slow or failing source never delays
+// another. This is what `trueup run` starts and what the HTTP server drives.
+
+import type { Logger } from 'pino';
+import type { Engine } from '../engine/engine.ts';
+import type { Metrics } from '../report/metrics.ts';
+import type { ControllerEvent, EventListener } from './events.ts';
+import { SourceController } from './source-controller.ts';
+import type { PassRecord, SourceStatus } from './status.ts';
+
+export class UnknownSourceNameError extends Error {
+  override readonly name = 'UnknownSourceNameError';
+}
+
+export interface ControllerOptions {
+  engine: Engine;
+  log: Logger;
+  metrics: Metrics;
+  random?: () => number;
+  approveHint?(source: string, planId: string, force: boolean): string;
+}
+
+export class Controller {
+  readonly sources = new Map<string, SourceController>();
+  private readonly listeners: EventListener[] = [];
+  private readonly log: Logger;
+  private started = false;
+  private stopping = false;
+
+  constructor(options: ControllerOptions) {
+    this.log = options.log;
+    for (const config of options.engine.loaded.config.sources) {
+      const deps: ConstructorParameters<typeof SourceController>[1] = {
+        engine: options.engine, log: options.log, metrics: options.metrics, emit: (e) => this.emit(e),
+      };
+      if (options.random) deps.random = options.random;
+      if (options.approveHint) deps.approveHint = options.approveHint;
+      this.sources.set(config.name, new SourceController(config, deps));
+    }
+  }
+
+  onEvent(listener: EventListener): void {
+    this.listeners.push(listener);
+  }
+
+  start(): void {
+    this.started = true;
+    for (const source of this.sources.values()) source.start();
+  }
+
+  /** Ready to serve: started and not shutting down. */
+  get ready(): boolean {
+    return this.started && !this.stopping;
+  }
+
+  get shuttingDown(): boolean {
+    return this.stopping;
+  }
+
+  /** One full pass of every source, concurrently (`trueup run --once`). */
+  async once(): Promise<Map<string, PassRecord>> {
+    this.started = true;
+    const entries = await Promise.all([...this.sources.values()].map(async (s) => [s.name, await s.once()] as const));
+    return new Map(entries);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    await Promise.all([...this.sources.values()].map((s) => s.stop()));
+  }
+
+  get(name: string): SourceController {
+    const source = this.sources.get(name);
+    if (!source) throw new UnknownSourceNameError(`no source "${name}"; sources: ${[...this.sources.keys()].join(', ')}`);
+    return source;
+  }
+
+  statuses(): SourceStatus[] {
+    return [...this.sources.values()].map((s) => s.status);
+  }
+
+  /** Wake the named sources (all when undefined); unknown names are ignored. */
+  trigger(names: readonly string[] | undefined, full: boolean): string[] {
+    const targets = names ? names.filter((n) => this.sources.has(n)) : [...this.sources.keys()];
+    for (const name of targets) this.sources.get(name)?.trigger(full);
+    return targets;
+  }
+
+  private emit(event: ControllerEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.log.error({ err: error instanceof Error ? error.message : String(error) }, 'event listener failed');
+      }
+    }
+  }
+}

@@ -1,0 +1,97 @@
+// Assembles `trueup run`: engine, controller, notifications and the HTTP server, and takes them
+// down in the right order. Kept apart from the CLI so tests and embedders can run a daemon
+// in-process with the exact wiring the command uses.
+
+import type { Logger } from 'pino';
+import { openEngine, type Engine } from '../engine/engine.ts';
+import { Metrics } from '../report/metrics.ts';
+import { NotificationDispatcher, createNotifiers } from '../report/notify/dispatcher.ts';
+import { readSecret } from '../report/notify/secrets.ts';
+import { startServer, type RunningServer } from '../server/server.ts';
+import type { WebhookReceiver } from '../server/webhooks.ts';
+import { Controller } from './controller.ts';
+
+export interface DaemonOptions {
+  configFile: string;
+  log: Logger;
+  env: NodeJS.ProcessEnv;
+  version: string;
+  /** Overrides server.listen. */
+  listen?: string;
+  /** Overrides server.token: a file holding the API bearer token. */
+  tokenFile?: string;
+  /** Bound on waiting for in-flight work at shutdown (default 30 s). */
+  shutdownTimeoutMs?: number;
+  cacheDir?: string;
+}
+
+export interface Daemon {
+  engine: Engine;
+  controller: Controller;
+  metrics: Metrics;
+  notifications: NotificationDispatcher;
+  server: RunningServer | undefined;
+  /** Start the loops and (unless `serve` is false) the HTTP server. */
+  start(serve?: boolean): Promise<void>;
+  /** Stop taking work, let in-flight provider batches finish (bounded), close everything. */
+  stop(): Promise<{ clean: boolean }>;
+}
+
+export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
+  const engineOptions: Parameters<typeof openEngine>[0] = { configFile: options.configFile, log: options.log, env: options.env };
+  if (options.cacheDir) engineOptions.cacheDir = options.cacheDir;
+  const engine = await openEngine(engineOptions);
+  try {
+    const config = engine.loaded.config;
+    const secretOptions = { env: options.env, baseDir: engine.loaded.baseDir };
+    let token: string | undefined;
+    if (options.tokenFile) token = await readSecret({ file: options.tokenFile }, '--token-file', { env: options.env, baseDir: process.cwd() });
+    else if (config.server.token) token = await readSecret(config.server.token, 'server.token', secretOptions);
+    const webhooks: WebhookReceiver[] = [];
+    for (const w of config.server.webhooks) {
+      const receiver: WebhookReceiver = { name: w.name, type: w.type, secret: await readSecret(w.secret, `server.webhooks ${w.name} secret`, secretOptions) };
+      if (w.header) receiver.header = w.header;
+      if (w.sources) receiver.sources = w.sources;
+      webhooks.push(receiver);
+    }
+    const metrics = new Metrics();
+    const listen = options.listen ?? config.server.listen;
+    const controller = new Controller({ engine, log: options.log, metrics });
+    const notifications = new NotificationDispatcher(await createNotifiers(config.notifications, secretOptions), options.log);
+    controller.onEvent((event) => notifications.handle(event));
+
+    const daemon: Daemon = {
+      engine, controller, metrics, notifications, server: undefined,
+      async start(serve = true) {
+        if (serve) {
+          const serverOptions: Parameters<typeof startServer>[0] = {
+            controller, metrics, log: options.log, webhooks, maxBodyBytes: config.server.maxBodyBytes, version: options.version,
+          };
+          if (token !== undefined) serverOptions.token = token;
+          daemon.server = await startServer(serverOptions, listen);
+          options.log.info({ url: daemon.server.url, sources: [...controller.sources.keys()], mutatingApi: token !== undefined, webhooks: webhooks.map((w) => w.name) },
+            `trueup run: serving status, metrics and webhooks on ${daemon.server.url}`);
+        }
+        controller.start();
+      },
+      async stop() {
+        const bound = options.shutdownTimeoutMs ?? 30_000;
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), bound);
+        });
+        const clean = await Promise.race([controller.stop().then(() => true), timedOut]);
+        clearTimeout(timer);
+        if (!clean) options.log.warn(`in-flight work did not finish within ${Math.round(bound / 1000)}s; exiting anyway (the next start repairs it)`);
+        await daemon.server?.close();
+        await Promise.race([notifications.flush(), new Promise((r) => setTimeout(r, 2000).unref())]);
+        await engine.close();
+        return { clean };
+      },
+    };
+    return daemon;
+  } catch (error) {
+    await engine.close();
+    throw error;
+  }
+}

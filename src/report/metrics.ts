@@ -1,0 +1,88 @@
+// Prometheus metrics for `trueup run`. One registry per daemon (not prom-client's global one), so
+// tests and embedders can run several side by side. Names follow Prometheus conventions
+// (`_total` counters, `_seconds` durations); every series a dashboard needs to see a stuck or
+// silently looping source is here: results per pass, changes issued, drift, API calls.
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type PassLane = 'git' | 'drift' | 'approve';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly reconcileDuration: Histogram<'source' | 'lane'>;
+  readonly reconcileTotal: Counter<'source' | 'lane' | 'result'>;
+  readonly apiRequests: Counter<'provider' | 'instance' | 'operation' | 'outcome'>;
+  readonly apiRequestDuration: Histogram<'provider' | 'operation'>;
+  readonly changesApplied: Counter<'source' | 'provider' | 'action' | 'outcome'>;
+  readonly updatesIssued: Counter<'source' | 'provider'>;
+  readonly driftDetected: Counter<'source' | 'provider'>;
+  readonly resourcesManaged: Gauge<'source'>;
+  readonly revisionInfo: Gauge<'source' | 'revision'>;
+  readonly sourceCondition: Gauge<'source' | 'condition'>;
+  readonly sourceRequests: Counter<'source' | 'operation'>;
+  private readonly revisions = new Map<string, string>();
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'trueup_process_' });
+    this.reconcileDuration = new Histogram({
+      name: 'trueup_reconcile_duration_seconds', help: 'Duration of reconcile passes per source and lane (git: new revisions; drift: re-observe live state)',
+      labelNames: ['source', 'lane'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300], registers,
+    });
+    this.reconcileTotal = new Counter({
+      name: 'trueup_reconcile_total', help: 'Reconcile passes by result (unchanged, applied, in-sync, drift, pending-approval, failed, stalled, refused, aborted)',
+      labelNames: ['source', 'lane', 'result'], registers,
+    });
+    this.apiRequests = new Counter({
+      name: 'trueup_cloud_api_requests_total', help: 'Cloud API requests made by providers, by operation and outcome',
+      labelNames: ['provider', 'instance', 'operation', 'outcome'], registers,
+    });
+    this.apiRequestDuration = new Histogram({
+      name: 'trueup_cloud_api_request_duration_seconds', help: 'Cloud API request duration',
+      labelNames: ['provider', 'operation'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers,
+    });
+    this.changesApplied = new Counter({
+      name: 'trueup_changes_applied_total', help: 'Changes sent to providers, by provider instance, action and outcome (applied, failed, skipped)',
+      labelNames: ['source', 'provider', 'action', 'outcome'], registers,
+    });
+    this.updatesIssued = new Counter({
+      name: 'trueup_updates_issued_total', help: 'Updates and replaces issued to providers; a rate that never falls to zero is an update loop',
+      labelNames: ['source', 'provider'], registers,
+    });
+    this.driftDetected = new Counter({
+      name: 'trueup_drift_detected_total', help: 'Objects found differing from the applied revision by a drift check',
+      labelNames: ['source', 'provider'], registers,
+    });
+    this.resourcesManaged = new Gauge({
+      name: 'trueup_resources_managed', help: 'Objects the source manages after its last plan', labelNames: ['source'], registers,
+    });
+    this.revisionInfo = new Gauge({
+      name: 'trueup_last_applied_revision_info', help: 'The revision last applied per source (value is always 1)',
+      labelNames: ['source', 'revision'], registers,
+    });
+    this.sourceCondition = new Gauge({
+      name: 'trueup_source_condition', help: 'Source conditions (1 true, 0 false): ready, reconciling, stalled, suspended',
+      labelNames: ['source', 'condition'], registers,
+    });
+    this.sourceRequests = new Counter({
+      name: 'trueup_source_requests_total', help: 'Source operations (peek: remote ref check; fetch: revision download)',
+      labelNames: ['source', 'operation'], registers,
+    });
+  }
+
+  /** Info metric: exactly one series per source, carrying the current revision as a label. */
+  setRevision(source: string, revision: string): void {
+    const previous = this.revisions.get(source);
+    if (previous !== undefined && previous !== revision) this.revisionInfo.remove({ source, revision: previous });
+    this.revisions.set(source, revision);
+    this.revisionInfo.set({ source, revision }, 1);
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

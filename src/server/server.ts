@@ -1,0 +1,161 @@
+// trueup run's HTTP surface, on one port:
+//   GET  /healthz, /readyz                      probes
+//   GET  /metrics                               Prometheus
+//   GET  /  (HTML), /api/v1/sources[/NAME]      status (read-only, open)
+//   POST /api/v1/sources/NAME/{approve,suspend,resume,reconcile}   bearer token required
+//   POST /hooks/RECEIVER                        Git host webhooks (signature required)
+// Responses never carry a secret: the token and webhook secrets are only ever compared.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { ApprovalError } from '../controller/source-controller.ts';
+import { UnknownSourceNameError, type Controller } from '../controller/controller.ts';
+import type { Metrics } from '../report/metrics.ts';
+import { requireToken } from './auth.ts';
+import { HttpError, parseJsonBody, readBody, sendError, sendJson, sendText } from './http.ts';
+import { renderStatusPage } from './page.ts';
+import { verifyWebhook, type WebhookReceiver } from './webhooks.ts';
+
+export interface ServerOptions {
+  controller: Controller;
+  metrics: Metrics;
+  log: Logger;
+  /** Bearer token for mutating endpoints; undefined disables them (403). */
+  token?: string;
+  webhooks: WebhookReceiver[];
+  maxBodyBytes: number;
+  version: string;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** `127.0.0.1:8080`, `:8080`, `0.0.0.0:9000`, `[::1]:8080`, `8080` → host and port. */
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*))?:?(\d+)$/.exec(listen.trim());
+  if (!m) throw new Error(`cannot parse listen address "${listen}" (expected host:port, e.g. 127.0.0.1:8080)`);
+  const host = m[1] ?? (m[2] || '0.0.0.0');
+  return { host, port: Number(m[3]) };
+}
+
+export async function startServer(options: ServerOptions, listen: string): Promise<RunningServer> {
+  const { host, port } = parseListen(listen);
+  const server: Server = createServer((req, res) => {
+    handle(options, req, res).catch((error: unknown) => {
+      req.resume(); // drain whatever body was not read, so the connection can answer
+      if (error instanceof HttpError) sendError(res, error.status, error.message);
+      else {
+        options.log.error({ err: (error as Error).message, path: req.url }, 'HTTP handler failed');
+        if (!res.headersSent) sendError(res, 500, 'internal error');
+        else res.end();
+      }
+    });
+  });
+  // Slow-loris bounds: a client must send its headers and body in reasonable time.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${address.port}`,
+    port: address.port,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    }),
+  };
+}
+
+async function handle(o: ServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+  const method = req.method ?? 'GET';
+  const get = method === 'GET' || method === 'HEAD';
+
+  if (path === '/healthz' && get) return sendText(res, 200, 'ok\n');
+  if (path === '/readyz' && get) {
+    const ready = o.controller.ready;
+    return sendText(res, ready ? 200 : 503, ready ? 'ready\n' : o.controller.shuttingDown ? 'shutting down\n' : 'starting\n');
+  }
+  if (path === '/metrics' && get) return sendText(res, 200, await o.metrics.text(), o.metrics.contentType);
+  if (path === '/' && get) {
+    return sendText(res, 200, renderStatusPage(o.controller.statuses(), { version: o.version, now: new Date() }), 'text/html; charset=utf-8',
+      { 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'", 'x-content-type-options': 'nosniff' });
+  }
+  if (path === '/api/v1/sources' && get) return sendJson(res, 200, { sources: o.controller.statuses() });
+
+  const hook = /^\/hooks\/([a-z0-9-]+)$/.exec(path);
+  if (hook) {
+    if (method !== 'POST') throw new HttpError(405, 'webhooks are POST');
+    return webhook(o, hook[1] ?? '', req, res);
+  }
+
+  const api = /^\/api\/v1\/sources\/([a-z0-9-]+)(?:\/(approve|suspend|resume|reconcile))?$/.exec(path);
+  if (api) {
+    const name = api[1] ?? '';
+    const action = api[2];
+    const source = lookup(o.controller, name);
+    if (!action) {
+      if (!get) throw new HttpError(405, 'use GET');
+      return sendJson(res, 200, source.status);
+    }
+    if (method !== 'POST') throw new HttpError(405, `${action} is POST`);
+    // Authenticate before reading the body: an unauthenticated client gets nothing from us.
+    requireToken(req, o.token);
+    const body = parseJsonBody(await readBody(req, Math.min(o.maxBodyBytes, 64 * 1024)));
+    o.log.info({ source: name, action, remote: req.socket.remoteAddress }, `API: ${action}`);
+    if (action === 'suspend') {
+      source.suspend();
+      return sendJson(res, 200, { source: name, suspended: true });
+    }
+    if (action === 'resume') {
+      source.resume();
+      return sendJson(res, 202, { source: name, suspended: false, reconciling: true });
+    }
+    if (action === 'reconcile') {
+      source.trigger(true);
+      return sendJson(res, 202, { source: name, reconciling: true });
+    }
+    const plan = body.plan;
+    if (typeof plan !== 'string' || !/^[0-9a-f]{6,64}$/.test(plan)) throw new HttpError(400, 'body needs "plan": the id of the pending plan (see GET /api/v1/sources/NAME)');
+    try {
+      const record = await source.approve(plan, body.force === true);
+      return sendJson(res, record.result === 'applied' || record.result === 'in-sync' ? 200 : 409, { source: name, plan, pass: record, pendingPlan: source.status.pendingPlan ?? null });
+    } catch (error) {
+      if (error instanceof ApprovalError) throw new HttpError(error.status, error.message);
+      throw error;
+    }
+  }
+  throw new HttpError(404, `no route ${method} ${path}`);
+}
+
+function lookup(controller: Controller, name: string) {
+  try {
+    return controller.get(name);
+  } catch (error) {
+    if (error instanceof UnknownSourceNameError) throw new HttpError(404, error.message);
+    throw error;
+  }
+}
+
+async function webhook(o: ServerOptions, name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const receiver = o.webhooks.find((w) => w.name === name);
+  if (!receiver) throw new HttpError(404, `no webhook receiver "${name}"`);
+  const body = await readBody(req, o.maxBodyBytes);
+  const verdict = verifyWebhook(receiver, req, body);
+  if (!verdict.ok) {
+    o.log.warn({ receiver: name, remote: req.socket.remoteAddress, reason: verdict.reason }, 'webhook refused');
+    throw new HttpError(401, verdict.reason);
+  }
+  const triggered = verdict.trigger ? o.controller.trigger(receiver.sources, false) : [];
+  o.log.info({ receiver: name, event: verdict.event, sources: triggered }, 'webhook accepted');
+  sendJson(res, 202, { receiver: name, event: verdict.event, triggered });
+}
