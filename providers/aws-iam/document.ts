@@ -31,8 +31,8 @@ export function decodeDocument(text: string): string {
       // a raw document that is not JSON: fall through and try decoding
     }
   }
-  // IAM encodes spaces as %20 but form encoders use +; a literal + is always %2B when encoded.
-  return decodeURIComponent(trimmed.replace(/\+/g, '%20'));
+  // RFC 3986 encoding (what IAM documents): spaces are %20, never +, so + stays as it is.
+  return decodeURIComponent(trimmed);
 }
 
 /** Parse a document returned by the API (encoded or not) into its normalised form. */

@@ -4,7 +4,7 @@
 //                                   policies, attachments, tags (roles/users), group membership
 //   ListRoles                       what GAAD leaves out: description, max session duration
 //   ListPolicyTags                  per local policy in scope (no bulk call returns policy tags)
-//   ListInstanceProfiles (+Tags)    instance profiles, including those without a role
+//   ListInstanceProfiles + Get      instance profiles (also those without a role); tags per profile in scope
 //   ListOpenIDConnectProviders/Get  per OIDC provider in scope (no bulk call exists)
 //
 // For 1,000 roles that is a handful of pages, not 3+N calls per role (see docs/iam.md).
@@ -244,11 +244,12 @@ async function readInstanceProfiles(api: IamApi, ctx: ProviderContext, allowed: 
     const path = p.Path ?? '/';
     const name = p.InstanceProfileName ?? '';
     const subject = `instance profile ${path}${name}`;
-    // List calls do not return tags on AWS (whatever an emulator does): ask for them.
-    const tags = await listAll(api, ctx, 'ListInstanceProfileTags', subject, (m, c, marker) =>
-      c.send(new m.ListInstanceProfileTagsCommand({ InstanceProfileName: name, MaxItems: 100, ...(marker ? { Marker: marker } : {}) })).then((o) => ({ items: o.Tags ?? [], marker: o.IsTruncated ? o.Marker : undefined })));
+    // List calls do not return tags on AWS (whatever an emulator does); GetInstanceProfile
+    // returns them together with the role.
+    const got = await api.read(ctx, 'GetInstanceProfile', subject, (m, c) => c.send(new m.GetInstanceProfileCommand({ InstanceProfileName: name })));
+    const tags = got.InstanceProfile?.Tags ?? [];
     const value: JsonObject = { path, tags: tagMap(tags) };
-    const role = p.Roles?.[0]?.RoleName;
+    const role = (got.InstanceProfile?.Roles ?? p.Roles)?.[0]?.RoleName;
     if (role) value.role = role;
     const handle: InstanceProfileHandle = { kind: 'instance-profile', arn: p.Arn ?? '' };
     out.push(withDeps({

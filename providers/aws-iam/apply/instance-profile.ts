@@ -31,8 +31,8 @@ async function createProfile(env: ApplyEnv, change: ApplyChange, name: string): 
     InstanceProfileName: name, Path: after.path, Tags: tagList(after.tags, ctx.ownerId),
   })), { doneOn: (e) => (e.code === 'EntityAlreadyExists' ? (exists = true) : false) });
   if (exists) {
-    const tags = await api.read(ctx, 'ListInstanceProfileTags', change.display, (m, c) => c.send(new m.ListInstanceProfileTagsCommand({ InstanceProfileName: name })));
-    throw alreadyExists(change.display, 'CreateInstanceProfile', ownerOf(tags.Tags), ctx.ownerId, `instance-profile/${name}`);
+    const got = await api.read(ctx, 'GetInstanceProfile', change.display, (m, c) => c.send(new m.GetInstanceProfileCommand({ InstanceProfileName: name })));
+    throw alreadyExists(change.display, 'CreateInstanceProfile', ownerOf(got.InstanceProfile?.Tags), ctx.ownerId, `instance-profile/${name}`);
   }
   api.learnAccount(created?.InstanceProfile?.Arn);
   if (after.role) await addRole(env, change.display, name, after.role);
