@@ -1,0 +1,204 @@
+// The reconcile loop, in process, against the in-memory provider through a plugin and a local
+// directory source: apply, idle passes, invalid revisions, drift, detect and approve modes,
+// safety refusals, retries with backoff, notifications' de-duplication.
+
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { SourceStatus } from '../../src/controller/status.ts';
+import type { ControllerEvent } from '../../src/controller/events.ts';
+import { backoff, jittered } from '../../src/controller/schedule.ts';
+import { config, harness, item, waitFor, type Harness } from './harness.ts';
+
+const cond = (s: SourceStatus, type: string) => s.conditions.find((c) => c.type === type);
+
+describe('schedule', () => {
+  it('jitters the interval by at most ±5%', () => {
+    assert.equal(jittered(60_000, () => 0), 57_000);
+    assert.equal(jittered(60_000, () => 1), 63_000);
+    for (let i = 0; i < 100; i += 1) {
+      const v = jittered(60_000);
+      assert.ok(v >= 57_000 && v <= 63_000, String(v));
+    }
+  });
+
+  it('backs off exponentially from retryInterval, capped at the interval', () => {
+    assert.deepEqual([1, 2, 3, 4, 5, 6, 20].map((n) => backoff(n, 30_000, 300_000)), [30_000, 60_000, 120_000, 240_000, 300_000, 300_000, 300_000]);
+  });
+});
+
+describe('reconcile loop', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await harness();
+  });
+  afterEach(async () => {
+    await h.dispose();
+  });
+
+  it('applies a revision, then an idle pass of an unchanged source plans nothing', async () => {
+    await h.write({ 'a.yaml': item('a', 'one') + item('b', 'two') });
+    const d = await h.daemon(config());
+    const source = d.controller.get('team');
+    await d.start(false);
+    await waitFor('first pass', () => source.status.history[0]);
+    assert.equal(source.status.history[0]?.result, 'applied');
+    assert.deepEqual(source.status.history[0]?.changes, { create: 2, update: 0, replace: 0, delete: 0 });
+    assert.equal(cond(source.status, 'Ready')?.status, 'True');
+    assert.match(source.status.lastAppliedRevision ?? '', /^sha256:/);
+    assert.equal((await h.items()).get('item/team/a')?.value, 'one');
+
+    const calls = (await d.metrics.text()).match(/trueup_cloud_api_requests_total\{[^}]*operation="list"[^}]*\} (\d+)/)?.[1];
+    source.trigger(false);
+    await waitFor('idle pass', async () => /trueup_reconcile_total\{source="team",lane="git",result="unchanged"\} 1/.test(await d.metrics.text()));
+    const after = (await d.metrics.text()).match(/trueup_cloud_api_requests_total\{[^}]*operation="list"[^}]*\} (\d+)/)?.[1];
+    assert.equal(after, calls, 'an unchanged source costs no cloud API call');
+    assert.equal(source.status.history.length, 1, 'idle passes do not crowd the history');
+    assert.ok(h.logs.some((l) => /Reconciliation finished in [\d.]+m?s \(applied, 2 create at sha256:[0-9a-f]+\), next run in \d/.test(l)), 'summary log line');
+  });
+
+  it('never applies an invalid revision: the last applied one stays in force, Stalled says why', async () => {
+    await h.write({ 'a.yaml': item('a', 'one') + item('b', 'two') });
+    const d = await h.daemon(config());
+    const source = d.controller.get('team');
+    await d.start(false);
+    await waitFor('applied', () => source.status.lastAppliedRevision);
+    const good = source.status.lastAppliedRevision;
+    // The broken file would also drop `b`: an invalid revision must never turn into deletions.
+    await h.write({ 'a.yaml': `${item('a', 'two')}---\napiVersion: memory.trueup.dev/v1\nkind: Item\nmetadata: { name: c }\nspec: { bucket: team, valu: 3 }\n` });
+    source.trigger(false);
+    await waitFor('stalled', () => cond(source.status, 'Stalled')?.status === 'True');
+    const stalled = cond(source.status, 'Stalled');
+    assert.equal(stalled?.reason, 'InvalidRevision');
+    assert.match(stalled?.message ?? '', /a\.yaml:\d+:\d+: spec/);
+    assert.match(stalled?.message ?? '', /stays in force/);
+    assert.equal(cond(source.status, 'Ready')?.status, 'False');
+    assert.equal(source.status.lastAppliedRevision, good);
+    assert.notEqual(source.status.lastAttemptedRevision, good);
+    const items = await h.items();
+    assert.equal(items.get('item/team/a')?.value, 'one');
+    assert.ok(items.has('item/team/b'));
+
+    // Fixing the file recovers.
+    await h.write({ 'a.yaml': item('a', 'two') + item('b', 'two') });
+    source.trigger(false);
+    await waitFor('recovered', () => cond(source.status, 'Ready')?.status === 'True');
+    assert.equal(cond(source.status, 'Stalled')?.status, 'False');
+    assert.equal((await h.items()).get('item/team/a')?.value, 'two');
+  });
+
+  it('drift checks correct drift in apply mode without a new revision', async () => {
+    await h.write({ 'a.yaml': item('a', 'one') });
+    const d = await h.daemon(config({ driftInterval: '300ms' }));
+    const source = d.controller.get('team');
+    const events: ControllerEvent[] = [];
+    d.controller.onEvent((e) => events.push(e));
+    await d.start(false);
+    await waitFor('applied', () => source.status.lastAppliedRevision);
+    const items = await h.items();
+    const a = items.get('item/team/a');
+    assert.ok(a);
+    a.value = 'changed by hand';
+    await h.setItems(items);
+    await waitFor('drift corrected', async () => (await h.items()).get('item/team/a')?.value === 'one');
+    await waitFor('drift status', () => source.status.drift?.corrected);
+    assert.equal(source.status.drift?.changes[0]?.display, 'team/a');
+    assert.ok(events.some((e) => e.type === 'drift' && e.corrected));
+    assert.match(await d.metrics.text(), /trueup_drift_detected_total\{source="team",provider="mem"\} 1/);
+    assert.match(await d.metrics.text(), /trueup_updates_issued_total\{source="team",provider="mem"\} 1/);
+  });
+
+  it('detect mode reports differences and drift but changes nothing', async () => {
+    await h.setItems(new Map([['item/team/a', { bucket: 'team', name: 'a', value: 'live', owner: 'team' }]]));
+    await h.write({ 'a.yaml': item('a', 'declared') });
+    const d = await h.daemon(config({ mode: 'detect', driftInterval: '300ms' }));
+    const source = d.controller.get('team');
+    await d.start(false);
+    await waitFor('first pass', () => source.status.history[0]);
+    assert.equal(source.status.history[0]?.result, 'drift');
+    assert.equal(cond(source.status, 'Ready')?.reason, 'DriftDetected');
+    await waitFor('a drift check', () => source.status.history.some((p) => p.lane === 'drift'));
+    assert.equal(source.status.drift?.corrected, false);
+    assert.equal((await h.items()).get('item/team/a')?.value, 'live');
+    assert.equal(source.status.lastAppliedRevision, undefined);
+  });
+
+  it('approve mode waits for that plan id; a new revision supersedes the pending plan', async () => {
+    await h.write({ 'a.yaml': item('a', 'one') });
+    const d = await h.daemon(config({ mode: 'approve' }));
+    const source = d.controller.get('team');
+    await d.start(false);
+    const first = await waitFor('pending plan', () => source.status.pendingPlan);
+    assert.equal(cond(source.status, 'Ready')?.reason, 'AwaitingApproval');
+    assert.match(cond(source.status, 'Ready')?.message ?? '', new RegExp(`trueup approve team --plan ${first.id}`));
+    assert.equal((await h.items()).size, 0, 'nothing applied before approval');
+
+    await h.write({ 'a.yaml': item('a', 'one') + item('b', 'two') });
+    source.trigger(false);
+    const second = await waitFor('new pending plan', () => source.status.pendingPlan?.id !== first.id && source.status.pendingPlan);
+    await assert.rejects(source.approve(first.id, false), /superseded by plan/);
+    assert.equal((await h.items()).size, 0);
+
+    const pass = await source.approve(second.id, false);
+    assert.equal(pass.result, 'applied');
+    assert.equal((await h.items()).size, 2);
+    assert.equal(source.status.pendingPlan, undefined);
+    assert.equal(cond(source.status, 'Ready')?.status, 'True');
+    assert.equal(source.status.lastAppliedRevision, second.revision);
+  });
+
+  it('a plan refused by safety rules stops the pass, says how to force, and applies when approved with force', async () => {
+    const many = Array.from({ length: 10 }, (_, i) => item(`i${i}`, i)).join('');
+    await h.write({ 'a.yaml': many });
+    const d = await h.daemon(config());
+    const source = d.controller.get('team');
+    await d.start(false);
+    await waitFor('applied', () => source.status.lastAppliedRevision);
+    await h.write({ 'a.yaml': Array.from({ length: 5 }, (_, i) => item(`i${i}`, i)).join('') });
+    source.trigger(false);
+    await waitFor('refused', () => cond(source.status, 'Stalled')?.reason === 'SafetyRefused');
+    const pending = source.status.pendingPlan;
+    assert.ok(pending?.needsForce);
+    assert.match(cond(source.status, 'Stalled')?.message ?? '', new RegExp(`--plan ${pending.id} --force`));
+    assert.equal((await h.items()).size, 10);
+    await assert.rejects(source.approve(pending.id, false), /approve it with force/);
+    const pass = await source.approve(pending.id, true);
+    assert.equal(pass.result, 'applied');
+    assert.equal((await h.items()).size, 5);
+    assert.equal(cond(source.status, 'Stalled')?.status, 'False');
+  });
+
+  it('retries a transient failure with backoff and sends the failure notification once', async () => {
+    await h.write({ 'a.yaml': item('a', 'one') });
+    await h.setItems(new Map(), 3);
+    const d = await h.daemon(config({ retryInterval: '100ms' }));
+    const source = d.controller.get('team');
+    const failures: ControllerEvent[] = [];
+    d.controller.onEvent((e) => {
+      if (e.type === 'failure') failures.push(e);
+    });
+    await d.start(false);
+    await waitFor('recovered', () => source.status.lastAppliedRevision, 15_000);
+    const results = source.status.history.map((p) => p.result).reverse();
+    assert.deepEqual(results, ['failed', 'failed', 'failed', 'applied']);
+    const starts = source.status.history.map((p) => Date.parse(p.startedAt)).reverse();
+    // 100ms, 200ms, 400ms between attempts (± scheduling noise).
+    assert.ok((starts[3] ?? 0) - (starts[2] ?? 0) >= 350, `third retry waits longer: ${starts.join(',')}`);
+    assert.equal(failures.length, 3, 'the controller reports every failed pass');
+    assert.equal(d.notifications.suppressed, 2, 'the dispatcher sends the same failure only once');
+    assert.match(await d.metrics.text(), /trueup_reconcile_total\{source="team",lane="git",result="failed"\} 3/);
+  });
+
+  it('suspend stops passes; resume reconciles at once', async () => {
+    await h.write({ 'a.yaml': item('a', 'one') });
+    const d = await h.daemon(config());
+    const source = d.controller.get('team');
+    source.suspend();
+    await d.start(false);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(source.status.history.length, 0);
+    assert.equal(cond(source.status, 'Ready')?.reason, 'Suspended');
+    source.resume();
+    await waitFor('applied after resume', () => source.status.lastAppliedRevision);
+    assert.equal(source.status.suspended, false);
+  });
+});
