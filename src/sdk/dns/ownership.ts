@@ -90,6 +90,11 @@ export class RegistryIndex {
     return true;
   }
 
+  /** The record a registry name marks (undefined when `name` is not in the registry namespace). */
+  targetOf(name: string): { name: string; type: string } | undefined {
+    return parseRegistryName(name, this.prefix);
+  }
+
   isRegistry(name: string, type: string): boolean {
     return type === 'TXT' && this.names.has(name);
   }

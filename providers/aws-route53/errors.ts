@@ -1,0 +1,60 @@
+// AWS SDK errors → trueup's typed errors. Decided from the error's name, HTTP status and the
+// SDK's own retryable flag, never from message text.
+
+import { TerminalError, TransientError, type ProviderError } from '../../src/sdk/index.ts';
+
+/** Route 53 and AWS names for "slow down / try again" (PriorRequestNotComplete: the previous
+ * change to this zone is still being applied). */
+const TRANSIENT_CODES = new Set([
+  'Throttling', 'ThrottlingException', 'ThrottledException', 'RequestThrottled', 'RequestThrottledException',
+  'TooManyRequestsException', 'PriorRequestNotComplete', 'ServiceUnavailable', 'InternalFailure', 'InternalError',
+  'RequestTimeout', 'RequestTimeoutException', 'TimeoutError', 'AbortError',
+]);
+
+const NETWORK_CODES = /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND|UND_ERR)/;
+
+interface AwsLikeError {
+  name?: string;
+  message?: string;
+  code?: string;
+  messages?: string[];
+  $metadata?: { httpStatusCode?: number };
+  $retryable?: unknown;
+}
+
+export function errorCode(error: unknown): string | undefined {
+  const e = error as AwsLikeError | null;
+  return typeof e?.name === 'string' ? e.name : undefined;
+}
+
+export function isThrottle(error: unknown): boolean {
+  const e = error as AwsLikeError | null;
+  return e?.$metadata?.httpStatusCode === 429 || ['Throttling', 'ThrottlingException', 'PriorRequestNotComplete', 'TooManyRequestsException', 'RequestThrottled'].includes(e?.name ?? '');
+}
+
+export function isTransientAws(error: unknown): boolean {
+  const e = error as AwsLikeError | null;
+  if (!e) return false;
+  const status = e.$metadata?.httpStatusCode;
+  return TRANSIENT_CODES.has(e.name ?? '') || (status !== undefined && status >= 500) || status === 429 ||
+    (typeof e.code === 'string' && NETWORK_CODES.test(e.code)) || e.$retryable !== undefined;
+}
+
+/** The API's message: InvalidChangeBatch carries a list of messages, one per bad change. */
+export function apiMessage(error: unknown): string {
+  const e = error as AwsLikeError | null;
+  const list = Array.isArray(e?.messages) ? e.messages.filter((m) => typeof m === 'string' && m.length > 0) : [];
+  const base = list.length > 0 ? list.join('; ') : (e?.message ?? String(error));
+  const code = e?.name && e.name !== 'Error' && !base.startsWith(e.name) ? `${e.name}: ` : '';
+  return `${code}${base}`;
+}
+
+export function toProviderError(error: unknown, operation: string, subject?: string): ProviderError {
+  if (error instanceof TransientError || error instanceof TerminalError) return error;
+  const options: { operation: string; subject?: string; code?: string; cause: unknown } = { operation, cause: error };
+  if (subject !== undefined) options.subject = subject;
+  const code = errorCode(error);
+  if (code !== undefined) options.code = code;
+  const message = apiMessage(error);
+  return isTransientAws(error) ? new TransientError(message, options) : new TerminalError(message, options);
+}

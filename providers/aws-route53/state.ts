@@ -1,0 +1,46 @@
+// What one instance remembers between observe and apply of the same reconcile: the hosted zones
+// it saw (ids, management mode, registry records). Never persisted: every pass re-observes.
+
+import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
+import type { Management } from '../../src/sdk/dns/index.ts';
+
+export const OWNER_TAG = 'trueup.dev/owner';
+export const MANAGEMENT_TAG = 'trueup.dev/management';
+export const REGISTRY_PREFIX_TAG = 'trueup.dev/registry-prefix';
+
+export interface ZoneState {
+  /** Bare hosted zone id (`Z123…`). */
+  id: string;
+  name: string;
+  private: boolean;
+  management: Management;
+  registryPrefix: string;
+  /** TTL for registry records (the zone's default TTL). */
+  registryTtl: number;
+  /** Live registry TXT sets, by `name type` of the record they mark. */
+  registryLive: Map<string, ResourceRecordSet>;
+  /** Keys of owned record sets, by `name type` (sets of a weighted group share one registry record). */
+  ownedGroups: Map<string, Set<string>>;
+}
+
+export interface RecordHandle {
+  zoneId: string;
+  /** The live set exactly as listed: a DELETE must send exactly this. */
+  live: ResourceRecordSet;
+}
+
+export interface ZoneHandle {
+  zoneId: string;
+  /** Carries this source's owner tag (only then may it be deleted). */
+  tagged: boolean;
+}
+
+export class InstanceState {
+  readonly zones = new Map<string, ZoneState>();
+  /** Change ids of applied record changes, by planned change key (for INSYNC waits). */
+  readonly changeIds = new Map<string, string>();
+}
+
+export function groupKey(name: string, type: string): string {
+  return `${name} ${type}`;
+}
