@@ -16,7 +16,7 @@ import type { FetchResult, HttpClient, ServerRef } from 'isomorphic-git';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { gitCredentials, type GitAuth, type GitCredentials } from './git-auth.ts';
 import { toSourceError } from './git-errors.ts';
-import { createHttpClient } from './git-http.ts';
+import { createHttpClient, GitTransportError } from './git-http.ts';
 import { normaliseSubPath, readCommitFiles, type FsModule, type GitModule } from './git-tree.ts';
 import { loadTrustedKeys, verifyCommitSignature, type TrustedKeys } from './signature.ts';
 import { SourceError, type Revision, type Source } from './types.ts';
@@ -36,6 +36,8 @@ export interface GitSourceOptions {
   trustedKeys?: string[];
   /** Give up on a request when the server sends nothing for this long (default 30 s). */
   stallTimeoutMs?: number;
+  /** isomorphic-git never repacks: past this many packfiles the cache is rebuilt (default 64). */
+  maxPacks?: number;
   log?: Logger;
 }
 
@@ -54,8 +56,6 @@ interface Tip {
 
 /** Local ref naming the last commit we fetched: what we tell the server we already have. */
 const HAVE_REF = 'refs/trueup/have';
-/** isomorphic-git never repacks; past this many packfiles the cache is rebuilt from scratch. */
-const MAX_PACKS = 64;
 /** `deepen 2147483647` is how git asks a server to unshallow. */
 const UNSHALLOW = 2147483647;
 
@@ -67,6 +67,7 @@ export class GitSource implements Source {
   private readonly subPath: string;
   private readonly cacheDir: string;
   private readonly stallTimeoutMs: number;
+  private readonly maxPacks: number;
   private readonly trustedKeyTexts: string[] | undefined;
   private readonly log: Logger | undefined;
   private trustedKeys: Promise<TrustedKeys> | undefined;
@@ -88,6 +89,7 @@ export class GitSource implements Source {
     this.subPath = normaliseSubPath(options.path);
     this.cacheDir = options.cacheDir;
     this.stallTimeoutMs = options.stallTimeoutMs ?? 30_000;
+    this.maxPacks = options.maxPacks ?? 64;
     this.trustedKeyTexts = options.trustedKeys;
     this.log = options.log?.child({ source: 'git', url: this.url });
   }
@@ -106,6 +108,18 @@ export class GitSource implements Source {
   fetch(signal?: AbortSignal): Promise<Revision> {
     return this.exclusive(async () => {
       try {
+        return await this.fetchRevision(signal);
+      } catch (error) {
+        if (signal?.aborted || !this.cacheReady || !isLocalFailure(error)) throw this.fail(error, 'fetch', signal);
+        // The cache could not be read (a crash mid-write, a truncated pack, a full disk that
+        // recovered): it holds nothing that cannot be fetched again, so start over once.
+        const reason = this.credentials.redact(String(error).split('\n')[0] ?? '');
+        this.log?.warn({ cacheDir: this.cacheDir, err: { message: reason } }, 'Git cache unreadable; rebuilding it');
+      }
+      try {
+        const git = await import('isomorphic-git');
+        const fs = await import('node:fs');
+        await this.resetCache(git, fs);
         return await this.fetchRevision(signal);
       } catch (error) {
         throw this.fail(error, 'fetch', signal);
@@ -170,7 +184,7 @@ export class GitSource implements Source {
   /** Bring the commit the target points at into the cache; returns the commit sha. */
   private async download(git: GitModule, fs: FsModule, tip: Tip, cache: object, signal: AbortSignal | undefined): Promise<string> {
     const target = this.target;
-    const haveCommit = await this.hasHaveRef(git, fs);
+    const haveCommit = await this.hasHaveCommit(git, fs, cache);
     const common = {
       fs,
       http: this.http(signal),
@@ -215,43 +229,64 @@ export class GitSource implements Source {
     try {
       sha = (await git.readCommit({ fs, gitdir: this.cacheDir, oid: result.fetchHead, cache })).oid;
     } catch (error) {
-      if ((error as { code?: unknown }).code === 'ObjectTypeError') {
+      const code = (error as { code?: unknown }).code;
+      if (code === 'ObjectTypeError') {
         throw new SourceError(`${describeTarget(target)} at ${this.url} does not point at a commit`, false);
       }
-      throw new SourceError(`${this.url} did not send commit ${result.fetchHead.slice(0, 7)} of ${describeTarget(target)}; will retry`, true);
+      if (code === 'NotFoundError') {
+        throw new SourceError(`${this.url} did not send commit ${result.fetchHead.slice(0, 7)} of ${describeTarget(target)}; will retry`, true);
+      }
+      throw error; // the cache itself is unreadable: fetch() rebuilds it
     }
     if (sha !== tip.sha) this.log?.info({ listed: tip.sha, fetched: sha }, 'ref moved during fetch');
     await this.remember(git, fs, sha);
     return sha;
   }
 
-  /** Create the bare repository on first use; start over when it belongs to another URL or grew too many packs. */
+  /**
+   * Make sure `cacheDir` is our bare repository for this URL: create it on first use, rebuild it
+   * when it belongs to another URL (the config changed) or has too many packs. A non-empty folder
+   * without our marker is never touched.
+   */
   private async ensureCache(git: GitModule, fs: FsModule): Promise<void> {
     const gitdir = this.cacheDir;
-    if (this.cacheReady && (await packCount(gitdir)) <= MAX_PACKS) return;
-    let owner: unknown;
-    try {
-      owner = await git.getConfig({ fs, gitdir, path: 'trueup.url' });
-    } catch {
-      owner = undefined;
+    if (!this.cacheReady) {
+      let owner: unknown;
+      try {
+        owner = await git.getConfig({ fs, gitdir, path: 'trueup.url' });
+      } catch {
+        owner = undefined;
+      }
+      if (owner === undefined && (await readdir(gitdir).catch(() => [])).length > 0) {
+        throw new SourceError(`cache directory ${gitdir} is not empty and is not a trueup Git cache; refusing to use it`, false);
+      }
+      if (owner !== this.url) {
+        if (owner !== undefined) this.log?.info({ cacheDir: gitdir }, 'Git cache belongs to another URL; rebuilding it');
+        await this.createCache(git, fs, owner !== undefined);
+      }
+      this.cacheReady = true;
     }
     const packs = await packCount(gitdir);
-    if (owner === this.url && packs <= MAX_PACKS) {
-      this.cacheReady = true;
-      return;
+    if (packs > this.maxPacks) {
+      this.log?.info({ cacheDir: gitdir, packs }, 'Git cache has too many packs; rebuilding it');
+      await this.resetCache(git, fs);
     }
-    if (owner !== undefined) {
-      // Ours (the marker says so): safe to delete and rebuild.
-      this.log?.info({ cacheDir: gitdir, packs, reason: owner === this.url ? 'too many packs' : 'url changed' }, 'rebuilding Git cache');
-      await rm(gitdir, { recursive: true, force: true });
-    } else if ((await readdir(gitdir).catch(() => [])).length > 0) {
-      throw new SourceError(`cache directory ${gitdir} is not empty and is not a trueup Git cache; refusing to use it`, false);
-    }
+  }
+
+  /** Delete and recreate the cache; only ever called on a directory known to be ours. */
+  private async resetCache(git: GitModule, fs: FsModule): Promise<void> {
+    await this.createCache(git, fs, true);
+    this.cacheReady = true;
+  }
+
+  private async createCache(git: GitModule, fs: FsModule, wipe: boolean): Promise<void> {
+    const gitdir = this.cacheDir;
+    if (wipe) await rm(gitdir, { recursive: true, force: true });
     await mkdir(gitdir, { recursive: true });
     await git.init({ fs, gitdir, bare: true, defaultBranch: 'main' });
     await git.addRemote({ fs, gitdir, remote: 'origin', url: this.url, force: true });
+    // The marker that makes this directory ours to delete and rebuild.
     await git.setConfig({ fs, gitdir, path: 'trueup.url', value: this.url });
-    this.cacheReady = true;
   }
 
   private async hasCommit(git: GitModule, fs: FsModule, sha: string, cache: object): Promise<boolean> {
@@ -263,13 +298,15 @@ export class GitSource implements Source {
     }
   }
 
-  private async hasHaveRef(git: GitModule, fs: FsModule): Promise<boolean> {
+  /** Whether we hold a complete earlier commit to tell the server about. */
+  private async hasHaveCommit(git: GitModule, fs: FsModule, cache: object): Promise<boolean> {
+    let sha: string;
     try {
-      await git.resolveRef({ fs, gitdir: this.cacheDir, ref: HAVE_REF });
-      return true;
+      sha = await git.resolveRef({ fs, gitdir: this.cacheDir, ref: HAVE_REF });
     } catch {
       return false;
     }
+    return this.hasCommit(git, fs, sha, cache);
   }
 
   private async remember(git: GitModule, fs: FsModule, sha: string): Promise<void> {
@@ -291,7 +328,7 @@ export class GitSource implements Source {
       return toSourceError(new SourceError(`${action} of ${this.url} was aborted`, true), context);
     }
     const failure = toSourceError(error, context);
-    this.log?.warn({ err: { message: failure.message }, transient: failure.transient }, 'Git source failed');
+    this.log?.debug({ err: { message: failure.message }, transient: failure.transient }, 'Git source failed');
     return failure;
   }
 
@@ -347,6 +384,13 @@ function describeTarget(target: Target): string {
 
 function stripPrefix(value: string, prefix: string): string {
   return value.startsWith(prefix) ? value.slice(prefix.length) : value;
+}
+
+/** An error of our own object database rather than of the remote, the network or the input. */
+function isLocalFailure(error: unknown): boolean {
+  if (error instanceof SourceError || error instanceof GitTransportError) return false;
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return code !== 'HttpError' && code !== 'SmartHttpError';
 }
 
 async function packCount(gitdir: string): Promise<number> {

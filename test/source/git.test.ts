@@ -3,11 +3,13 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
+import pino from 'pino';
 import { GitSource, type GitSourceOptions } from '../../src/source/git.ts';
 import { SourceError } from '../../src/source/types.ts';
 import { startGitServer, type GitServer } from '../support/git-server.ts';
@@ -199,6 +201,42 @@ describe('GitSource: reading revisions', () => {
     const { result, requests } = await requestsDuring(() => second.fetch());
     assert.equal(result.id, sha);
     assert.equal(requests.length, 1);
+  });
+
+  test('a cache whose packs were damaged is rebuilt, and the fetch still succeeds', async () => {
+    const repo = await newRepo();
+    const sha = await repo.commitAndPush(sample, 'initial');
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _encoding, done) => { lines.push(chunk.toString()); done(); } }));
+    const source = await newSource(repo, { path: 'dns', log });
+    await source.fetch();
+    const packDir = join((source as unknown as { cacheDir: string }).cacheDir, 'objects', 'pack');
+    for (const name of await readdir(packDir)) if (name.endsWith('.pack')) await truncate(join(packDir, name), 40);
+
+    const revision = await source.fetch();
+    assert.equal(revision.id, sha);
+    assert.equal(revision.files.length, 2);
+    assert.ok(lines.some((line) => line.includes('Git cache unreadable; rebuilding it')), 'the rebuild is logged');
+    const next = await repo.commitAndPush({ 'dns/zone-a.yaml': 'changed\n' }, 'change');
+    assert.equal((await source.fetch()).id, next);
+  });
+
+  test('past maxPacks the cache is rebuilt from a fresh shallow fetch', async () => {
+    const repo = await newRepo();
+    await repo.commitAndPush({ 'a.yaml': 'v: 0\n' }, 'v0');
+    const source = await newSource(repo, { maxPacks: 2 });
+    const packDir = join((source as unknown as { cacheDir: string }).cacheDir, 'objects', 'pack');
+    const packs = async (): Promise<number> => (await readdir(packDir)).filter((n) => n.endsWith('.pack')).length;
+    await source.fetch();
+    const seen: number[] = [await packs()];
+    for (let v = 1; v <= 3; v += 1) {
+      const sha = await repo.commitAndPush({ 'a.yaml': `v: ${v}\n` }, `v${v}`);
+      const revision = await source.fetch();
+      assert.equal(revision.id, sha);
+      assert.deepEqual(revision.files, [{ path: 'a.yaml', content: `v: ${v}\n` }]);
+      seen.push(await packs());
+    }
+    assert.deepEqual(seen, [1, 2, 3, 1]);
   });
 
   test('concurrent fetches of one source share the cache safely', async () => {
