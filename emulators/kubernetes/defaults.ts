@@ -81,9 +81,16 @@ export function applyDefaults(object: KubeObject): void {
       }
       break;
     }
-    case 'Secret':
+    case 'Secret': {
       fill(object, 'type', 'Opaque');
+      // stringData is write-only: the server folds it into data (base64) and never returns it.
+      if (isMap(object.stringData)) {
+        const data = mapAt(object, 'data');
+        for (const [k, v] of Object.entries(object.stringData)) data[k] = Buffer.from(String(v)).toString('base64');
+        delete object.stringData;
+      }
       break;
+    }
     default:
   }
 }

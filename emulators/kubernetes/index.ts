@@ -4,7 +4,7 @@
 
 import type { AddressInfo } from 'node:net';
 import { markReady, KubeState, type StateOptions } from './state.ts';
-import { createKubeServer, type RequestRecord } from './server.ts';
+import { createKubeServer, type FailureInjection, type RequestRecord } from './server.ts';
 import type { JsonMap, KubeObject } from './types.ts';
 
 export type { KubeObject, JsonMap } from './types.ts';
@@ -27,6 +27,8 @@ export interface KubeEmulator {
   setStatus(apiVersion: string, kind: string, namespace: string | undefined, name: string, status: JsonMap): KubeObject;
   /** Mark a Deployment/StatefulSet/DaemonSet rolled out, or a Job complete. */
   markReady(apiVersion: string, kind: string, namespace: string | undefined, name: string): KubeObject;
+  /** Answer the next `count` API requests with `code` (503 by default, or 429). */
+  injectFailures(count: number, code?: number): void;
   /** A kubeconfig (YAML) pointing at the emulator, for kubectl and trueup. */
   kubeconfig(namespace?: string): string;
   stop(): Promise<void>;
@@ -35,7 +37,8 @@ export interface KubeEmulator {
 export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Promise<KubeEmulator> {
   const state = new KubeState(options);
   const requests: RequestRecord[] = [];
-  const server = createKubeServer(state, requests);
+  const failures: FailureInjection = { count: 0, code: 503 };
+  const server = createKubeServer(state, requests, failures);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -53,6 +56,10 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
       markReady(object);
       return object.status as JsonMap;
     }),
+    injectFailures: (count, code = 503) => {
+      failures.count = count;
+      failures.code = code;
+    },
     kubeconfig: (namespace = 'default') => [
       'apiVersion: v1', 'kind: Config', 'current-context: emulator',
       'clusters:', '- name: emulator', '  cluster:', `    server: ${url}`, '    insecure-skip-tls-verify: true',

@@ -18,8 +18,21 @@ export interface RequestRecord {
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
-export function createKubeServer(state: KubeState, requests: RequestRecord[]): Server {
+/** Injected failures: the next `count` API requests answer `code` (429 or 5xx) before any work. */
+export interface FailureInjection {
+  count: number;
+  code: number;
+}
+
+export function createKubeServer(state: KubeState, requests: RequestRecord[], failures: FailureInjection = { count: 0, code: 503 }): Server {
   const server = createServer((req, res) => {
+    if (failures.count > 0 && (req.url ?? '').startsWith('/api')) {
+      failures.count -= 1;
+      req.resume();
+      const reason = failures.code === 429 ? 'TooManyRequests' : 'ServiceUnavailable';
+      send(res, failures.code, new ApiError(failures.code, reason, failures.code === 429 ? 'too many requests, please try again later' : 'the server is currently unable to handle the request').status());
+      return;
+    }
     void handle(state, requests, req, res).catch((error: unknown) => {
       const apiError = error instanceof ApiError ? error : new ApiError(500, 'InternalError', `emulator error: ${(error as Error).message}`);
       send(res, apiError.code, apiError.status());

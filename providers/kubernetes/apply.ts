@@ -1,0 +1,120 @@
+// apply: server-side apply of each manifest as written (fixed field manager, force — a change only
+// reaches apply for objects trueup owns or may adopt), takeover of kubectl's field ownership when
+// adopting, waiting for a CRD to be Established before its custom resources, and deletes guarded
+// by the live object's uid.
+
+import type { ApplyChange, ChangeOutcome, JsonObject, JsonValue, ProviderContext } from '../../src/sdk/index.ts';
+import { TerminalError, TransientError, toErrorInfo } from '../../src/sdk/index.ts';
+import { apiError, type KubeClient } from './client.ts';
+import { Discovery, resourcePath, type ApiResource } from './discovery.ts';
+import { manifestFor, refOf } from './expand.ts';
+import { TAKEOVER_MANAGERS, type KubeHandle } from './objects.ts';
+import type { KubernetesSettings } from './settings.ts';
+import { mapLimit, sleep } from './util.ts';
+
+const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+export interface ApplyEnv {
+  client: KubeClient;
+  settings: KubernetesSettings;
+}
+
+export async function applyChanges(env: ApplyEnv, changes: ApplyChange[], ctx: ProviderContext): Promise<ChangeOutcome[]> {
+  const discovery = new Discovery(env.client);
+  const outcomes: ChangeOutcome[] = [];
+  await mapLimit(changes, env.settings.concurrency, async (change) => {
+    try {
+      const detail = change.action === 'delete' ? await remove(env, change, ctx) : await applyOne(env, discovery, change, ctx);
+      outcomes.push(detail ? { key: change.key, status: 'applied', detail } : { key: change.key, status: 'applied' });
+    } catch (error) {
+      outcomes.push({ key: change.key, status: 'failed', error: toErrorInfo(error, change.action) });
+    }
+  });
+  return outcomes;
+}
+
+async function applyOne(env: ApplyEnv, discovery: Discovery, change: ApplyChange, ctx: ProviderContext): Promise<string | undefined> {
+  if (!change.desired) throw new TerminalError('no desired object for a create/update', { subject: change.display, operation: change.action });
+  const manifest = manifestFor(change.desired.resource, change.scope !== 'cluster', { ownerId: ctx.ownerId, defaultNamespace: env.settings.defaultNamespace });
+  const ref = refOf(manifest);
+  const resource = await discovery.resourceFor(String(manifest.apiVersion), ref.kind, ctx);
+  if (!resource) {
+    throw new TerminalError(`the API server does not serve ${String(manifest.apiVersion)} ${ref.kind} (is its CustomResourceDefinition installed?)`, { subject: change.display, operation: 'discovery' });
+  }
+  const handle = change.observed?.handle as KubeHandle | undefined;
+  let detail: string | undefined;
+  if (handle?.takeover) {
+    await takeOver(env, resource, ref.namespace, ref.name, handle, change.display, ctx);
+    detail = 'adopted: field ownership taken over from kubectl';
+  }
+  await env.client.call({
+    method: 'PATCH', path: resourcePath(resource, ref.namespace, ref.name),
+    query: { fieldManager: env.settings.fieldManager, force: 'true' },
+    body: JSON.stringify(manifest), contentType: 'application/apply-patch+yaml', operation: 'apply', subject: change.display,
+  }, ctx);
+  if (resource.kind === 'CustomResourceDefinition' && resource.group === 'apiextensions.k8s.io') {
+    await waitEstablished(env, resource, ref.name, change.display, ctx);
+  }
+  return detail;
+}
+
+/** Give trueup's field manager the fields kubectl's client-side apply owned (and drop kubectl's
+ * entries), so fields removed from Git are removed from the object, as Flux does on adoption. */
+async function takeOver(env: ApplyEnv, resource: ApiResource, namespace: string | undefined, name: string, handle: KubeHandle, display: string, ctx: ProviderContext): Promise<void> {
+  const entries = handle.managedFields.filter(isObject);
+  const taken = entries.filter((e) => TAKEOVER_MANAGERS.has(String(e.manager)) && e.subresource === undefined);
+  if (taken.length === 0) return;
+  const mine = entries.find((e) => e.manager === env.settings.fieldManager && e.operation === 'Apply' && e.subresource === undefined);
+  let fields: JsonValue = mine && isObject(mine.fieldsV1) ? mine.fieldsV1 : {};
+  for (const e of taken) fields = mergeFields(fields, e.fieldsV1 ?? {});
+  const kept = entries.filter((e) => e !== mine && !taken.includes(e));
+  const apiVersion = resource.group ? `${resource.group}/${resource.version}` : resource.version;
+  const managedFields = [...kept, { manager: env.settings.fieldManager, operation: 'Apply', apiVersion, time: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), fieldsType: 'FieldsV1', fieldsV1: fields }];
+  await env.client.call({
+    method: 'PATCH', path: resourcePath(resource, namespace, name), query: { fieldManager: env.settings.fieldManager },
+    body: JSON.stringify({ metadata: { managedFields, resourceVersion: handle.resourceVersion } }),
+    contentType: 'application/merge-patch+json', operation: 'take over field managers', subject: display,
+  }, ctx);
+}
+
+function mergeFields(a: JsonValue, b: JsonValue): JsonValue {
+  if (!isObject(a) || !isObject(b)) return isObject(a) ? a : b;
+  const out: JsonObject = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = k in out ? mergeFields(out[k] as JsonValue, v) : v;
+  return out;
+}
+
+async function waitEstablished(env: ApplyEnv, resource: ApiResource, name: string, display: string, ctx: ProviderContext): Promise<void> {
+  const deadline = Date.now() + env.settings.crdTimeoutSeconds * 1000;
+  let wait = 50;
+  for (;;) {
+    const crd = await env.client.call({ method: 'GET', path: resourcePath(resource, undefined, name), operation: 'get customresourcedefinitions', subject: display }, ctx);
+    const conditions = isObject(crd) && isObject(crd.status) && Array.isArray(crd.status.conditions) ? crd.status.conditions.filter(isObject) : [];
+    if (conditions.some((c) => c.type === 'Established' && c.status === 'True')) return;
+    if (Date.now() > deadline || ctx.signal.aborted) {
+      const names = conditions.find((c) => c.type === 'NamesAccepted' && c.status === 'False');
+      throw new TransientError(`not Established after ${env.settings.crdTimeoutSeconds}s${names ? `: ${String(names.message)}` : ''}`, { subject: display, operation: 'wait for CRD' });
+    }
+    await sleep(wait, ctx.signal);
+    wait = Math.min(wait * 2, 1000);
+  }
+}
+
+async function remove(env: ApplyEnv, change: ApplyChange, ctx: ProviderContext): Promise<string | undefined> {
+  const handle = change.observed?.handle as KubeHandle | undefined;
+  if (!handle) throw new TerminalError('no live object to delete', { subject: change.display, operation: 'delete' });
+  const [, , ...rest] = change.key.split('/');
+  const name = rest[rest.length - 1] ?? '';
+  const namespace = handle.resource.namespaced ? rest[0] : undefined;
+  // The uid precondition makes sure the object deleted is the one observed, not a re-creation.
+  const response = await env.client.request({
+    method: 'DELETE', path: resourcePath(handle.resource, namespace, name),
+    body: JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background', preconditions: { uid: handle.uid } }),
+    operation: 'delete', subject: change.display,
+  }, ctx);
+  if (response.status === 404) return 'already gone';
+  if (response.status >= 300) {
+    throw apiError(response, { method: 'DELETE', path: '', operation: 'delete', subject: change.display });
+  }
+  return undefined;
+}

@@ -1,0 +1,174 @@
+// Raw HTTP to the API server. `@kubernetes/client-node` is used only for what it is good at —
+// reading kubeconfig / in-cluster config and turning it into TLS and auth options — and is loaded
+// lazily. Its object API is not used: it re-serialises built-in kinds through generated models and
+// silently drops fields it does not know, which for a GitOps engine is data loss. Manifests go out
+// byte-for-byte as trueup prepared them.
+
+import type { RequestOptions } from 'node:https';
+import type { JsonObject, JsonValue, ProviderContext } from '../../src/sdk/index.ts';
+import { TerminalError, TransientError } from '../../src/sdk/index.ts';
+import type { KubernetesSettings } from './settings.ts';
+
+export interface ApiResponse {
+  status: number;
+  body: JsonValue;
+}
+
+export interface RequestSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string | undefined>;
+  body?: string;
+  contentType?: string;
+  /** For error messages and metrics: `list deployments`, `apply`. */
+  operation: string;
+  /** The object concerned, for error messages (`Deployment web/api`). */
+  subject?: string;
+}
+
+interface Connection {
+  server: string;
+  options: RequestOptions;
+  https: boolean;
+}
+
+const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+export class KubeClient {
+  private readonly settings: KubernetesSettings;
+  private connection: Promise<Connection> | undefined;
+
+  constructor(settings: KubernetesSettings) {
+    this.settings = settings;
+  }
+
+  private async connect(): Promise<Connection> {
+    const k8s = await import('@kubernetes/client-node');
+    const kc = new k8s.KubeConfig();
+    const s = this.settings;
+    try {
+      if (s.kubeconfig) kc.loadFromFile(s.kubeconfig);
+      else if (s.inCluster) kc.loadFromCluster();
+      else if (s.server) {
+        kc.loadFromClusterAndUser({ name: 'trueup', server: s.server, skipTLSVerify: s.server.startsWith('http:') }, { name: 'trueup' });
+      } else kc.loadFromDefault();
+      if (s.context) kc.setCurrentContext(s.context);
+    } catch (error) {
+      throw new TerminalError(`cannot load the Kubernetes configuration: ${(error as Error).message}`, { operation: 'connect', cause: error });
+    }
+    let cluster = kc.getCurrentCluster();
+    if (!cluster) throw new TerminalError(`the Kubernetes configuration has no cluster for context "${kc.getCurrentContext()}"`, { operation: 'connect' });
+    if (s.server && s.server !== cluster.server) {
+      // An explicit server overrides the kubeconfig's (emulators, port-forwards); keep its auth.
+      const user = kc.getCurrentUser() ?? { name: 'trueup' };
+      kc.loadFromClusterAndUser({ ...cluster, server: s.server, skipTLSVerify: cluster.skipTLSVerify || s.server.startsWith('http:') }, user);
+      cluster = kc.getCurrentCluster();
+      if (!cluster) throw new TerminalError('cannot use the server override', { operation: 'connect' });
+    }
+    const options: RequestOptions = {};
+    try {
+      await kc.applyToHTTPSOptions(options);
+    } catch (error) {
+      throw new TerminalError(`cannot prepare credentials for ${cluster.server}: ${(error as Error).message}`, { operation: 'connect', cause: error });
+    }
+    return { server: cluster.server.replace(/\/+$/, ''), options, https: cluster.server.startsWith('https:') };
+  }
+
+  async request(spec: RequestSpec, ctx: ProviderContext): Promise<ApiResponse> {
+    this.connection ??= this.connect();
+    let connection: Connection;
+    try {
+      connection = await this.connection;
+    } catch (error) {
+      this.connection = undefined;
+      throw error;
+    }
+    const attempts = Math.max(1, this.settings.retries + 1);
+    for (let attempt = 1; ; attempt += 1) {
+      const started = Date.now();
+      try {
+        const response = await this.send(connection, spec, ctx.signal);
+        const throttled = response.status === 429;
+        ctx.recordApiCall(spec.operation, response.status < 400 ? 'ok' : throttled ? 'throttled' : 'error', Date.now() - started);
+        if ((throttled || response.status >= 500) && attempt < attempts) {
+          await delay(this.settings.retryDelayMs * 2 ** (attempt - 1), ctx.signal);
+          continue;
+        }
+        return response;
+      } catch (error) {
+        ctx.recordApiCall(spec.operation, 'error', Date.now() - started);
+        if (error instanceof TerminalError) throw error;
+        if (attempt < attempts && !ctx.signal.aborted) {
+          await delay(this.settings.retryDelayMs * 2 ** (attempt - 1), ctx.signal);
+          continue;
+        }
+        throw new TransientError(`cannot reach the API server: ${(error as Error).message}`, { subject: spec.subject, operation: spec.operation, code: (error as { code?: string }).code, cause: error });
+      }
+    }
+  }
+
+  /** A request whose non-2xx answer becomes a typed error (404 optionally allowed). */
+  async call(spec: RequestSpec, ctx: ProviderContext, allow404 = false): Promise<JsonValue | undefined> {
+    const response = await this.request(spec, ctx);
+    if (response.status >= 200 && response.status < 300) return response.body;
+    if (response.status === 404 && allow404) return undefined;
+    throw apiError(response, spec);
+  }
+
+  private async send(connection: Connection, spec: RequestSpec, signal: AbortSignal): Promise<ApiResponse> {
+    const { request } = connection.https ? await import('node:https') : await import('node:http');
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined) query.set(k, v);
+    const qs = query.toString();
+    const url = `${connection.server}${spec.path}${qs ? `?${qs}` : ''}`;
+    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'trueup/1.0' };
+    for (const [k, v] of Object.entries(connection.options.headers ?? {})) if (typeof v === 'string') headers[k] = v;
+    if (spec.body !== undefined) {
+      headers['Content-Type'] = spec.contentType ?? 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(spec.body));
+    }
+    const timeout = this.settings.requestTimeoutSeconds * 1000;
+    return new Promise<ApiResponse>((resolve, reject) => {
+      const req = request(url, { ...connection.options, method: spec.method, headers, signal, timeout }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: JsonValue = text;
+          try {
+            body = text ? (JSON.parse(text) as JsonValue) : null;
+          } catch {
+            // not JSON (a proxy's error page): keep the text for the message
+          }
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+      });
+      req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeout / 1000}s`), { code: 'ETIMEDOUT' })));
+      req.on('error', reject);
+      req.end(spec.body);
+    });
+  }
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
+
+/** A Kubernetes Status answer as a typed error: throttling, 5xx and optimistic-lock conflicts
+ * are transient; everything else (invalid, forbidden, field-manager conflicts) is terminal. */
+export function apiError(response: ApiResponse, spec: RequestSpec): TerminalError | TransientError {
+  const status = isObject(response.body) ? response.body : {};
+  const reason = typeof status.reason === 'string' ? status.reason : `HTTP${response.status}`;
+  const message = typeof status.message === 'string' ? status.message : typeof response.body === 'string' && response.body ? response.body.slice(0, 300) : `HTTP ${response.status}`;
+  const options = { subject: spec.subject, operation: spec.operation, code: reason };
+  const optimisticLock = response.status === 409 && /the object has been modified|Precondition failed/i.test(message);
+  if (response.status === 429 || response.status >= 500 || optimisticLock) return new TransientError(`${reason}: ${message}`, options);
+  return new TerminalError(`${reason}: ${message}`, options);
+}

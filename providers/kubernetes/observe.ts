@@ -1,0 +1,159 @@
+// observe: live state in bulk, then a server-side dry run of every declared object.
+//
+//   1. discovery: every listable resource type (one call per API group version);
+//   2. LIST each type with trueup's owner label selector — per allowed namespace when the scopes
+//      name namespaces, cluster-wide (filtered here) when they use wildcards; cluster-scoped types
+//      only when the source may touch `cluster`;
+//   3. GET only the declared objects the lists did not return (unmarked or another owner's);
+//   4. PATCH ?dryRun=All with each declared manifest: what the object becomes after defaults and
+//      admission, returned as `refinedDesired` so the planner compares like with like.
+
+import type { DesiredObject, JsonObject, ObserveRequest, ObserveResult, ObservedObject, ProviderContext, ScopeMatcher } from '../../src/sdk/index.ts';
+import { TerminalError, TransientError } from '../../src/sdk/index.ts';
+import { Discovery, resourcePath, type ApiResource } from './discovery.ts';
+import type { KubeClient } from './client.ts';
+import { comparable, manifestFor, refOf } from './expand.ts';
+import { OWNER_KEY, crdKey, namespaceKey, objectDisplay, objectKey, objectScope, objectTypeOf, type ObjectRef } from './identity.ts';
+import { compareShape, handleOf, isProtected, metadataOf, ownershipOf, pruned, undeclaredValue } from './objects.ts';
+import type { KubernetesSettings } from './settings.ts';
+import { mapLimit } from './util.ts';
+
+const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Namespaces to list one by one, or undefined when a wildcard pattern needs a cluster-wide list. */
+export function namespacesToList(scopes: ScopeMatcher): string[] | undefined {
+  const out: string[] = [];
+  for (const p of scopes.patterns) {
+    if (p === 'cluster') continue;
+    if (p.includes('*')) {
+      if (p === '*' || p.startsWith('namespace/') || 'namespace/'.startsWith(p.slice(0, p.indexOf('*')))) return undefined;
+      continue;
+    }
+    if (p.startsWith('namespace/')) out.push(p.slice('namespace/'.length));
+  }
+  return out;
+}
+
+interface Live {
+  object: JsonObject;
+  resource: ApiResource;
+}
+
+export interface ObserveEnv {
+  client: KubeClient;
+  settings: KubernetesSettings;
+}
+
+export async function observeCluster(env: ObserveEnv, request: ObserveRequest, ctx: ProviderContext): Promise<ObserveResult> {
+  const discovery = new Discovery(env.client);
+  const resources = await discovery.all(ctx);
+  const namespaces = namespacesToList(request.allowedScopes);
+  const clusterAllowed = request.allowedScopes.allows('cluster');
+  const selector = `${OWNER_KEY}=${ctx.ownerId}`;
+
+  // 2. owned objects, by label (ownership itself is then decided by the annotation)
+  const lists: { resource: ApiResource; namespace?: string }[] = [];
+  for (const r of resources) {
+    if (!r.namespaced) {
+      if (clusterAllowed) lists.push({ resource: r });
+    } else if (namespaces === undefined) lists.push({ resource: r });
+    else for (const ns of namespaces) lists.push({ resource: r, namespace: ns });
+  }
+  const live = new Map<string, Live>();
+  await mapLimit(lists, env.settings.concurrency, async ({ resource, namespace }) => {
+    const body = await env.client.call({
+      method: 'GET', path: resourcePath(resource, namespace), query: { labelSelector: selector },
+      operation: `list ${resource.plural}`,
+    }, ctx, true);
+    for (const item of isObject(body) && Array.isArray(body.items) ? body.items.filter(isObject) : []) {
+      item.apiVersion ??= resource.group ? `${resource.group}/${resource.version}` : resource.version;
+      item.kind ??= resource.kind;
+      const md = metadataOf(item);
+      const ref: ObjectRef = { group: resource.group, kind: resource.kind, namespace: resource.namespaced ? String(md.namespace) : undefined, name: String(md.name) };
+      live.set(objectKey(ref), { object: item, resource });
+    }
+  });
+
+  // 3. declared objects the lists did not return
+  const declared = request.desired.map((d) => ({ d, manifest: manifestFor(d.resource, d.scope !== 'cluster', { ownerId: ctx.ownerId, defaultNamespace: env.settings.defaultNamespace }) }));
+  const resourceOf = new Map<string, ApiResource>();
+  await mapLimit(declared, env.settings.concurrency, async ({ d, manifest }) => {
+    const resource = await discovery.resourceFor(String(manifest.apiVersion), String(manifest.kind), ctx);
+    if (!resource) return; // not served yet (its CRD is in this revision): a create
+    const ref = refOf(manifest);
+    const at = d.resource.locate(['metadata']);
+    if (resource.namespaced && !ref.namespace) {
+      throw new TerminalError(`${at.file}:${at.line}: ${d.resource.kind} "${ref.name}" is namespaced on the server: set metadata.namespace`, { subject: d.display, operation: 'discovery' });
+    }
+    if (!resource.namespaced && ref.namespace) {
+      throw new TerminalError(`${at.file}:${at.line}: ${d.resource.kind} "${ref.name}" is cluster-scoped on the server: remove metadata.namespace`, { subject: d.display, operation: 'discovery' });
+    }
+    resourceOf.set(d.key, resource);
+    if (live.has(d.key)) return;
+    const body = await env.client.call({ method: 'GET', path: resourcePath(resource, ref.namespace, ref.name), operation: `get ${resource.plural}`, subject: d.display }, ctx, true);
+    if (isObject(body)) live.set(d.key, { object: body, resource });
+  });
+
+  // Observed objects: every declared one that exists, and every undeclared one trueup owns.
+  const manifests = new Map(declared.map(({ d, manifest }) => [d.key, { d, manifest }]));
+  const crdByGroupKind = new Map<string, string>();
+  for (const [, l] of live) {
+    if (l.resource.kind !== 'CustomResourceDefinition') continue;
+    const spec = isObject(l.object.spec) ? l.object.spec : {};
+    const names = isObject(spec.names) ? spec.names : {};
+    crdByGroupKind.set(`${String(spec.group)}/${String(names.kind)}`, crdKey(String(metadataOf(l.object).name)));
+  }
+  const objects: ObservedObject[] = [];
+  for (const [key, l] of live) {
+    const md = metadataOf(l.object);
+    const ref: ObjectRef = { group: l.resource.group, kind: l.resource.kind, namespace: l.resource.namespaced ? String(md.namespace) : undefined, name: String(md.name) };
+    const scope = objectScope(ref);
+    if (!request.allowedScopes.allows(scope)) continue;
+    const wanted = manifests.get(key);
+    const ownership = ownershipOf(l.object, ctx.ownerId, wanted?.manifest);
+    if (!wanted && ownership.state !== 'owned') continue; // look-alikes (a copied label) are not ours
+    const value = wanted
+      ? pruned(l.object, compareShape(comparable(wanted.manifest), l.object, env.settings.fieldManager, ref.kind))
+      : undeclaredValue(l.object, env.settings.fieldManager);
+    const o: ObservedObject = {
+      key, type: objectTypeOf(ref.group, ref.kind), display: objectDisplay(ref), scope, value, ownership,
+      handle: handleOf(l.object, l.resource, ownership),
+    };
+    if (isProtected(l.object)) o.protected = true;
+    const deps = [ref.namespace ? namespaceKey(ref.namespace) : undefined, crdByGroupKind.get(`${ref.group}/${ref.kind}`)].filter((k): k is string => k !== undefined && k !== key);
+    if (deps.length > 0) o.dependsOn = deps;
+    objects.push(o);
+  }
+
+  // 4. dry runs
+  const refined: DesiredObject[] = [];
+  await mapLimit(declared, env.settings.concurrency, async ({ d, manifest }) => {
+    const resource = resourceOf.get(d.key);
+    if (!resource) {
+      refined.push(d);
+      return;
+    }
+    const ref = refOf(manifest);
+    const response = await env.client.request({
+      method: 'PATCH', path: resourcePath(resource, ref.namespace, ref.name),
+      query: { dryRun: 'All', fieldManager: env.settings.fieldManager, force: 'true' },
+      body: JSON.stringify(manifest), contentType: 'application/apply-patch+yaml', operation: 'apply (dry run)', subject: d.display,
+    }, ctx);
+    if (response.status === 429 || response.status >= 500) {
+      throw new TransientError(`dry run answered HTTP ${response.status}`, { subject: d.display, operation: 'apply (dry run)' });
+    }
+    if (response.status >= 300 || !isObject(response.body)) {
+      // The namespace does not exist yet (it is created in this revision), or the server refuses
+      // the object: plan with the manifest; apply reports the server's reason against the object.
+      if (response.status !== 404) ctx.log.warn({ object: d.display, status: response.status }, 'dry run refused; planning with the manifest as written');
+      refined.push(d);
+      return;
+    }
+    const current = live.get(d.key)?.object;
+    const shape = compareShape(comparable(manifest), current, env.settings.fieldManager, ref.kind);
+    refined.push({ ...d, value: pruned(response.body, shape) });
+  });
+  const order = new Map(request.desired.map((d, i) => [d.key, i]));
+  refined.sort((a, b) => (order.get(a.key) ?? 0) - (order.get(b.key) ?? 0));
+  return { objects, refinedDesired: refined };
+}
