@@ -1,0 +1,224 @@
+// Apply: managed zones first (created when declared and missing; description and private
+// networks patched), then record sets as Cloud DNS changes — one `changes.create` per zone per
+// batch holding additions and deletions together (an update is atomic), deletions exactly the
+// live sets read by observe, at most 1,000 additions and 1,000 deletions per change. In shared
+// zones each created or deleted set carries its registry TXT record in the same change.
+//
+// A change applies all or nothing. When the API rejects a batch for its content (not for
+// throttling or a server error), the batch is split in halves until the offending record sets
+// are isolated: the others apply, the bad ones are reported with the API's message.
+
+import type { ApplyChange, ChangeOutcome, JsonObject, ProviderContext } from '../../src/sdk/index.ts';
+import { ProviderError, TerminalError, TransientError, toErrorInfo } from '../../src/sdk/index.ts';
+import {
+  RECORDSET_OBJECT_TYPE, ZONE_OBJECT_TYPE, parseRegistryValue, readZone, registryName, registryValue, zoneFromScope,
+} from '../../src/sdk/dns/index.ts';
+import type { ApiRrset, ApiZone, CloudDnsClient } from './client.ts';
+import { isRetryable } from './errors.ts';
+import { zoneSettings } from './expand.ts';
+import type { RecordHandle, ZoneRuntime } from './observe.ts';
+import { defaultZoneName, policyToWire, valuesFromWire } from './policy.ts';
+
+export const MAX_ADDITIONS = 1000;
+export const MAX_DELETIONS = 1000;
+const REGISTRY_TTL = 300;
+export const DEFAULT_DESCRIPTION = 'Managed by trueup';
+
+export interface ApplyDeps {
+  client: CloudDnsClient;
+  project: string;
+  runtime: Map<string, ZoneRuntime>;
+  /** Change ids per applied object key (for `verify`). */
+  submitted: Map<string, { managedZone: string; id: string; zone: string }>;
+}
+
+interface Part {
+  change: ApplyChange;
+  additions: ApiRrset[];
+  deletions: ApiRrset[];
+  registryAdded?: ApiRrset;
+  registryDeleted?: string;
+}
+
+export async function applyChanges(changes: ApplyChange[], ctx: ProviderContext, deps: ApplyDeps): Promise<ChangeOutcome[]> {
+  const outcomes: ChangeOutcome[] = [];
+  for (const change of changes.filter((c) => c.type === ZONE_OBJECT_TYPE)) {
+    outcomes.push(await applyZone(change, ctx, deps));
+  }
+  const byZone = new Map<string, ApplyChange[]>();
+  for (const change of changes.filter((c) => c.type === RECORDSET_OBJECT_TYPE)) {
+    const zone = zoneFromScope(change.scope) ?? change.scope;
+    byZone.set(zone, [...(byZone.get(zone) ?? []), change]);
+  }
+  for (const [zone, list] of byZone) outcomes.push(...await applyRecords(zone, list, ctx, deps));
+  for (const change of changes.filter((c) => c.type !== ZONE_OBJECT_TYPE && c.type !== RECORDSET_OBJECT_TYPE)) {
+    outcomes.push({ key: change.key, status: 'failed', error: { message: `unknown object type ${change.type}`, transient: false } });
+  }
+  return outcomes;
+}
+
+// --- zones --------------------------------------------------------------------------------------
+
+function labelValue(ownerId: string): string {
+  return ownerId.toLowerCase().replace(/[^a-z0-9_-]/g, '_').slice(0, 63);
+}
+
+async function applyZone(change: ApplyChange, ctx: ProviderContext, deps: ApplyDeps): Promise<ChangeOutcome> {
+  const subject = change.display;
+  try {
+    const resource = change.desired?.resource;
+    const after = change.after as JsonObject | undefined;
+    if (change.action === 'delete' || !resource || !after) {
+      throw new TerminalError('trueup never deletes a managed zone; delete it with gcloud once it is empty', { subject, operation: 'managedZones.delete' });
+    }
+    const gcp = zoneSettings(resource);
+    const read = readZone(resource).zone;
+    if (!gcp || !read) throw new TerminalError('the zone document is invalid', { subject });
+    if (change.action === 'create') {
+      const body: ApiZone = {
+        name: gcp.name ?? defaultZoneName(read.name),
+        dnsName: read.name,
+        description: gcp.description ?? DEFAULT_DESCRIPTION,
+        visibility: gcp.visibility,
+        labels: { 'managed-by': 'trueup', 'trueup-owner': labelValue(ctx.ownerId) },
+      };
+      if (gcp.visibility === 'private') {
+        body.privateVisibilityConfig = { networks: ((after.networks ?? []) as string[]).map((networkUrl) => ({ networkUrl })) };
+      }
+      const created = await deps.client.createZone(ctx, body, subject);
+      deps.runtime.set(read.name, {
+        dnsName: read.name, managedZone: created.name ?? body.name, management: read.management, registryPrefix: read.registryPrefix, registry: new Map(),
+      });
+      return { key: change.key, status: 'applied', detail: `created managed zone ${created.name ?? body.name}` };
+    }
+    const before = change.before as JsonObject | undefined;
+    if (before && before.visibility !== after.visibility) {
+      throw new TerminalError(`the visibility of a managed zone cannot change (${String(before.visibility)} → ${String(after.visibility)}); declare a new zone (gcp.name) instead`,
+        { subject, operation: 'managedZones.patch' });
+    }
+    const managedZone = (change.observed?.handle as { managedZone?: string } | undefined)?.managedZone ?? deps.runtime.get(read.name)?.managedZone;
+    if (!managedZone) throw new TransientError('the managed zone was not found; it is read again on the next pass', { subject, operation: 'managedZones.patch' });
+    const patch: Partial<ApiZone> = {};
+    if (after.description !== undefined) patch.description = after.description as string;
+    if (after.visibility === 'private') patch.privateVisibilityConfig = { networks: ((after.networks ?? []) as string[]).map((networkUrl) => ({ networkUrl })) };
+    await deps.client.patchZone(ctx, managedZone, patch, subject);
+    return { key: change.key, status: 'applied' };
+  } catch (error) {
+    return { key: change.key, status: 'failed', error: toErrorInfo(error, 'managedZones') };
+  }
+}
+
+// --- record sets --------------------------------------------------------------------------------
+
+/** The API form of a desired record set value. */
+export function toWire(value: JsonObject): ApiRrset {
+  const rrset: ApiRrset = { name: value.name as string, type: value.type as string, ttl: value.ttl as number };
+  const policy = (value.gcp as JsonObject | undefined)?.routingPolicy as JsonObject | undefined;
+  if (policy) rrset.routingPolicy = policyToWire(policy);
+  else rrset.rrdatas = [...(value.values as string[])];
+  return rrset;
+}
+
+async function applyRecords(zone: string, changes: ApplyChange[], ctx: ProviderContext, deps: ApplyDeps): Promise<ChangeOutcome[]> {
+  const outcomes: ChangeOutcome[] = [];
+  let runtime = deps.runtime.get(zone);
+  if (!runtime) {
+    // Planned in another process (a saved plan) or the zone was created since: look it up once.
+    const live = (await deps.client.listZones(ctx)).filter((z) => z.dnsName?.toLowerCase() === zone);
+    const resource = changes.find((c) => c.desired)?.desired?.resource;
+    const read = resource ? readZone(resource).zone : undefined;
+    if (live.length === 1 && live[0] && read) {
+      runtime = { dnsName: zone, managedZone: live[0].name, management: read.management, registryPrefix: read.registryPrefix, registry: new Map() };
+      deps.runtime.set(zone, runtime);
+    }
+  }
+  if (!runtime) {
+    const error = new TransientError(`managed zone for ${zone} not found in project ${deps.project}; it is read again on the next pass`, { subject: `zone ${zone}`, operation: 'changes.create' });
+    return changes.map((c) => ({ key: c.key, status: 'failed', error: error.info() }));
+  }
+  const parts: Part[] = [];
+  for (const change of changes) {
+    try {
+      parts.push(partFor(change, runtime, ctx.ownerId));
+    } catch (error) {
+      outcomes.push({ key: change.key, status: 'failed', error: toErrorInfo(error, 'changes.create') });
+    }
+  }
+  // pack parts into changes within the per-change limits
+  const batches: Part[][] = [];
+  let current: Part[] = [];
+  let adds = 0;
+  let dels = 0;
+  for (const part of parts) {
+    if (current.length > 0 && (adds + part.additions.length > MAX_ADDITIONS || dels + part.deletions.length > MAX_DELETIONS)) {
+      batches.push(current);
+      current = [];
+      adds = 0;
+      dels = 0;
+    }
+    current.push(part);
+    adds += part.additions.length;
+    dels += part.deletions.length;
+  }
+  if (current.length > 0) batches.push(current);
+  let done = 0;
+  for (const batch of batches) {
+    outcomes.push(...await send(batch, runtime, ctx, deps));
+    done += batch.length;
+    if (batches.length > 1) ctx.progress(`applied ${done}/${parts.length} record set changes in zone ${zone}`);
+  }
+  return outcomes;
+}
+
+function partFor(change: ApplyChange, runtime: ZoneRuntime, ownerId: string): Part {
+  const handle = change.observed?.handle as RecordHandle | undefined;
+  const part: Part = { change, additions: [], deletions: [] };
+  if (change.action !== 'create') {
+    if (!handle) throw new TransientError('the live record set was not read; it is read again on the next pass', { subject: change.display, operation: 'changes.create' });
+    part.deletions.push(handle.live);
+  }
+  if (change.action !== 'delete') part.additions.push(toWire(change.after as JsonObject));
+  if (runtime.management !== 'shared') return part;
+  const value = (change.after ?? change.before) as JsonObject;
+  const name = registryName(value.name as string, value.type as string, runtime.registryPrefix);
+  if (change.action === 'create') {
+    const live = runtime.registry.get(name);
+    const owners = live ? valuesFromWire('TXT', live.rrdatas).map(parseRegistryValue) : [];
+    if (live && !owners.includes(ownerId)) {
+      throw new TerminalError(`registry record ${name} marks this record set for another owner (${owners.filter(Boolean).join(', ') || 'unknown'}); it is not taken over`,
+        { subject: change.display, operation: 'changes.create' });
+    }
+    if (!live) {
+      part.registryAdded = { name, type: 'TXT', ttl: REGISTRY_TTL, rrdatas: [registryValue(ownerId)] };
+      part.additions.push(part.registryAdded);
+    }
+  } else if (change.action === 'delete' && handle?.registry) {
+    part.deletions.push(handle.registry);
+    part.registryDeleted = name;
+  }
+  return part;
+}
+
+async function send(batch: Part[], runtime: ZoneRuntime, ctx: ProviderContext, deps: ApplyDeps): Promise<ChangeOutcome[]> {
+  const additions = batch.flatMap((p) => p.additions);
+  const deletions = batch.flatMap((p) => p.deletions);
+  const subject = batch.length === 1 ? (batch[0] as Part).change.display : `zone ${runtime.dnsName} (${batch.length} record sets)`;
+  try {
+    const result = await deps.client.createChange(ctx, runtime.managedZone, additions, deletions, subject);
+    for (const part of batch) {
+      if (part.registryAdded) runtime.registry.set(part.registryAdded.name, part.registryAdded);
+      if (part.registryDeleted) runtime.registry.delete(part.registryDeleted);
+      deps.submitted.set(part.change.key, { managedZone: runtime.managedZone, id: result.id, zone: runtime.dnsName });
+    }
+    return batch.map((p) => ({ key: p.change.key, status: 'applied', detail: `change ${result.id}` }));
+  } catch (error) {
+    const retryable = error instanceof ProviderError && isRetryable(error.cause);
+    if (batch.length === 1 || retryable) {
+      const info = toErrorInfo(error, 'changes.create');
+      return batch.map((p) => ({ key: p.change.key, status: 'failed', error: info }));
+    }
+    // the API refused the content of this change: isolate the offending record sets
+    const half = Math.ceil(batch.length / 2);
+    return [...await send(batch.slice(0, half), runtime, ctx, deps), ...await send(batch.slice(half), runtime, ctx, deps)];
+  }
+}
