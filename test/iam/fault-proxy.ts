@@ -1,30 +1,47 @@
 // A loopback HTTP proxy in front of moto that can answer the next N requests with IAM's
 // throttling error (the documented wire format: HTTP 400, <ErrorResponse><Error><Code>Throttling),
-// so tests see what the SDK and trueup do when AWS pushes back.
+// or with any other IAM error, so tests see what the SDK and trueup do when AWS pushes back.
 
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { freePort } from '../support/ports.ts';
+
+export interface Fault {
+  code: string;
+  message: string;
+  status?: number;
+  /** Only requests for this IAM action (the Action= form field) fail. */
+  action?: string;
+}
 
 export interface FaultProxy {
   endpoint: string;
   /** Answer the next `n` requests with Throttling. */
   throttleNext(n: number): void;
+  /** Answer the next `n` matching requests with an IAM error. */
+  failNext(n: number, fault: Fault): void;
+  /** IAM actions of every request that reached the proxy, in order. */
+  actions: string[];
   stop(): Promise<void>;
 }
 
-const THROTTLING = '<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>';
+const errorXml = (f: Fault) => `<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>${f.code}</Code><Message>${f.message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`;
 
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const port = await freePort();
   const upstream = new URL(target);
   let failures = 0;
+  let fault: Fault = { code: 'Throttling', message: 'Rate exceeded' };
+  const actions: string[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      if (failures > 0) {
+      const body = Buffer.concat(chunks);
+      const action = new URLSearchParams(body.toString()).get('Action') ?? '';
+      actions.push(action);
+      if (failures > 0 && (!fault.action || fault.action === action)) {
         failures -= 1;
-        res.writeHead(400, { 'content-type': 'text/xml' }).end(THROTTLING);
+        res.writeHead(fault.status ?? 400, { 'content-type': 'text/xml' }).end(errorXml(fault));
         return;
       }
       const forward = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
@@ -32,14 +49,20 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         up.pipe(res);
       });
       forward.on('error', (e) => res.writeHead(502).end(String(e)));
-      forward.end(Buffer.concat(chunks));
+      forward.end(body);
     });
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    actions,
     throttleNext: (n) => {
       failures = n;
+      fault = { code: 'Throttling', message: 'Rate exceeded' };
+    },
+    failNext: (n, f) => {
+      failures = n;
+      fault = f;
     },
     stop: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
