@@ -20,8 +20,9 @@ function when(iso: string | undefined): string {
 }
 
 function conditionBadge(c: Condition): string {
+  const waiting = c.reason === 'AwaitingApproval' || c.reason === 'Suspended' || c.reason === 'DriftDetected';
   const tone = c.type === 'Ready'
-    ? (c.status === 'True' ? 'ok' : c.status === 'False' ? 'bad' : 'unknown')
+    ? (c.status === 'True' ? 'ok' : waiting ? 'warn' : c.status === 'False' ? 'bad' : 'unknown')
     : c.status === 'True' ? (c.type === 'Stalled' ? 'bad' : 'busy') : 'off';
   return `<li class="cond ${tone}" data-condition="${e(c.type)}" data-status="${e(c.status)}"><b>${e(c.type)}</b> ${e(c.status)}`
     + `${c.reason && c.reason !== 'None' && c.reason !== 'Waiting' ? ` · <span class="reason">${e(c.reason)}</span>` : ''}`
@@ -57,10 +58,11 @@ function historyTable(history: readonly PassRecord[]): string {
 
 function sourceSection(s: SourceStatus): string {
   const ready = s.conditions.find((c) => c.type === 'Ready');
+  const waiting = ready?.reason === 'AwaitingApproval' || ready?.reason === 'Suspended' || ready?.reason === 'DriftDetected';
   const parts = [
     `<section class="source" id="source-${e(s.name)}" data-source="${e(s.name)}">`,
     `<h2>${e(s.name)} <span class="tag">${e(s.kind)}</span> <span class="tag">${e(s.mode)}</span>${s.suspended ? ' <span class="tag warn">suspended</span>' : ''}`
-      + ` <span class="state ${ready?.status === 'True' ? 'ok' : ready?.status === 'False' ? 'bad' : 'unknown'}">${ready?.status === 'True' ? 'Ready' : e(ready?.reason ?? 'Unknown')}</span></h2>`,
+      + ` <span class="state ${ready?.status === 'True' ? 'ok' : waiting ? 'warn' : ready?.status === 'False' ? 'bad' : 'unknown'}">${ready?.status === 'True' ? 'Ready' : e(ready?.reason ?? 'Unknown')}</span></h2>`,
     '<dl class="facts">',
     `<dt>Last applied</dt><dd class="applied">${shortRev(s.lastAppliedRevision)} ${s.lastAppliedAt ? when(s.lastAppliedAt) : ''}</dd>`,
     `<dt>Last attempted</dt><dd class="attempted">${shortRev(s.lastAttemptedRevision)}</dd>`,
@@ -94,10 +96,10 @@ main{padding:8px 28px 40px;max-width:1200px}
 .source{background:#fff;border:1px solid #dde1e8;border-radius:8px;padding:4px 20px 16px;margin:18px 0}
 h2{font-size:19px;margin:14px 0 8px}h3{font-size:15px;margin:16px 0 6px}
 .tag{font-size:12px;font-weight:500;background:#eef0f4;border-radius:4px;padding:1px 6px;color:#485066}.tag.warn{background:#fff1d6;color:#7a4b00}
-.state{font-size:13px;border-radius:12px;padding:2px 10px;margin-left:6px}.state.ok{background:#dcf5e3;color:#116329}.state.bad{background:#ffe0e0;color:#9b1c1c}.state.unknown{background:#eef0f4}
+.state{font-size:13px;border-radius:12px;padding:2px 10px;margin-left:6px}.state.ok{background:#dcf5e3;color:#116329}.state.bad{background:#ffe0e0;color:#9b1c1c}.state.unknown{background:#eef0f4}.state.warn{background:#fff1d6;color:#7a4b00}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:6px 0}dt{color:#5b6478}dd{margin:0}
 ul.conditions{list-style:none;padding:0;display:flex;gap:8px;flex-wrap:wrap}.cond{border-radius:6px;padding:4px 10px;background:#eef0f4;max-width:100%}
-.cond.ok{background:#dcf5e3}.cond.bad{background:#ffe0e0}.cond.busy{background:#e0ecff}.cond .msg{font-size:13px;white-space:pre-wrap;color:#384050}
+.cond.ok{background:#dcf5e3}.cond.warn{background:#fff1d6}.cond.bad{background:#ffe0e0}.cond.busy{background:#e0ecff}.cond .msg{font-size:13px;white-space:pre-wrap;color:#384050}
 table{border-collapse:collapse;width:100%;font-size:13.5px}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eceef2;vertical-align:top}th{color:#5b6478;font-weight:600}
 td.act{font-weight:600}td.create{color:#116329}td.update,td.replace{color:#7a4b00}td.delete{color:#9b1c1c}
 .diff{font-size:12.5px;color:#485066}del{color:#9b1c1c}ins{color:#116329;text-decoration:none}
