@@ -1,0 +1,189 @@
+// Route 53 end to end against moto's server through the real AWS SDK: what a user notices.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, ListTagsForResourceCommand, ListHostedZonesByNameCommand } from '@aws-sdk/client-route-53';
+import { applyPrepared } from '../../src/engine/pipeline.ts';
+import { scopeMatcher } from '../../src/sdk/index.ts';
+import { stringify } from 'yaml';
+import { changeLines, engine, settings, startEnv, type Env } from './support.ts';
+import { everyTypeZone } from './fixtures.ts';
+
+const exec = promisify(execFile);
+let env: Env;
+
+before(async () => {
+  env = await startEnv();
+});
+after(async () => {
+  await env?.stop();
+});
+
+async function zoneId(name: string): Promise<string> {
+  const res = await env.client.send(new ListHostedZonesByNameCommand({ DNSName: name }));
+  const zone = res.HostedZones?.find((z) => z.Name === name || z.Name === `${name}.`);
+  assert.ok(zone?.Id, `zone ${name} exists`);
+  return zone.Id.replace('/hostedzone/', '');
+}
+
+async function liveSets(name: string) {
+  const res = await env.client.send(new ListResourceRecordSetsCommand({ HostedZoneId: await zoneId(name) }));
+  return res.ResourceRecordSets ?? [];
+}
+
+void describe('a zone holding every supported type, aliases and routing policies', () => {
+  const zone = 'every.example.com';
+  const yaml = everyTypeZone(zone);
+
+  void it('creates the hosted zone (tagged as ours) and every record set, then plans nothing', async () => {
+    const e = engine(settings(env.moto.endpoint), { scopes: [`zone/${zone}.`] });
+    const first = await e.plan(yaml);
+    assert.deepEqual(first.plan.errors, []);
+    assert.ok(first.plan.changes.every((c) => c.action === 'create'));
+    assert.equal(first.plan.changes.length, 1 + 32, changeLines(first).join('\n'));
+    await e.converge(yaml);
+    const again = await e.plan(yaml);
+    assert.deepEqual(again.plan.errors, []);
+    assert.deepEqual(again.plan.changes.map((c) => `${c.action} ${c.display} ${JSON.stringify(c.diffs)}`), []);
+    assert.deepEqual(again.plan.conflicts, []);
+    const tags = await env.client.send(new ListTagsForResourceCommand({ ResourceType: 'hostedzone', ResourceId: await zoneId(zone) }));
+    assert.deepEqual(tags.ResourceTagSet?.Tags?.find((t) => t.Key === 'trueup.dev/owner')?.Value, 'test-owner');
+    // The 600-character DKIM key went out as strings of at most 255 characters.
+    const dkim = (await liveSets(zone)).find((s) => s.Name?.startsWith('selector1._domainkey'));
+    const value = dkim?.ResourceRecords?.[0]?.Value ?? '';
+    assert.deepEqual((value.match(/"(?:[^"\\]|\\.)*"/g) ?? []).map((s) => s.length - 2), [255, 255, 90]);
+    // A second instance (a fresh process) agrees: nothing to do.
+    const fresh = engine(settings(env.moto.endpoint), { scopes: [`zone/${zone}.`] });
+    assert.deepEqual(changeLines(await fresh.plan(yaml)), []);
+  });
+
+  void it('shows a record changed behind its back with the aws CLI as exactly one update, and corrects it', async () => {
+    const id = await zoneId(zone);
+    const batch = { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: `www.${zone}`, Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.99' }] } }] };
+    await exec('aws', ['route53', 'change-resource-record-sets', '--endpoint-url', env.moto.endpoint, '--hosted-zone-id', id, '--change-batch', JSON.stringify(batch)], {
+      env: { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_DEFAULT_REGION: 'us-east-1' },
+    });
+    const e = engine(settings(env.moto.endpoint), { scopes: [`zone/${zone}.`] });
+    const drifted = await e.plan(yaml);
+    assert.deepEqual(changeLines(drifted), [`update www.${zone}. A`]);
+    assert.deepEqual(drifted.plan.changes[0]?.diffs, [{ path: 'values', before: ['192.0.2.99'], after: ['192.0.2.10', '192.0.2.11'] }]);
+    await e.converge(yaml);
+    assert.deepEqual(changeLines(await e.plan(yaml)), []);
+  });
+
+  void it('imports the live zone so that import → commit → plan shows nothing', async () => {
+    const e = engine(settings(env.moto.endpoint), { ownerId: 'someone-else', scopes: [`zone/${zone}.`] });
+    const docs = await e.instance.import?.({ selector: zone, allowedScopes: scopeMatcher(['zone/*']) }, {
+      log: (await import('../../src/report/log.ts')).silentLogger(), ownerId: 'someone-else', instance: 'route53',
+      signal: new AbortController().signal, recordApiCall: () => undefined, progress: () => undefined,
+    });
+    assert.equal(docs?.length, 1);
+    const text = stringify(docs?.[0]);
+    assert.match(text, /setIdentifier: api-blue/);
+    assert.match(text, /alias:/);
+    // Another owner adopting the zone: the zone is tagged test-owner, so it is foreign to them;
+    // the records of a full zone follow the declaration. Plan as the zone's owner instead:
+    const owner = engine(settings(env.moto.endpoint), { scopes: [`zone/${zone}.`] });
+    const plan = await owner.plan(text);
+    assert.deepEqual(plan.plan.errors, []);
+    assert.deepEqual(plan.plan.changes.map((c) => `${c.action} ${c.display} ${JSON.stringify(c.diffs)}`), []);
+  });
+});
+
+void describe('replacing a record set whose routing policy changes', () => {
+  void it('sends DELETE + CREATE in one request and converges', async () => {
+    const zone = 'replace.example.com';
+    const doc = (route: string) => `
+apiVersion: dns.trueup.dev/v1
+kind: Zone
+metadata: { name: ${zone} }
+spec:
+  records:
+    svc:
+      - { type: A, value: 192.0.2.1, route53: { setIdentifier: svc-one, ${route} } }
+`;
+    const e = engine(settings(env.moto.endpoint), { scopes: [`zone/${zone}.`] });
+    await e.converge(doc('weight: 10'));
+    const replan = await e.plan(doc('multivalue: true'));
+    assert.deepEqual(changeLines(replan), [`replace svc.${zone}. A [svc-one]`]);
+    const before = env.proxy.seen.length;
+    await e.converge(doc('multivalue: true'));
+    assert.ok(env.proxy.seen.length >= before);
+    assert.deepEqual(changeLines(await e.plan(doc('multivalue: true'))), []);
+    const live = (await liveSets(zone)).filter((s) => s.Name?.startsWith('svc.'));
+    assert.equal(live.length, 1);
+    assert.equal(live[0]?.MultiValueAnswer, true);
+    assert.equal(live[0]?.Weight, undefined);
+  });
+});
+
+void describe('ownership', () => {
+  void it('in a shared zone, never touches a record it did not create, across every apply', async () => {
+    const zone = 'shared.example.com';
+    const created = await env.client.send(new CreateHostedZoneCommand({ Name: zone, CallerReference: `hand-${Date.now()}` }));
+    const id = created.HostedZone?.Id ?? '';
+    const foreign = { Name: `legacy.${zone}`, Type: 'A' as const, TTL: 600, ResourceRecords: [{ Value: '198.51.100.7' }] };
+    await env.client.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: id, ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: foreign }] } }));
+    const doc = (ip: string, extra = '') => `
+apiVersion: dns.trueup.dev/v1
+kind: Zone
+metadata: { name: ${zone} }
+spec:
+  management: shared
+  records:
+    www: [{ type: A, value: ${ip} }]
+    docs: [{ type: CNAME, value: docs.example.net }]
+${extra}`;
+    const e = engine(settings(env.moto.endpoint), { scopes: [`zone/${zone}.`] });
+    const first = await e.plan(doc('192.0.2.1'));
+    assert.deepEqual(changeLines(first), [`create docs.${zone}. CNAME`, `create www.${zone}. A`], 'the untagged zone is used as is; legacy is not in the plan');
+    await e.converge(doc('192.0.2.1'));
+    // Registry records mark what trueup wrote; the CNAME's marker does not sit at the CNAME's name.
+    const names = (await liveSets(zone)).map((s) => `${s.Name} ${s.Type}`).sort();
+    assert.ok(names.includes(`_trueup.cname.docs.${zone}. TXT`), names.join('\n'));
+    assert.ok(names.includes(`_trueup.a.www.${zone}. TXT`));
+    assert.deepEqual(changeLines(await e.plan(doc('192.0.2.1'))), []);
+    await e.converge(doc('192.0.2.2'));
+    await e.converge(doc('192.0.2.2').replace(/\s+docs:.*\n/, '\n'));
+    const declaring = await e.plan(doc('192.0.2.2', `    legacy: [{ type: A, value: 192.0.2.3 }]`));
+    assert.equal(declaring.plan.conflicts.length, 1, 'declaring the unowned record is a conflict, not a takeover');
+    const live = await liveSets(zone);
+    const legacy = live.find((s) => s.Name === `${foreign.Name}.`);
+    assert.deepEqual(legacy?.ResourceRecords, foreign.ResourceRecords, 'the foreign record survived');
+    assert.ok(!live.some((s) => s.Name === `docs.${zone}.`), 'the removed CNAME is gone');
+    assert.ok(!live.some((s) => s.Name === `_trueup.cname.docs.${zone}.`), 'and so is its registry record');
+  });
+
+  void it('in a full zone, deletes an unknown record only within the thresholds', async () => {
+    const zone = 'full.example.com';
+    const records = Array.from({ length: 12 }, (_, i) => `    r${i}: [{ type: A, value: 192.0.2.${i + 1} }]`).join('\n');
+    const doc = `
+apiVersion: dns.trueup.dev/v1
+kind: Zone
+metadata: { name: ${zone} }
+spec:
+  management: full
+  records:
+${records}
+`;
+    const e = engine(settings(env.moto.endpoint), { scopes: [`zone/${zone}.`] });
+    await e.converge(doc);
+    const id = await zoneId(zone);
+    const stray = (n: number) => ({ Action: 'CREATE' as const, ResourceRecordSet: { Name: `stray${n}.${zone}`, Type: 'A' as const, TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }] } });
+    await env.client.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: id, ChangeBatch: { Changes: [stray(1), stray(2), stray(3), stray(4), stray(5)] } }));
+    // 5 unknown records among 19 owned (12 + 5 + apex SOA/NS): 26% of the zone, over a 20% threshold.
+    const refused = await e.plan(doc, { safety: { maxDeleteShare: 0.2, minExisting: 10 }, force: false });
+    assert.equal(refused.plan.changes.filter((c) => c.action === 'delete').length, 5);
+    assert.equal(refused.plan.refusals.length, 1);
+    assert.match(refused.plan.refusals[0] ?? '', /too many deletes/);
+    await assert.rejects(applyPrepared(refused), /refused/);
+    assert.equal((await liveSets(zone)).filter((s) => s.Name?.startsWith('stray')).length, 5, 'nothing deleted');
+    // Within the threshold the plan applies.
+    const allowed = await e.plan(doc, { safety: { maxDeleteShare: 0.3, minExisting: 10 }, force: false });
+    assert.deepEqual(allowed.plan.refusals, []);
+    await applyPrepared(allowed);
+    assert.equal((await liveSets(zone)).filter((s) => s.Name?.startsWith('stray')).length, 0);
+    assert.deepEqual(changeLines(await e.plan(doc)), []);
+  });
+});
