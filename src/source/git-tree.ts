@@ -27,8 +27,22 @@ export function normaliseSubPath(path: string): string {
   return parts.join('/');
 }
 
-/** YAML files below `subPath` in the commit's tree, paths relative to `subPath`, sorted. */
-export async function readCommitFiles(context: TreeReadContext, commitOid: string, subPath: string): Promise<SourceFile[]> {
+export interface CommitFiles {
+  files: SourceFile[];
+  /** Content by blob id: hand it to the next read so unchanged files are not read again. */
+  blobs: Map<string, string>;
+}
+
+/**
+ * YAML files below `subPath` in the commit's tree, paths relative to `subPath`, sorted. Blobs are
+ * content-addressed, so any found in `known` (from the previous read) are taken from there.
+ */
+export async function readCommitFiles(
+  context: TreeReadContext,
+  commitOid: string,
+  subPath: string,
+  known: ReadonlyMap<string, string> = new Map(),
+): Promise<CommitFiles> {
   const { git, fs, gitdir, cache } = context;
   const short = commitOid.slice(0, 7);
   const { commit } = await git.readCommit({ fs, gitdir, oid: commitOid, cache });
@@ -54,19 +68,23 @@ export async function readCommitFiles(context: TreeReadContext, commitOid: strin
 
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const files: SourceFile[] = [];
+  const blobs = new Map<string, string>();
   for (const { path, oid } of found) {
-    context.signal?.throwIfAborted();
-    const { blob } = await git.readBlob({ fs, gitdir, oid, cache });
-    let content: string;
-    try {
-      content = decoder.decode(blob);
-    } catch {
-      const where = subPath === '' ? path : `${subPath}/${path}`;
-      throw new SourceError(`file '${where}' in commit ${short} is not valid UTF-8 text`, false);
+    let content = blobs.get(oid) ?? known.get(oid);
+    if (content === undefined) {
+      context.signal?.throwIfAborted();
+      const { blob } = await git.readBlob({ fs, gitdir, oid, cache });
+      try {
+        content = decoder.decode(blob);
+      } catch {
+        const where = subPath === '' ? path : `${subPath}/${path}`;
+        throw new SourceError(`file '${where}' in commit ${short} is not valid UTF-8 text`, false);
+      }
     }
+    blobs.set(oid, content);
     files.push({ path, content });
   }
-  return files;
+  return { files, blobs };
 }
 
 async function collectBlobs(context: TreeReadContext, treeOid: string, prefix: string, out: Array<{ path: string; oid: string }>): Promise<void> {

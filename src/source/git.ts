@@ -74,6 +74,11 @@ export class GitSource implements Source {
   /** One operation at a time on the cache: fetches share one object database. */
   private queue: Promise<unknown> = Promise.resolve();
   private cacheReady = false;
+  /** The last revision read: a commit's files under a path never change, so an unchanged remote
+   * costs the ref listing only (drift checks fetch often while Git does not move). */
+  private last: Revision | undefined;
+  /** Blob contents of `last` by blob id: a new commit only reads the blobs that changed. */
+  private lastBlobs = new Map<string, string>();
 
   constructor(options: GitSourceOptions) {
     if (!/^https?:\/\//i.test(options.url)) {
@@ -134,6 +139,7 @@ export class GitSource implements Source {
     const cache = {};
     await this.ensureCache(git, fs);
     const tip = await this.remoteTip(signal);
+    if (this.last?.id === tip.sha) return { ...this.last, files: [...this.last.files] };
 
     let sha = tip.sha;
     let downloaded = false;
@@ -155,8 +161,10 @@ export class GitSource implements Source {
       signer = await verifyCommitSignature({ oid: sha, gpgsig: commit.gpgsig, payload }, keys);
     }
 
-    const files = await readCommitFiles({ git, fs, gitdir: this.cacheDir, cache, signal }, sha, this.subPath);
+    const { files, blobs } = await readCommitFiles({ git, fs, gitdir: this.cacheDir, cache, signal }, sha, this.subPath, this.lastBlobs);
     const revision: Revision = { id: sha, description: `${tip.label}@${sha.slice(0, 7)}`, files };
+    this.last = { ...revision, files: [...files] };
+    this.lastBlobs = blobs;
     this.log?.debug(
       { revision: revision.description, files: files.length, downloaded, signer, ms: Date.now() - started },
       downloaded ? 'fetched new commit' : 'commit already cached',
@@ -275,6 +283,8 @@ export class GitSource implements Source {
 
   /** Delete and recreate the cache; only ever called on a directory known to be ours. */
   private async resetCache(git: GitModule, fs: FsModule): Promise<void> {
+    this.last = undefined;
+    this.lastBlobs = new Map();
     await this.createCache(git, fs, true);
     this.cacheReady = true;
   }
