@@ -150,7 +150,7 @@ spec:
     c: [{ type: A, gcp: { routingPolicy: { geo: [{ location: ${location}, values: [192.0.2.3] }] } } }]
     d: [{ type: A, value: 192.0.2.4 }]
 `;
-    await h.converge(zone('us-east1').replace(/    [bcd]:.*\n/g, ''));
+    await h.converge(zone('us-east1').replace(/ {4}[bcd]:.*\n/g, ''));
     const prepared = await h.plan(zone('atlantis-north1'));
     const result = await h.apply(prepared);
     const failed = result.reports.filter((r) => r.status === 'failed');
