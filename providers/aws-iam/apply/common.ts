@@ -83,7 +83,10 @@ export async function attach(env: ApplyEnv, kind: Principal, name: string, subje
     if (kind === 'role') return c.send(new m.AttachRolePolicyCommand({ RoleName: name, PolicyArn }));
     if (kind === 'user') return c.send(new m.AttachUserPolicyCommand({ UserName: name, PolicyArn }));
     return c.send(new m.AttachGroupPolicyCommand({ GroupName: name, PolicyArn }));
-  }, { retryOn: JUST_CREATED });
+  }, {
+    // An AWS-managed policy that does not exist is a typo, not IAM catching up: fail at once.
+    retryOn: (e) => JUST_CREATED(e) && !(PolicyArn.includes(':iam::aws:policy/') && e.message.includes(PolicyArn)),
+  });
 }
 
 export async function detach(env: ApplyEnv, kind: Principal, name: string, subject: string, PolicyArn: string): Promise<void> {
