@@ -139,7 +139,9 @@ export class GitSource implements Source {
     const cache = {};
     await this.ensureCache(git, fs);
     const tip = await this.remoteTip(signal);
-    if (this.last?.id === tip.sha) return { ...this.last, files: [...this.last.files] };
+    if (this.last?.id === tip.sha) {
+      return { id: tip.sha, description: `${tip.label}@${tip.sha.slice(0, 7)}`, files: [...this.last.files] };
+    }
 
     let sha = tip.sha;
     let downloaded = false;
