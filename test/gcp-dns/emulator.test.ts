@@ -159,6 +159,23 @@ describe('Cloud DNS emulator', () => {
     assert.ok(Date.now() - t0 >= 140, 'the response was delayed');
   });
 
+  it('lists changes in sequence with paging, and zones with a dnsName filter', async () => {
+    const all = (dns.state.changes('p', 'z')).length;
+    const first = await call('GET', '/managedZones/z/changes?maxResults=2');
+    const ids = (first.json.changes as { id: string; status: string }[]).map((c) => c.id);
+    assert.deepEqual(ids, ['1', '2']);
+    const next = await call('GET', `/managedZones/z/changes?maxResults=100&pageToken=${String(first.json.nextPageToken)}`);
+    assert.equal((next.json.changes as unknown[]).length, all - 2);
+    const newest = await call('GET', '/managedZones/z/changes?maxResults=1&sortOrder=descending');
+    assert.deepEqual((newest.json.changes as { id: string }[]).map((c) => c.id), [String(all)]);
+    await call('POST', '/managedZones', { name: 'other', dnsName: 'other.example.net.' });
+    const filtered = await call('GET', '/managedZones?dnsName=other.example.net.');
+    assert.deepEqual((filtered.json.managedZones as { name: string }[]).map((z) => z.name), ['other']);
+    const paged = await call('GET', '/managedZones?maxResults=1');
+    assert.equal((paged.json.managedZones as unknown[]).length, 1);
+    assert.ok(paged.json.nextPageToken);
+  });
+
   it('deletes only empty zones', async () => {
     await call('POST', '/managedZones', { name: 'empty', dnsName: 'empty.example.org.' });
     await call('POST', '/managedZones/empty/changes', { additions: [a('x.empty.example.org.', '192.0.2.1')] });
