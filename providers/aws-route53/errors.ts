@@ -20,11 +20,25 @@ interface AwsLikeError {
   messages?: string[];
   $metadata?: { httpStatusCode?: number };
   $retryable?: unknown;
+  Messages?: { Message?: unknown };
 }
 
+/**
+ * The error's code. Route 53 answers a rejected change batch with an `<InvalidChangeBatch>` root
+ * element holding `<Messages><Message>…` (not the usual `<ErrorResponse><Error><Code>`); the SDK
+ * parses that as an "Unknown" error carrying `Messages`. Recognise it by that shape.
+ */
 export function errorCode(error: unknown): string | undefined {
   const e = error as AwsLikeError | null;
+  if (e?.name === 'Unknown' && rawMessages(e).length > 0) return 'InvalidChangeBatch';
   return typeof e?.name === 'string' ? e.name : undefined;
+}
+
+function rawMessages(e: AwsLikeError): string[] {
+  const m = e.Messages?.Message;
+  if (typeof m === 'string') return [m];
+  if (Array.isArray(m)) return m.filter((x): x is string => typeof x === 'string');
+  return [];
 }
 
 export function isThrottle(error: unknown): boolean {
@@ -43,9 +57,10 @@ export function isTransientAws(error: unknown): boolean {
 /** The API's message: InvalidChangeBatch carries a list of messages, one per bad change. */
 export function apiMessage(error: unknown): string {
   const e = error as AwsLikeError | null;
-  const list = Array.isArray(e?.messages) ? e.messages.filter((m) => typeof m === 'string' && m.length > 0) : [];
+  const list = Array.isArray(e?.messages) ? e.messages.filter((m) => typeof m === 'string' && m.length > 0) : e ? rawMessages(e) : [];
   const base = list.length > 0 ? list.join('; ') : (e?.message ?? String(error));
-  const code = e?.name && e.name !== 'Error' && !base.startsWith(e.name) ? `${e.name}: ` : '';
+  const name = errorCode(error);
+  const code = name && name !== 'Error' && !base.startsWith(name) ? `${name}: ` : '';
   return `${code}${base}`;
 }
 

@@ -29,7 +29,7 @@ export interface FaultRule {
 
 export class FaultProxy {
   readonly rules: FaultRule[] = [];
-  readonly seen: { method: string; path: string; body: string }[] = [];
+  readonly seen: { method: string; path: string; body: string; status?: number }[] = [];
   private server: Server | undefined;
   endpoint = '';
 
@@ -38,16 +38,18 @@ export class FaultProxy {
     const upstream = new URL(target);
     this.server = createServer((req, res) => {
       void readBody(req).then((body) => {
-        const entry = { method: req.method ?? 'GET', path: req.url ?? '/', body };
+        const entry: { method: string; path: string; body: string; status?: number } = { method: req.method ?? 'GET', path: req.url ?? '/', body };
         this.seen.push(entry);
         const rule = this.rules.find((r) => r.match(entry) && (r.times === undefined || r.times > 0));
         if (rule) {
           if (rule.times !== undefined) rule.times -= 1;
+          entry.status = rule.status;
           res.writeHead(rule.status, { 'content-type': 'text/xml', 'x-amzn-requestid': 'proxy-fault' });
           res.end(rule.body);
           return;
         }
         const forward = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+          entry.status = up.statusCode;
           res.writeHead(up.statusCode ?? 502, up.headers);
           up.pipe(res);
         });
