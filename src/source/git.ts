@@ -151,7 +151,10 @@ export class GitSource implements Source {
     }
     signal?.throwIfAborted();
 
-    const { commit, payload } = await git.readCommit({ fs, gitdir: this.cacheDir, oid: sha, cache });
+    // readCommit peels an annotated tag: the revision id is always the commit itself, even when a
+    // server's ref listing had no peeled line for the tag.
+    const { oid, commit, payload } = await git.readCommit({ fs, gitdir: this.cacheDir, oid: sha, cache });
+    sha = oid;
     let signer: string | undefined;
     if (this.trustedKeyTexts) {
       this.trustedKeys ??= loadTrustedKeys(this.trustedKeyTexts);
