@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, ListTagsForResourceCommand, ListHostedZonesByNameCommand } from '@aws-sdk/client-route-53';
 import { applyPrepared } from '../../src/engine/pipeline.ts';
 import { scopeMatcher } from '../../src/sdk/index.ts';
+import { silentLogger } from '../../src/report/log.ts';
 import { stringify } from 'yaml';
 import { changeLines, engine, settings, startEnv, type Env } from './support.ts';
 import { everyTypeZone } from './fixtures.ts';
@@ -185,5 +186,56 @@ ${records}
     await applyPrepared(allowed);
     assert.equal((await liveSets(zone)).filter((s) => s.Name?.startsWith('stray')).length, 0);
     assert.deepEqual(changeLines(await e.plan(doc)), []);
+  });
+});
+
+void describe('adopting an existing zone', () => {
+  void it('imports a hand-made zone with weighted, failover, geolocation and alias records; the import plans nothing', async () => {
+    const zone = 'adopt.example.com';
+    const created = await env.client.send(new CreateHostedZoneCommand({ Name: zone, CallerReference: `adopt-${Date.now()}` }));
+    const id = created.HostedZone?.Id ?? '';
+    const a = (name: string, value: string, extra: object = {}) => ({ Action: 'CREATE' as const, ResourceRecordSet: { Name: `${name}.${zone}`, Type: 'A' as const, TTL: 120, ResourceRecords: [{ Value: value }], ...extra } });
+    await env.client.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: id, ChangeBatch: { Changes: [
+      a('www', '192.0.2.1'),
+      a('api', '192.0.2.2', { SetIdentifier: 'adopt-a', Weight: 70 }),
+      a('api', '192.0.2.3', { SetIdentifier: 'adopt-b', Weight: 30 }),
+      a('app', '192.0.2.4', { SetIdentifier: 'adopt-p', Failover: 'PRIMARY' }),
+      a('app', '192.0.2.5', { SetIdentifier: 'adopt-s', Failover: 'SECONDARY' }),
+      a('geo', '192.0.2.6', { SetIdentifier: 'adopt-de', GeoLocation: { CountryCode: 'DE' } }),
+      { Action: 'CREATE', ResourceRecordSet: { Name: zone, Type: 'A', AliasTarget: { DNSName: `www.${zone}`, HostedZoneId: id.replace('/hostedzone/', ''), EvaluateTargetHealth: false } } },
+      { Action: 'CREATE', ResourceRecordSet: { Name: `txt.${zone}`, Type: 'TXT', TTL: 300, ResourceRecords: [{ Value: '"v=spf1 -all"' }] } },
+    ] } }));
+    const e = engine(settings(env.moto.endpoint), { scopes: [`zone/${zone}.`] });
+    const docs = await e.instance.import?.({ selector: zone, allowedScopes: scopeMatcher([`zone/${zone}.`]) }, {
+      log: silentLogger(), ownerId: 'test-owner', instance: 'route53', signal: new AbortController().signal, recordApiCall: () => undefined, progress: () => undefined,
+    });
+    const text = stringify(docs?.[0]);
+    for (const fragment of ['setIdentifier: adopt-a', 'failover: PRIMARY', 'country: DE', 'alias:', 'ttl: 120']) assert.ok(text.includes(fragment), `${fragment} in\n${text}`);
+    const plan = await e.plan(text);
+    assert.deepEqual(plan.plan.errors, []);
+    assert.deepEqual(plan.plan.conflicts, []);
+    assert.deepEqual(plan.plan.changes.map((c) => `${c.action} ${c.display} ${JSON.stringify(c.diffs)}`), []);
+  });
+});
+
+void describe('efficiency', () => {
+  void it('reads a zone of 700 record sets with 3 list calls, writes it with 1 change request, and waits for INSYNC', async () => {
+    const zone = 'bulk.example.com';
+    const records = Array.from({ length: 700 }, (_, i) => `    h${i}: [{ type: A, value: 10.0.${Math.floor(i / 250)}.${i % 250} }]`).join('\n');
+    const doc = `apiVersion: dns.trueup.dev/v1\nkind: Zone\nmetadata: { name: ${zone} }\nspec:\n  records:\n${records}\n`;
+    const e = engine(settings(env.moto.endpoint, { waitForSync: true, syncPollMs: 10 }), { scopes: [`zone/${zone}.`] });
+    const calls: string[] = [];
+    const before = new Map(e.instance.api.calls);
+    await e.converge(doc);
+    for (const [op, n] of e.instance.api.calls) for (let i = 0; i < n - (before.get(op) ?? 0); i += 1) calls.push(op);
+    const count = (op: string) => calls.filter((c) => c === op).length;
+    assert.equal(count('ChangeResourceRecordSets'), 1, '700 creates fit in one request');
+    assert.equal(count('CreateHostedZone'), 1);
+    assert.ok(count('GetChange') >= 1, 'verify waited for INSYNC');
+    const snapshot = new Map(e.instance.api.calls);
+    const again = await e.plan(doc);
+    assert.deepEqual(again.plan.changes, []);
+    const listCalls = (e.instance.api.calls.get('ListResourceRecordSets') ?? 0) - (snapshot.get('ListResourceRecordSets') ?? 0);
+    assert.equal(listCalls, 3, '702 sets (with apex SOA and NS) at 300 per page');
   });
 });
