@@ -36,7 +36,8 @@ export function toSourceError(error: unknown, context: ErrorContext): SourceErro
   }
 
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  const message = error instanceof Error ? error.message : String(error);
+  // First line only: some library errors append paragraphs of advice meant for developers.
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
   if (code === 'HttpError') {
     const status = Number((error as { data?: { statusCode?: unknown } }).data?.statusCode);
     if (status === 401) {

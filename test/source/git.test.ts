@@ -208,11 +208,13 @@ describe('GitSource: reading revisions', () => {
     const sha = await repo.commitAndPush(sample, 'initial');
     const lines: string[] = [];
     const log = pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _encoding, done) => { lines.push(chunk.toString()); done(); } }));
-    const source = await newSource(repo, { path: 'dns', log });
-    await source.fetch();
-    const packDir = join((source as unknown as { cacheDir: string }).cacheDir, 'objects', 'pack');
+    const cacheDir = await mkdtemp(join(root, 'cache-'));
+    await new GitSource({ url: server.url(repo.name), ref: {}, path: 'dns', cacheDir }).fetch();
+    const packDir = join(cacheDir, 'objects', 'pack');
     for (const name of await readdir(packDir)) if (name.endsWith('.pack')) await truncate(join(packDir, name), 40);
 
+    // A new process (nothing in memory) finds the cache damaged.
+    const source = new GitSource({ url: server.url(repo.name), ref: {}, path: 'dns', cacheDir, log });
     const revision = await source.fetch();
     assert.equal(revision.id, sha);
     assert.equal(revision.files.length, 2);
