@@ -1,0 +1,118 @@
+// Benchmark: Route 53 zones of 1,000 and 10,000 record sets through trueup's real pipeline
+// against moto_server. For each size: create everything from Git into an empty zone, then a no-op
+// reconcile (observe + plan). Reports API calls per operation beside the per-record-read model
+// (Terraform's aws_route53_record reads each record with its own calls: about 2 per record per
+// refresh, and one ChangeResourceRecordSets + GetChange wait per record created), engine CPU time
+// (process.cpuUsage: this process only, not moto) and peak memory.
+//
+//   node_modules/.bin/node bench/route53.ts [--sizes 1000,10000] [--rate 5]
+//
+// Not part of `npm test`.
+
+import { parseArgs } from 'node:util';
+import { MOTO_ENV, startMoto } from '../test/support/moto.ts';
+import provider from '../providers/aws-route53/index.ts';
+import type { Route53Instance } from '../providers/aws-route53/instance.ts';
+import { ProviderRegistry } from '../src/engine/registry.ts';
+import { applyPrepared, preparePlan } from '../src/engine/pipeline.ts';
+import type { InstanceEntry } from '../src/engine/instances.ts';
+import { safetySchema } from '../src/config/schema.ts';
+import { silentLogger } from '../src/report/log.ts';
+import type { ProviderDefinition } from '../src/sdk/index.ts';
+
+const { values } = parseArgs({ options: { sizes: { type: 'string', default: '1000,10000' }, rate: { type: 'string', default: '5' } } });
+const SIZES = values.sizes.split(',').map(Number);
+const RATE = Number(values.rate);
+Object.assign(process.env, MOTO_ENV);
+
+function zoneYaml(zone: string, n: number): string {
+  const lines = [`apiVersion: dns.trueup.dev/v1`, `kind: Zone`, `metadata: { name: ${zone} }`, `spec:`, `  management: full`, `  records:`];
+  for (let i = 0; i < n; i++) {
+    const kind = i % 10;
+    if (kind < 7) lines.push(`    host-${i}: [{ type: A, values: [10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}] }]`);
+    else if (kind === 7) lines.push(`    txt-${i}: [{ type: TXT, value: "v=spf1 include:_spf-${i}.example.net ~all" }]`);
+    else if (kind === 8) lines.push(`    alias-${i}: [{ type: CNAME, value: target-${i}.example.net }]`);
+    else lines.push(`    mail-${i}: [{ type: MX, values: ["10 mx1-${i}.example.net", "20 mx2-${i}.example.net"] }]`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+interface Measure {
+  calls: Record<string, number>;
+  total: number;
+  wallMs: number;
+  cpuMs: number;
+  peakRssMb: number;
+  heapUsedMb: number;
+}
+
+async function measure(instance: Route53Instance, fn: () => Promise<void>): Promise<Measure> {
+  const before = new Map(instance.api.calls);
+  global.gc?.();
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 20);
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
+  await fn();
+  const wallMs = performance.now() - t0;
+  const used = process.cpuUsage(cpu);
+  clearInterval(timer);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  const calls: Record<string, number> = {};
+  let total = 0;
+  for (const [op, n] of instance.api.calls) {
+    const d = n - (before.get(op) ?? 0);
+    if (d > 0) {
+      calls[op] = d;
+      total += d;
+    }
+  }
+  return { calls, total, wallMs, cpuMs: (used.user + used.system) / 1000, peakRssMb: peak / 2 ** 20, heapUsedMb: process.memoryUsage().heapUsed / 2 ** 20 };
+}
+
+const moto = await startMoto();
+const rows: string[] = [];
+try {
+  for (const n of SIZES) {
+    const zone = `bench-${n}.example.com`;
+    const registry = new ProviderRegistry([provider as ProviderDefinition]);
+    const settings = provider.settings.parse({ endpoint: moto.endpoint, rateLimit: RATE });
+    const instance = provider.create(settings, { instance: 'route53' }) as Route53Instance;
+    const entry: InstanceEntry = { name: 'route53', definition: provider as ProviderDefinition, instance };
+    const yaml = zoneYaml(zone, n);
+    let revision = 0;
+    const plan = () => preparePlan({
+      source: 'bench', ownerId: 'bench', revision: { id: `r${++revision}`, description: 'bench', files: [{ path: 'zone.yaml', content: yaml }] },
+      catalog: registry.catalog(), instances: new Map([['route53', entry]]), scopes: { route53: [`zone/${zone}.`] },
+      safety: safetySchema.parse({}), force: true, log: silentLogger(),
+    });
+    let changes = 0;
+    const create = await measure(instance, async () => {
+      const prepared = await plan();
+      changes = prepared.plan.changes.length;
+      const result = await applyPrepared(prepared);
+      if (result.failed > 0) throw new Error(`${result.failed} changes failed: ${result.reports.find((r) => r.status === 'failed')?.error?.message}`);
+    });
+    let leftover = -1;
+    const noop = await measure(instance, async () => {
+      leftover = (await plan()).plan.changes.length;
+    });
+    if (leftover !== 0) throw new Error(`no-op plan has ${leftover} changes`);
+    const sets = n + 2; // + apex SOA and NS
+    const pages = Math.ceil(sets / 300);
+    const fmt = (m: Measure) => Object.entries(m.calls).map(([k, v]) => `${k} ${v}`).join(', ');
+    console.log(`\n${n} record sets (${changes} planned changes from an empty zone)`);
+    console.log(`  create everything: ${create.total} calls (${fmt(create)}), ${(create.wallMs / 1000).toFixed(2)} s wall, ${create.cpuMs.toFixed(0)} ms engine CPU, peak RSS ${create.peakRssMb.toFixed(0)} MB`);
+    console.log(`  no-op reconcile:   ${noop.total} calls (${fmt(noop)}), ${(noop.wallMs / 1000).toFixed(2)} s wall, ${noop.cpuMs.toFixed(0)} ms engine CPU, peak RSS ${noop.peakRssMb.toFixed(0)} MB, heap used ${noop.heapUsedMb.toFixed(0)} MB`);
+    console.log(`  minimum list calls for ${sets} sets: ${pages}; per-record-read model (2 per record): ${2 * n} calls per refresh, ${2 * n} to create (ChangeResourceRecordSets + GetChange per record)`);
+    rows.push(`| ${n.toLocaleString('en')} | ${noop.calls.ListResourceRecordSets ?? 0} (min ${pages}) | ${noop.total} | ${(2 * n).toLocaleString('en')} | ${create.calls.ChangeResourceRecordSets ?? 0} | ${create.total} | ${(2 * n).toLocaleString('en')} | ${noop.cpuMs.toFixed(0)} ms | ${create.cpuMs.toFixed(0)} ms | ${Math.max(create.peakRssMb, noop.peakRssMb).toFixed(0)} MB |`);
+    await instance.close?.();
+  }
+  console.log('\n| record sets | list calls per no-op | all calls per no-op | per-record model per refresh | change requests to create | all calls to create | per-record model to create | engine CPU no-op | engine CPU create | peak RSS |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) console.log(r);
+} finally {
+  await moto.stop();
+}
