@@ -7,9 +7,10 @@
 // delays are whole seconds and invisible to metrics; ours are configurable and counted.
 //
 // Emulator endpoints: the library always builds `https://<apiEndpoint>/dns/v1`. For an
-// `http://` override a request interceptor rewrites the scheme (no test CA to manage), and an
-// OAuth2Client holding a dummy access token stands in for credentials, so nothing ever looks
-// for a real credential or reaches Google.
+// `http://` override (an emulator) a request interceptor rewrites the scheme (no test CA to
+// manage), and an OAuth2Client holding a dummy access token stands in for credentials, so
+// nothing looks for a real credential or sends one to the emulator. An `https://` override (a
+// private endpoint) keeps Application Default Credentials.
 
 import type { DNS } from '@google-cloud/dns';
 import type { ProviderContext } from '../../src/sdk/index.ts';
@@ -65,11 +66,13 @@ export class CloudDnsClient {
       if (this.settings.apiEndpoint) {
         const url = new URL(this.settings.apiEndpoint);
         options.apiEndpoint = url.host;
-        const { OAuth2Client } = await import('google-auth-library');
-        const auth = new OAuth2Client();
-        auth.setCredentials({ access_token: 'emulator-token', expiry_date: Date.now() + 10 * 365 * 24 * 3600 * 1000 });
-        options.authClient = auth;
         if (url.protocol === 'http:') {
+          // A plain-HTTP endpoint is an emulator: dummy token, scheme rewritten. An https
+          // override (a private endpoint) keeps Application Default Credentials.
+          const { OAuth2Client } = await import('google-auth-library');
+          const auth = new OAuth2Client();
+          auth.setCredentials({ access_token: 'emulator-token', expiry_date: Date.now() + 10 * 365 * 24 * 3600 * 1000 });
+          options.authClient = auth;
           const from = `https://${url.host}/`;
           const to = `http://${url.host}/`;
           interceptors.push({ request: (reqOpts) => ({ ...reqOpts, uri: String(reqOpts.uri).replace(from, to) }) });

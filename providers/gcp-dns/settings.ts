@@ -7,8 +7,8 @@ import { z } from 'zod';
 export const settingsSchema = z.object({
   /** The Google Cloud project that holds the managed zones. */
   project: z.string().regex(/^[a-z][-a-z0-9.:]{0,62}$/, 'a Google Cloud project id, e.g. my-project-123'),
-  /** Endpoint override (an emulator): `http://127.0.0.1:8085`. With an override no real
-   * credential is ever looked up or sent. */
+  /** Endpoint override. `http://…` is an emulator (`http://127.0.0.1:8085`): a dummy token is
+   * sent and no real credential is looked up. `https://…` is a private endpoint, with ADC. */
   apiEndpoint: z.url({ protocol: /^https?$/, error: 'apiEndpoint is an http(s) URL, e.g. http://127.0.0.1:8085' }).optional(),
   /** Client-side limit in requests per second, shared by every instance using this project. */
   rateLimit: z.number().positive().default(10),
