@@ -39,7 +39,9 @@ export async function applyChanges(api: Route53Api, state: InstanceState, change
   const byZone = new Map<string, ApplyChange[]>();
   for (const change of changes.filter((c) => c.type === RECORDSET_OBJECT_TYPE)) {
     const zone = change.scope.slice('zone/'.length);
-    byZone.set(zone, [...(byZone.get(zone) ?? []), change]);
+    const list = byZone.get(zone);
+    if (list) list.push(change);
+    else byZone.set(zone, [change]);
   }
   for (const [zoneName, zoneChanges] of byZone) {
     outcomes.push(...await applyRecordChanges(api, state, zoneName, zoneChanges, ctx));
