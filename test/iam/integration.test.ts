@@ -144,6 +144,32 @@ describe('aws-iam against moto', () => {
     assert.equal(still.Role?.Path, '/other/');
   });
 
+  it('adopts an entity that appeared between plan and apply only when it carries this source\'s owner tag', async () => {
+    const d = driver(testSettings(moto));
+    const yaml = doc('Role', 'late', { path: '/trueup/', description: 'from git', assumeRolePolicy: ec2Trust, inlinePolicies: { a: rawDoc } }) +
+      doc('Role', 'theirs', { path: '/trueup/', assumeRolePolicy: ec2Trust }) +
+      doc('Policy', 'late-policy', { path: '/trueup/', document: rawDoc });
+    const prepared = await d.plan(yaml);
+    assert.deepEqual(prepared.plan.changes.map((c) => c.action), ['create', 'create', 'create']);
+    // An earlier, interrupted apply of this source created two of them; another source the third.
+    const owner = [{ Key: 'trueup.dev/owner', Value: 'test-owner' }];
+    await iam.send(new CreateRoleCommand({ RoleName: 'late', Path: '/trueup/', AssumeRolePolicyDocument: JSON.stringify(ec2Trust), Tags: owner }));
+    await iam.send(new PutRolePolicyCommand({ RoleName: 'late', PolicyName: 'extra', PolicyDocument: JSON.stringify(rawDoc) }));
+    await iam.send(new CreatePolicyCommand({ PolicyName: 'late-policy', Path: '/trueup/', PolicyDocument: JSON.stringify(deployDoc).replace(/ALLOW|deny/g, (m) => (m === 'ALLOW' ? 'Allow' : 'Deny')), Tags: owner }));
+    await iam.send(new CreateRoleCommand({ RoleName: 'theirs', Path: '/trueup/', AssumeRolePolicyDocument: JSON.stringify(ec2Trust), Tags: [{ Key: 'trueup.dev/owner', Value: 'other-source' }] }));
+    const { applyPrepared } = await import('../../src/engine/pipeline.ts');
+    const result = await applyPrepared(prepared);
+    const status = Object.fromEntries(result.reports.map((r) => [r.change.key, r.status === 'applied' ? 'applied' : r.error?.message]));
+    assert.equal(status['role/late'], 'applied');
+    assert.equal(status['policy/late-policy'], 'applied');
+    assert.match(String(status['role/theirs']), /CreateRole: already exists and is owned by "other-source"/);
+    assert.equal((await iam.send(new GetRoleCommand({ RoleName: 'late' }))).Role?.Description, 'from git');
+    // What the adoption could not know about (an inline policy Git does not list) goes next pass.
+    const next = await d.plan(yaml);
+    assert.deepEqual(next.plan.changes.map((c) => `${c.action} ${c.key} ${c.diffs.map((x) => x.path).join(',')}`), ['update role/late inlinePolicies.extra']);
+    assert.deepEqual(next.plan.conflicts.map((c) => c.key), ['role/theirs']);
+  });
+
   it('updating a managed policy six times leaves five versions, the newest default', async () => {
     const d = driver(testSettings(moto));
     const policy = (i: number) => doc('Policy', 'rotating', { path: '/trueup/', document: { Version: '2012-10-17', Statement: { Effect: 'Allow', Action: `s3:Action${i}`, Resource: '*' } } });

@@ -119,10 +119,11 @@ export async function syncTags(
 
 export const changed = (a: JsonValue | undefined, b: JsonValue | undefined): boolean => canonicalJson(a) !== canonicalJson(b);
 
-/** EntityAlreadyExists on a create: adopt only what carries this source's owner tag. */
-export function alreadyExists(subject: string, operation: string, owner: string | undefined, ownerId: string, importName: string): Error {
+/** EntityAlreadyExists on a create, for an entity trueup cannot adopt: one without this
+ * source's owner tag, or one of ours that lives under another (immutable) path. */
+export function alreadyExists(subject: string, operation: string, owner: string | undefined, ownerId: string, importName: string, livePath?: string): Error {
   if (owner === ownerId) {
-    return new TransientError('already exists and carries this source\'s owner tag, but the last read did not see it (IAM is eventually consistent, or it lives under a path this source may not touch); the next pass adopts it', {
+    return new TerminalError(`already exists with this source's owner tag but under path ${livePath ?? '(another path)'}, which IAM cannot change in place; declare that path, or delete the old one (it is outside this source's scopes or was left by an earlier revision)`, {
       subject, operation, code: 'EntityAlreadyExists',
     });
   }
@@ -130,6 +131,18 @@ export function alreadyExists(subject: string, operation: string, owner: string 
   return new TerminalError(`already exists and ${whose}; trueup never takes over what it cannot prove it owns. To manage it, run \`trueup import\` with selector ${importName}, commit the result, and plan again (or remove it from Git, or delete it in AWS)`, {
     subject, operation, code: 'EntityAlreadyExists',
   });
+}
+
+/** An entity found by EntityAlreadyExists that carries this source's owner tag (an earlier apply
+ * was interrupted, or IAM had not caught up when observed) is adopted: the create becomes an
+ * update from what was read of it. Lists not read (inline policies, attachments) start empty:
+ * adding is idempotent, and the next pass removes anything extra. */
+export function adoption(env: ApplyEnv, change: ApplyChange, before: JsonObject): ApplyChange {
+  env.ctx.log.info({ key: change.key }, 'adopting an existing entity that carries this source\'s owner tag');
+  return {
+    ...change, action: 'update', before,
+    observed: { key: change.key, type: change.type, display: change.display, scope: change.scope, value: before, ownership: { state: 'owned' } },
+  };
 }
 
 function cap(kind: Principal): string {

@@ -1,10 +1,10 @@
 // Instance profiles: one role each. Path is immutable (replace); the role is swapped with
 // RemoveRoleFromInstanceProfile + AddRoleToInstanceProfile.
 
-import type { ApplyChange } from '../../../src/sdk/index.ts';
+import type { ApplyChange, JsonObject } from '../../../src/sdk/index.ts';
 import { JUST_CREATED, NO_SUCH_ENTITY } from '../client.ts';
-import { ownerOf, type InstanceProfileValue } from '../model.ts';
-import { alreadyExists, nameOf, resolvedAfter, syncTags, tagList, type ApplyEnv } from './common.ts';
+import { ownerOf, tagMap, type InstanceProfileValue } from '../model.ts';
+import { adoption, alreadyExists, nameOf, resolvedAfter, syncTags, tagList, type ApplyEnv } from './common.ts';
 
 type Profile = InstanceProfileValue & { role?: string };
 
@@ -31,8 +31,13 @@ async function createProfile(env: ApplyEnv, change: ApplyChange, name: string): 
     InstanceProfileName: name, Path: after.path, Tags: tagList(after.tags, ctx.ownerId),
   })), { doneOn: (e) => (e.code === 'EntityAlreadyExists' ? (exists = true) : false) });
   if (exists) {
-    const got = await api.read(ctx, 'GetInstanceProfile', change.display, (m, c) => c.send(new m.GetInstanceProfileCommand({ InstanceProfileName: name })));
-    throw alreadyExists(change.display, 'CreateInstanceProfile', ownerOf(got.InstanceProfile?.Tags), ctx.ownerId, `instance-profile/${name}`);
+    const live = (await api.read(ctx, 'GetInstanceProfile', change.display, (m, c) => c.send(new m.GetInstanceProfileCommand({ InstanceProfileName: name })))).InstanceProfile;
+    const owner = ownerOf(live?.Tags);
+    if (!live || owner !== ctx.ownerId || live.Path !== after.path) throw alreadyExists(change.display, 'CreateInstanceProfile', owner, ctx.ownerId, `instance-profile/${name}`, live?.Path);
+    const before: JsonObject = { path: live.Path, tags: tagMap(live.Tags) };
+    const role = live.Roles?.[0]?.RoleName;
+    if (role) before.role = role;
+    return updateProfile(env, adoption(env, change, before), name);
   }
   api.learnAccount(created?.InstanceProfile?.Arn);
   if (after.role) await addRole(env, change.display, name, after.role);

@@ -1,11 +1,11 @@
 // OpenID Connect providers (GitHub Actions, EKS IRSA): the issuer URL is the identity; client
 // ids are added/removed one by one, thumbprints replaced as a list.
 
-import type { ApplyChange } from '../../../src/sdk/index.ts';
+import type { ApplyChange, JsonObject } from '../../../src/sdk/index.ts';
 import { NO_SUCH_ENTITY } from '../client.ts';
-import { arnOf, nameOfKey, ownerOf, type OidcProviderValue } from '../model.ts';
+import { arnOf, nameOfKey, ownerOf, tagMap, type OidcProviderValue } from '../model.ts';
 import type { OidcHandle } from '../observe.ts';
-import { alreadyExists, resolvedAfter, syncTags, tagList, type ApplyEnv } from './common.ts';
+import { adoption, alreadyExists, resolvedAfter, syncTags, tagList, type ApplyEnv } from './common.ts';
 
 type Oidc = OidcProviderValue & { thumbprints?: string[] };
 
@@ -34,13 +34,16 @@ async function createProvider(env: ApplyEnv, change: ApplyChange, issuer: string
     ...(after.thumbprints ? { ThumbprintList: after.thumbprints } : {}),
   })), { doneOn: (e) => (e.code === 'EntityAlreadyExists' ? (exists = true) : false) });
   if (exists) {
-    let owner: string | undefined;
-    if (api.account) {
-      const arn = arnOf(api.account, `oidc-provider/${issuer}`);
-      const tags = await api.read(ctx, 'ListOpenIDConnectProviderTags', change.display, (m, c) => c.send(new m.ListOpenIDConnectProviderTagsCommand({ OpenIDConnectProviderArn: arn }))).catch(() => undefined);
-      owner = ownerOf(tags?.Tags);
+    if (!api.account) {
+      const list = await api.read(ctx, 'ListOpenIDConnectProviders', change.display, (m, c) => c.send(new m.ListOpenIDConnectProvidersCommand({})));
+      api.learnAccount(list.OpenIDConnectProviderList?.find((p) => p.Arn?.endsWith(`:oidc-provider/${issuer}`))?.Arn);
     }
-    throw alreadyExists(change.display, 'CreateOpenIDConnectProvider', owner, ctx.ownerId, `oidc-provider/${issuer}`);
+    const arn = api.account ? arnOf(api.account, `oidc-provider/${issuer}`) : undefined;
+    const live = arn ? await api.read(ctx, 'GetOpenIDConnectProvider', change.display, (m, c) => c.send(new m.GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }))).catch(() => undefined) : undefined;
+    const owner = ownerOf(live?.Tags);
+    if (!arn || !live || owner !== ctx.ownerId) throw alreadyExists(change.display, 'CreateOpenIDConnectProvider', owner, ctx.ownerId, `oidc-provider/${issuer}`);
+    const before: JsonObject = { url: after.url, clientIds: [...(live.ClientIDList ?? [])].sort(), thumbprints: [...(live.ThumbprintList ?? [])].sort(), tags: tagMap(live.Tags) };
+    return updateProvider(env, adoption(env, change, before), arn);
   }
   api.learnAccount(created?.OpenIDConnectProviderArn);
 }

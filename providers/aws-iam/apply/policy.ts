@@ -5,13 +5,13 @@
 // Path, name and description are immutable: a replace re-attaches the new policy wherever the
 // old one was attached when its ARN stays the same.
 
-import type { ApplyChange } from '../../../src/sdk/index.ts';
+import type { ApplyChange, JsonObject } from '../../../src/sdk/index.ts';
 import { NO_SUCH_ENTITY, type AwsError } from '../client.ts';
-import { serializeDocument } from '../document.ts';
-import { arnOf, arnResource, ownerOf, TYPES, type PolicyValue } from '../model.ts';
+import { parseDocument, serializeDocument } from '../document.ts';
+import { arnOf, arnResource, ownerOf, tagMap, TYPES, type PolicyValue } from '../model.ts';
 import type { PolicyHandle } from '../observe.ts';
 import { listAll } from '../observe.ts';
-import { alreadyExists, attach, changed, detach, nameOf, resolvedAfter, syncTags, tagList, type ApplyEnv, type Principal } from './common.ts';
+import { adoption, alreadyExists, attach, changed, detach, nameOf, resolvedAfter, syncTags, tagList, type ApplyEnv, type Principal } from './common.ts';
 
 type Policy = PolicyValue & { description?: string };
 
@@ -58,13 +58,25 @@ async function createPolicy(env: ApplyEnv, change: ApplyChange, name: string): P
     ...(after.description ? { Description: after.description } : {}),
   })), { doneOn: (e) => (e.code === 'EntityAlreadyExists' ? (exists = true) : false) });
   if (exists) {
-    let owner: string | undefined;
-    if (api.account) {
-      const arn = arnOf(api.account, arnResource(TYPES.policy, after.path, name));
-      const tags = await api.read(ctx, 'ListPolicyTags', change.display, (m, c) => c.send(new m.ListPolicyTagsCommand({ PolicyArn: arn }))).catch(() => undefined);
-      owner = ownerOf(tags?.Tags);
+    // Names are unique per account; the ARN holds the declared path only if it lives there.
+    if (!api.account) {
+      // Nothing has named the account yet: find the policy by listing the declared path.
+      const found = await listAll(api, ctx, 'ListPolicies', change.display, (m, c, marker) =>
+        c.send(new m.ListPoliciesCommand({ Scope: 'Local', PathPrefix: after.path, ...(marker ? { Marker: marker } : {}) }))
+          .then((o) => ({ items: o.Policies ?? [], marker: o.IsTruncated ? o.Marker : undefined })));
+      api.learnAccount(found.find((p) => p.PolicyName === name)?.Arn);
     }
-    throw alreadyExists(change.display, 'CreatePolicy', owner, ctx.ownerId, `policy/${name}`);
+    const arn = api.account ? arnOf(api.account, arnResource(TYPES.policy, after.path, name)) : undefined;
+    const live = arn ? await api.read(ctx, 'GetPolicy', change.display, (m, c) => c.send(new m.GetPolicyCommand({ PolicyArn: arn }))).then((o) => o.Policy).catch(() => undefined) : undefined;
+    const owner = ownerOf(live?.Tags);
+    if (!arn || !live || owner !== ctx.ownerId || (live.Description ?? '') !== (after.description ?? '')) {
+      throw alreadyExists(change.display, 'CreatePolicy', owner, ctx.ownerId, `policy/${name}`, live?.Path);
+    }
+    const version = await api.read(ctx, 'GetPolicyVersion', change.display, (m, c) => c.send(new m.GetPolicyVersionCommand({ PolicyArn: arn, VersionId: live.DefaultVersionId })));
+    const before: JsonObject = { path: after.path, document: parseDocument(version.PolicyVersion?.Document ?? '{}'), tags: tagMap(live.Tags) };
+    if (live.Description) before.description = live.Description;
+    await updatePolicy(env, adoption(env, change, before), arn);
+    return arn;
   }
   const arn = created?.Policy?.Arn ?? '';
   api.learnAccount(arn);

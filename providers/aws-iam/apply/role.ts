@@ -3,14 +3,14 @@
 // replace (path and name are immutable) as delete + create, putting it back into the instance
 // profiles it was in.
 
-import type { ApplyChange } from '../../../src/sdk/index.ts';
+import type { ApplyChange, JsonObject } from '../../../src/sdk/index.ts';
 import { JUST_CREATED, NO_SUCH_ENTITY, isInvalidPrincipal, type AwsError } from '../client.ts';
-import { serializeDocument } from '../document.ts';
+import { parseDocument, serializeDocument } from '../document.ts';
 import type { RoleValue } from '../model.ts';
-import { ownerOf } from '../model.ts';
+import { ownerOf, tagMap } from '../model.ts';
 import type { RoleHandle } from '../observe.ts';
 import {
-  alreadyExists, changed, deleteInline, detach, nameOf, resolvedAfter, syncPolicies, syncTags, tagList, type ApplyEnv,
+  adoption, alreadyExists, changed, deleteInline, detach, nameOf, resolvedAfter, syncPolicies, syncTags, tagList, type ApplyEnv,
 } from './common.ts';
 
 type Role = RoleValue & { description?: string; permissionsBoundary?: string };
@@ -57,8 +57,17 @@ async function createRole(env: ApplyEnv, change: ApplyChange, name: string): Pro
     doneOn: (e) => (e.code === 'EntityAlreadyExists' ? (exists = true) : false),
   });
   if (exists) {
-    const tags = await api.read(ctx, 'ListRoleTags', change.display, (m, c) => c.send(new m.ListRoleTagsCommand({ RoleName: name })));
-    throw alreadyExists(change.display, 'CreateRole', ownerOf(tags.Tags), ctx.ownerId, `role/${name}`);
+    const live = (await api.read(ctx, 'GetRole', change.display, (m, c) => c.send(new m.GetRoleCommand({ RoleName: name })))).Role;
+    const owner = ownerOf(live?.Tags);
+    if (!live || owner !== ctx.ownerId || live.Path !== after.path) throw alreadyExists(change.display, 'CreateRole', owner, ctx.ownerId, `role/${name}`, live?.Path);
+    api.learnAccount(live.Arn);
+    const before: JsonObject = {
+      path: live.Path, assumeRolePolicy: parseDocument(live.AssumeRolePolicyDocument ?? '{}'), maxSessionDuration: live.MaxSessionDuration ?? 3600,
+      tags: tagMap(live.Tags), inlinePolicies: {}, managedPolicies: [],
+    };
+    if (live.Description) before.description = live.Description;
+    if (live.PermissionsBoundary?.PermissionsBoundaryArn) before.permissionsBoundary = live.PermissionsBoundary.PermissionsBoundaryArn;
+    return updateRole(env, adoption(env, change, before), name);
   }
   api.learnAccount(created?.Role?.Arn);
   await syncPolicies(env, 'role', name, change.display, undefined, after);

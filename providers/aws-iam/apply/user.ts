@@ -2,11 +2,11 @@
 // (UpdateUser NewPath); group membership, inline policies and attachments are exclusive.
 // Delete removes it from its groups and its policies first, as IAM requires.
 
-import type { ApplyChange } from '../../../src/sdk/index.ts';
+import type { ApplyChange, JsonObject } from '../../../src/sdk/index.ts';
 import { JUST_CREATED, NO_SUCH_ENTITY } from '../client.ts';
-import { ownerOf, type UserValue } from '../model.ts';
+import { ownerOf, tagMap, type UserValue } from '../model.ts';
 import {
-  alreadyExists, deleteInline, detach, nameOf, resolvedAfter, syncPolicies, syncTags, tagList, type ApplyEnv,
+  adoption, alreadyExists, deleteInline, detach, nameOf, resolvedAfter, syncPolicies, syncTags, tagList, type ApplyEnv,
 } from './common.ts';
 
 type User = UserValue & { permissionsBoundary?: string };
@@ -35,8 +35,13 @@ async function createUser(env: ApplyEnv, change: ApplyChange, name: string): Pro
     ...(after.permissionsBoundary ? { PermissionsBoundary: after.permissionsBoundary } : {}),
   })), { retryOn: JUST_CREATED, doneOn: (e) => (e.code === 'EntityAlreadyExists' ? (exists = true) : false) });
   if (exists) {
-    const tags = await api.read(ctx, 'ListUserTags', change.display, (m, c) => c.send(new m.ListUserTagsCommand({ UserName: name })));
-    throw alreadyExists(change.display, 'CreateUser', ownerOf(tags.Tags), ctx.ownerId, `user/${name}`);
+    const live = (await api.read(ctx, 'GetUser', change.display, (m, c) => c.send(new m.GetUserCommand({ UserName: name })))).User;
+    const owner = ownerOf(live?.Tags);
+    if (!live || owner !== ctx.ownerId) throw alreadyExists(change.display, 'CreateUser', owner, ctx.ownerId, `user/${name}`, live?.Path);
+    api.learnAccount(live.Arn);
+    const before: JsonObject = { path: live.Path ?? '/', groups: [], tags: tagMap(live.Tags), inlinePolicies: {}, managedPolicies: [] };
+    if (live.PermissionsBoundary?.PermissionsBoundaryArn) before.permissionsBoundary = live.PermissionsBoundary.PermissionsBoundaryArn;
+    return updateUser(env, adoption(env, change, before), name);
   }
   api.learnAccount(created?.User?.Arn);
   await syncGroups(env, change.display, name, [], after.groups);
