@@ -23,6 +23,16 @@ export function zoneValue(dnsName: string, gcp: ZoneGcp, project: string): JsonO
   return value;
 }
 
+/** A record set's canonical value: `{ name, type, ttl, values }`, or with a routing policy
+ * `{ name, type, ttl, gcp: { routingPolicy } }` (no empty `values` to clutter plans). */
+export function recordValue(name: string, type: string, ttl: number | undefined, values: readonly string[], policy?: JsonObject): JsonObject {
+  const base = { name, type, ...(ttl !== undefined ? { ttl } : {}) };
+  if (!policy) return recordSetValue({ ...base, values });
+  const value = recordSetValue({ ...base, values: [] }, policy);
+  delete value.values;
+  return value;
+}
+
 export function expandZones(resources: Resource[], _ctx: ExpandContext, project: string): { objects: DesiredObject[]; issues: ResourceIssue[] } {
   const objects: DesiredObject[] = [];
   const issues: ResourceIssue[] = [];
@@ -68,13 +78,12 @@ export function expandZones(resources: Resource[], _ctx: ExpandContext, project:
       }
       // With a routing policy the policy's values are what Cloud DNS serves; `values` on the same
       // set stay what other providers of a multi-provider zone serve.
-      const values = extra.gcp === undefined ? set.values : [];
       objects.push({
         key: recordSetKey(zone.name, set.name, set.type),
         type: RECORDSET_OBJECT_TYPE,
         display: recordSetDisplay(set.name, set.type),
         scope,
-        value: recordSetValue({ name: set.name, type: set.type, ttl: set.ttl, values }, extra),
+        value: recordValue(set.name, set.type, set.ttl, set.values, extra.gcp === undefined ? undefined : extra),
         dependsOn: [zoneObjectKey],
         resource,
         path: set.path,

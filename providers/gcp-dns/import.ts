@@ -40,7 +40,7 @@ export async function importZone(request: ImportRequest, ctx: ProviderContext, c
       ctx.log.warn({ name, type }, 'record type cannot be declared in a Zone; left out of the import');
       continue;
     }
-    const record: ImportedRecordSet = { name, type, values: value.values as string[] };
+    const record: ImportedRecordSet = { name, type, values: (value.values as string[] | undefined) ?? [] };
     if (typeof value.ttl === 'number') record.ttl = value.ttl;
     if (value.gcp !== undefined) record.extensions = { gcp: value.gcp };
     records.push(record);

@@ -6,10 +6,10 @@
 import type { DesiredObject, JsonObject, ObservedObject, ObserveRequest, ObserveResult, ProviderContext } from '../../src/sdk/index.ts';
 import {
   RECORDSET_OBJECT_TYPE, RegistryIndex, ZONE_OBJECT_TYPE, isRecordType, readZone, recordOwnership, recordSetDisplay, recordSetKey,
-  recordSetValue, registryName, zoneKey, zoneScope, type Management,
+  registryName, zoneKey, zoneScope, type Management,
 } from '../../src/sdk/dns/index.ts';
 import type { ApiRrset, ApiZone, CloudDnsClient } from './client.ts';
-import { zoneSettings } from './expand.ts';
+import { recordValue, zoneSettings } from './expand.ts';
 import { defaultZoneName, networkUrl, policyFromWire, valuesFromWire, type ZoneGcp } from './policy.ts';
 
 /** What apply needs to know about a zone, kept from the last observe (or zone create). */
@@ -73,9 +73,8 @@ export function liveZoneValue(zone: ApiZone, declared: DeclaredZoneInfo, project
 export function liveRecordValue(rrset: ApiRrset): JsonObject {
   const name = rrset.name.toLowerCase();
   const type = rrset.type.toUpperCase();
-  const base = { name, type, ...(rrset.ttl !== undefined ? { ttl: rrset.ttl } : {}) };
-  if (rrset.routingPolicy) return recordSetValue({ ...base, values: [] }, { gcp: { routingPolicy: policyFromWire(type, rrset.routingPolicy) } });
-  return recordSetValue({ ...base, values: valuesFromWire(type, rrset.rrdatas) });
+  if (rrset.routingPolicy) return recordValue(name, type, rrset.ttl, [], { gcp: { routingPolicy: policyFromWire(type, rrset.routingPolicy) } });
+  return recordValue(name, type, rrset.ttl, valuesFromWire(type, rrset.rrdatas));
 }
 
 export async function observeZones(input: {

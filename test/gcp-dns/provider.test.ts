@@ -183,7 +183,7 @@ spec:
     assert.deepEqual(other.plan.conflicts.map((c) => c.display), ['app.shared.example. A']);
   });
 
-  it('creates private zones with networks and patches the zone description', async () => {
+  it('creates private zones with networks and internal load balancer targets, and patches the zone description', async () => {
     const zone = (description: string) => `apiVersion: dns.trueup.dev/v1
 kind: Zone
 metadata: { name: internal.example. }
@@ -191,8 +191,25 @@ spec:
   gcp: { visibility: private, networks: [default, projects/${PROJECT}/global/networks/prod], description: ${description} }
   records:
     db: [{ type: A, value: 10.0.0.5 }]
+    ilb:
+      - type: A
+        gcp:
+          routingPolicy:
+            primaryBackup:
+              primary:
+                internalLoadBalancers:
+                  - ipAddress: 10.0.0.10
+                    port: 443
+                    ipProtocol: TCP
+                    networkUrl: https://www.googleapis.com/compute/v1/projects/${PROJECT}/global/networks/default
+                    project: ${PROJECT}
+                    region: us-east1
+                    loadBalancerType: regionalL4ilb
+              backup: [{ location: us-east1, values: [10.0.1.10] }]
 `;
     await h.converge(zone('first'));
+    const ilb = dns.state.getRrset(PROJECT, 'internal-example', 'ilb.internal.example.', 'A').routingPolicy?.primaryBackup as { primaryTargets: { internalLoadBalancers: { port: string; ipProtocol: string }[] } };
+    assert.deepEqual([ilb.primaryTargets.internalLoadBalancers[0]?.port, ilb.primaryTargets.internalLoadBalancers[0]?.ipProtocol], ['443', 'tcp']);
     const live = dns.state.zone(PROJECT, 'internal-example').zone;
     assert.equal(live.visibility, 'private');
     assert.deepEqual(live.networks, [
