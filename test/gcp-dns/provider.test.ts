@@ -160,6 +160,19 @@ spec:
     assert.deepEqual(dns.state.rrsets(PROJECT, 'batch-example').map((r) => r.name).filter((n) => n !== 'batch.example.'), ['a.batch.example.', 'b.batch.example.', 'd.batch.example.']);
   });
 
+  it('swaps a CNAME for an A record at the same name in one atomic change', async () => {
+    const zone = (set: string) => `apiVersion: dns.trueup.dev/v1\nkind: Zone\nmetadata: { name: swap.example. }\nspec:\n  records:\n    app: [${set}]\n`;
+    await h.converge(zone('{ type: CNAME, value: lb.example.net }'));
+    const before = dns.state.changes(PROJECT, 'swap-example').length;
+    const plan = await h.plan(zone('{ type: A, value: 192.0.2.80 }'));
+    assert.deepEqual(changeLines(plan).sort(), ['create app.swap.example. A', 'delete app.swap.example. CNAME']);
+    await h.converge(zone('{ type: A, value: 192.0.2.80 }'));
+    const changes = dns.state.changes(PROJECT, 'swap-example');
+    assert.equal(changes.length, before + 1, 'one change: a CNAME cannot sit beside the A, so both go together');
+    assert.deepEqual(changes.at(-1)?.deletions.map((r) => r.type), ['CNAME']);
+    assert.deepEqual(changes.at(-1)?.additions.map((r) => r.type), ['A']);
+  });
+
   it('in a shared zone writes registry records in the same change and leaves foreign records alone', async () => {
     const shared = (ip: string) => `apiVersion: dns.trueup.dev/v1
 kind: Zone
