@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, ListTagsForResourceCommand, ListHostedZonesByNameCommand } from '@aws-sdk/client-route-53';
+import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, ListTagsForResourceCommand, ListHostedZonesByNameCommand, ListHostedZonesCommand } from '@aws-sdk/client-route-53';
 import { applyPrepared } from '../../src/engine/pipeline.ts';
 import { scopeMatcher } from '../../src/sdk/index.ts';
 import { silentLogger } from '../../src/report/log.ts';
@@ -83,8 +83,7 @@ void describe('a zone holding every supported type, aliases and routing policies
     const text = stringify(docs?.[0]);
     assert.match(text, /setIdentifier: api-blue/);
     assert.match(text, /alias:/);
-    // Another owner adopting the zone: the zone is tagged test-owner, so it is foreign to them;
-    // the records of a full zone follow the declaration. Plan as the zone's owner instead:
+    // Commit the import and plan as the zone's owner (the zone carries test-owner's tag).
     const owner = engine(settings(env.moto.endpoint), { scopes: [`zone/${zone}.`] });
     const plan = await owner.plan(text);
     assert.deepEqual(plan.plan.errors, []);
@@ -237,5 +236,26 @@ void describe('efficiency', () => {
     assert.deepEqual(again.plan.changes, []);
     const listCalls = (e.instance.api.calls.get('ListResourceRecordSets') ?? 0) - (snapshot.get('ListResourceRecordSets') ?? 0);
     assert.equal(listCalls, 3, '702 sets (with apex SOA and NS) at 300 per page');
+  });
+});
+
+void describe('hosted zone lifecycle', () => {
+  void it('deletes a zone removed from Git only when it carries our tag, and only with force', async () => {
+    const zone = 'gone.example.com';
+    const doc = `apiVersion: dns.trueup.dev/v1\nkind: Zone\nmetadata: { name: ${zone} }\nspec:\n  records:\n    www: [{ type: A, value: 192.0.2.1 }]\n`;
+    const keep = `apiVersion: dns.trueup.dev/v1\nkind: Zone\nmetadata: { name: keep.${zone} }\nspec: {}\n`;
+    const e = engine(settings(env.moto.endpoint), { scopes: [`zone/${zone}.`, `zone/keep.${zone}.`, `zone/hand.${zone}.`] });
+    await e.converge(doc + '---\n' + keep);
+    await env.client.send(new CreateHostedZoneCommand({ Name: `hand.${zone}`, CallerReference: `hand-${Date.now()}` }));
+    const removed = await e.plan(keep, { force: false });
+    assert.deepEqual(changeLines(removed), [`delete www.${zone}. A`, `delete hosted zone ${zone}.`], 'the untagged hand-made zone is not deleted');
+    assert.equal(removed.plan.refusals.length, 1);
+    assert.match(removed.plan.refusals[0] ?? '', /deletes hosted zone gone\.example\.com\., force required/);
+    await assert.rejects(applyPrepared(removed), /refused/);
+    const forced = await e.plan(keep, { force: true });
+    const result = await applyPrepared(forced);
+    assert.equal(result.failed, 0, JSON.stringify(result.reports.map((r) => r.error)));
+    const left = await env.client.send(new ListHostedZonesCommand({}));
+    assert.deepEqual(left.HostedZones?.map((z) => z.Name).filter((n) => n?.endsWith(`${zone}.`)).sort(), [`hand.${zone}.`, `keep.${zone}.`]);
   });
 });
