@@ -173,6 +173,24 @@ spec:
     assert.deepEqual(changes.at(-1)?.additions.map((r) => r.type), ['A']);
   });
 
+  it('in a full zone deletes unknown records only within the thresholds, and an apex NS change needs force', async () => {
+    const zone = (extra = '') => `apiVersion: dns.trueup.dev/v1\nkind: Zone\nmetadata: { name: full.example. }\nspec:\n  records:\n    a: [{ type: A, value: 192.0.2.1 }]\n    b: [{ type: A, value: 192.0.2.2 }]\n    c: [{ type: A, value: 192.0.2.3 }]\n${extra}`;
+    await h.converge(zone());
+    for (const n of ['x', 'y']) dns.state.putRrset(PROJECT, 'full-example', { name: `${n}.full.example.`, type: 'TXT', ttl: 300, rrdatas: ['"by hand"'] });
+    const safety = { maxDeleteShare: 0.2, minExisting: 1 };
+    const refused = await h.plan(zone(), { safety, force: false });
+    assert.deepEqual(changeLines(refused).sort(), ['delete x.full.example. TXT', 'delete y.full.example. TXT']);
+    assert.equal(refused.plan.refusals.length, 1);
+    assert.match(refused.plan.refusals[0] ?? '', /zone\/full\.example\.: too many deletes/);
+    await assert.rejects(h.apply(refused), /refused by safety rules/);
+    const apexNs = '    "@": [{ type: NS, values: [ns1.elsewhere.net., ns2.elsewhere.net.] }]\n';
+    const ns = await h.plan(zone(apexNs), { force: false, safety: { minExisting: 1000 } });
+    assert.ok(ns.plan.refusals.some((r) => /apex NS records of full\.example\. changes the zone's delegation/.test(r)), ns.plan.refusals.join('\n'));
+    await h.converge(zone());
+    assert.throws(() => dns.state.getRrset(PROJECT, 'full-example', 'x.full.example.', 'TXT'), 'forced, the unknown records are deleted');
+    assert.equal(dns.state.getRrset(PROJECT, 'full-example', 'full.example.', 'NS').rrdatas?.length, 4, 'the apex NS is never deleted');
+  });
+
   it('in a shared zone writes registry records in the same change and leaves foreign records alone', async () => {
     const shared = (ip: string) => `apiVersion: dns.trueup.dev/v1
 kind: Zone
