@@ -54,6 +54,19 @@ describe('Cloud DNS provider at scale', () => {
     await h.close();
   });
 
+  it('keeps every instance on one project under one client-side rate limit', async () => {
+    // two instances (two engine configs' worth) on the same project share a 5 requests/s bucket
+    const a = gcpHarness(gcpSettings(dns.url, 'limited-project', { rateLimit: 5 }));
+    const b = gcpHarness(gcpSettings(dns.url, 'limited-project', { rateLimit: 5 }));
+    const doc = zone(2).replace('big.example.', 'limited.example.');
+    await a.converge(doc); // zone list, zone create, change: 3 requests from the burst of 5
+    const t0 = Date.now();
+    await Promise.all([a.plan(doc), b.plan(doc), a.plan(doc), b.plan(doc)]); // 8 more requests
+    const elapsed = Date.now() - t0;
+    assert.ok(elapsed >= 900, `11 requests at 5/s after a burst of 5 take over a second (took ${elapsed} ms)`);
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it('waits for changes to be done when waitForDone is set', async () => {
     const h = gcpHarness(gcpSettings(dns.url, PROJECT, { waitForDone: true, pollIntervalMs: 25 }));
     const t0 = Date.now();
