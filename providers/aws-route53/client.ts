@@ -78,7 +78,7 @@ export class Route53Api {
           ctx?.recordApiCall(operation, isThrottle(error) ? 'throttled' : 'error', performance.now() - started);
           throw error;
         }
-      }, { step: 'deserialize', name: 'trueupApiCalls', priority: 'low' });
+      }, { step: 'deserialize', name: 'trueupApiCalls', priority: 'high' });
       return { sdk, client, bucket };
     })();
     return this.loaded;

@@ -240,6 +240,21 @@ void describe('efficiency', () => {
 });
 
 void describe('hosted zone lifecycle', () => {
+  void it('creates a private zone with its VPCs and follows VPC changes', async () => {
+    const zone = 'internal.example.com';
+    const doc = (vpcs: string) => `apiVersion: dns.trueup.dev/v1\nkind: Zone\nmetadata: { name: ${zone} }\nspec:\n  route53: { private: { vpcs: [${vpcs}] } }\n  records:\n    db: [{ type: A, value: 10.0.0.5 }]\n`;
+    const two = doc('{ id: vpc-0aaa, region: eu-west-1 }, { id: vpc-0bbb, region: eu-west-1 }');
+    const moved = doc('{ id: vpc-0aaa, region: eu-west-1 }, { id: vpc-0ccc, region: us-east-1 }');
+    const e = engine(settings(env.moto.endpoint), { scopes: [`zone/${zone}.`] });
+    await e.converge(two);
+    assert.deepEqual(changeLines(await e.plan(two)), []);
+    const update = await e.plan(moved);
+    assert.deepEqual(changeLines(update), [`update hosted zone ${zone}.`]);
+    await e.converge(moved);
+    assert.deepEqual(changeLines(await e.plan(moved)), []);
+    assert.ok(e.apiCalls.includes('AssociateVPCWithHostedZone ok') && e.apiCalls.includes('DisassociateVPCFromHostedZone ok'));
+  });
+
   void it('deletes a zone removed from Git only when it carries our tag, and only with force', async () => {
     const zone = 'gone.example.com';
     const doc = `apiVersion: dns.trueup.dev/v1\nkind: Zone\nmetadata: { name: ${zone} }\nspec:\n  records:\n    www: [{ type: A, value: 192.0.2.1 }]\n`;

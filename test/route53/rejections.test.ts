@@ -93,6 +93,7 @@ void describe('throttling', () => {
     assert.equal(throttled.plan.errors.length, 1);
     assert.equal(throttled.plan.errors[0]?.transient, true);
     assert.match(throttled.plan.errors[0]?.message ?? '', /ListHostedZones: Throttling: Rate exceeded/);
+    assert.deepEqual(e.apiCalls.slice(0, 2), ['ListHostedZones throttled', 'ListHostedZones throttled'], 'each attempt reaches the metrics hook');
     await e.converge(doc);
     env.proxy.rules.push({ match: (r) => r.method === 'POST' && r.path.endsWith('/rrset'), status: 400, body: errorResponseXml('PriorRequestNotComplete', 'The request was rejected because Route 53 was still processing a prior request.'), times: 2 });
     const update = await e.plan(doc.replace('192.0.2.1', '192.0.2.2'));

@@ -114,6 +114,8 @@ export function settings(endpoint: string, extra: Partial<Route53Settings> = {})
 
 export interface Engine {
   instance: Route53Instance;
+  /** `operation outcome` of every API attempt, as reported to the engine's metrics hook. */
+  apiCalls: string[];
   plan(yaml: string, options?: { safety?: Partial<SafetyPolicy>; force?: boolean }): Promise<PreparedPlan>;
   /** Plan and apply; throws when anything failed. */
   converge(yaml: string): Promise<PreparedPlan>;
@@ -124,17 +126,19 @@ export function engine(s: Route53Settings, options: { ownerId?: string; scopes?:
   const instance = route53Provider.create(s, { instance: 'route53' }) as Route53Instance;
   const entry: InstanceEntry = { name: 'route53', definition: route53Provider as ProviderDefinition, instance };
   let revision = 0;
+  const apiCalls: string[] = [];
+  const hooks = { recordApiCall: (_i: string, _t: string, operation: string, outcome: string) => void apiCalls.push(`${operation} ${outcome}`) };
   const plan = async (yaml: string, o: { safety?: Partial<SafetyPolicy>; force?: boolean } = {}) => {
     revision += 1;
     return preparePlan({
       source: 'test', ownerId: options.ownerId ?? 'test-owner',
       revision: { id: `r${revision}`, description: `r${revision}`, files: [{ path: 'zones.yaml', content: yaml }] },
       catalog: registry.catalog(), instances: new Map([['route53', entry]]), scopes: { route53: options.scopes ?? ['zone/*'] },
-      safety: safetySchema.parse({ minExisting: 1_000_000, ...o.safety }), force: o.force ?? true, log: silentLogger(),
+      safety: safetySchema.parse({ minExisting: 1_000_000, ...o.safety }), force: o.force ?? true, log: silentLogger(), hooks,
     });
   };
   return {
-    instance, plan,
+    instance, plan, apiCalls,
     converge: async (yaml) => {
       const prepared = await plan(yaml);
       if (prepared.plan.errors.length > 0) throw new Error(`plan errors: ${JSON.stringify(prepared.plan.errors)}`);
