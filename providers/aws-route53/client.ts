@@ -1,7 +1,8 @@
 // The Route 53 client, created on first use (the SDK is loaded lazily so `trueup validate` and
 // `schema` never pay for it). One middleware sits below the SDK's retry loop (it sees every HTTP
-// attempt) and above the deserializer (it sees parsed errors such as Throttling): it takes a token from the account-wide rate limiter and reports the attempt to
-// `ctx.recordApiCall`. The provider context of the current call travels in AsyncLocalStorage.
+// attempt) and above the deserializer (it sees parsed errors such as Throttling): it takes a token
+// from the account-wide rate limiter and reports the attempt to `ctx.recordApiCall`. The provider
+// context of the current call travels in AsyncLocalStorage.
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type * as r53 from '@aws-sdk/client-route-53';
