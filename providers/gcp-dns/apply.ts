@@ -85,7 +85,13 @@ async function applyZone(change: ApplyChange, ctx: ProviderContext, deps: ApplyD
       if (gcp.visibility === 'private') {
         body.privateVisibilityConfig = { networks: ((after.networks ?? []) as string[]).map((networkUrl) => ({ networkUrl })) };
       }
-      const created = await deps.client.createZone(ctx, body, subject);
+      const created = await deps.client.createZone(ctx, body, subject).catch((error: unknown) => {
+        if (error instanceof ProviderError && error.code === 'alreadyExists') {
+          throw new TerminalError(`a managed zone named ${body.name} already exists in project ${deps.project} and serves another DNS name or visibility; name this one with spec.gcp.name`,
+            { subject, operation: 'managedZones.create', code: 'alreadyExists', cause: error });
+        }
+        throw error;
+      });
       deps.runtime.set(read.name, {
         dnsName: read.name, managedZone: created.name ?? body.name, management: read.management, registryPrefix: read.registryPrefix, registry: new Map(),
       });

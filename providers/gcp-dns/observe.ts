@@ -4,6 +4,7 @@
 // registry TXT records mark, and the registry records themselves are hidden from plans.
 
 import type { DesiredObject, JsonObject, ObservedObject, ObserveRequest, ObserveResult, ProviderContext } from '../../src/sdk/index.ts';
+import { TerminalError } from '../../src/sdk/index.ts';
 import {
   RECORDSET_OBJECT_TYPE, RegistryIndex, ZONE_OBJECT_TYPE, isRecordType, readZone, recordOwnership, recordSetDisplay, recordSetKey,
   registryName, zoneKey, zoneScope, type Management,
@@ -94,6 +95,10 @@ export async function observeZones(input: {
     if (!live) {
       input.runtime.delete(d.dnsName);
       return [];
+    }
+    if (live.dnsName?.toLowerCase() !== d.dnsName) {
+      throw new TerminalError(`managed zone ${live.name} (spec.gcp.name) serves ${live.dnsName}, not ${d.dnsName}; fix spec.gcp.name`,
+        { subject: `zone ${d.dnsName}`, operation: 'managedZones.list' });
     }
     const scope = zoneScope(d.dnsName);
     const out: ObservedObject[] = [{

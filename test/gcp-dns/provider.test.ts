@@ -255,6 +255,21 @@ spec:
     assert.deepEqual(changeLines(await h.plan(zone('second'))), []);
   });
 
+  it('explains a managed zone name clash and takes an explicit gcp.name', async () => {
+    // example-com. and example.com. both default to the managed zone name example-com
+    const zone = (gcp: string) => `apiVersion: dns.trueup.dev/v1\nkind: Zone\nmetadata: { name: example-com. }\nspec:\n  ${gcp}\n  records:\n    www: [{ type: A, value: 192.0.2.1 }]\n`;
+    const clash = await h.plan(zone(''));
+    const result = await h.apply(clash);
+    const zoneReport = result.reports.find((r) => r.change.display === 'zone example-com.');
+    assert.match(zoneReport?.error?.message ?? '', /a managed zone named example-com already exists .* spec\.gcp\.name/);
+    assert.equal(result.reports.find((r) => r.change.display === 'www.example-com. A')?.status, 'skipped', 'records wait for their zone');
+    await h.converge(zone('gcp: { name: example-dash-com }'));
+    assert.equal(dns.state.zone(PROJECT, 'example-dash-com').zone.dnsName, 'example-com.');
+    assert.deepEqual(changeLines(await h.plan(zone('gcp: { name: example-dash-com }'))), []);
+    const wrong = await h.plan(zone('gcp: { name: example-com }'));
+    assert.match(wrong.plan.errors[0]?.message ?? '', /managed zone example-com \(spec\.gcp\.name\) serves example\.com\., not example-com\./);
+  });
+
   it('rejects a bad gcp block with file, line and field, before any API call', async () => {
     const bad = `apiVersion: dns.trueup.dev/v1
 kind: Zone
