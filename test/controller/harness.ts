@@ -80,7 +80,7 @@ export async function harness(): Promise<Harness> {
   };
 }
 
-export function config(options: { mode?: string; interval?: string; driftInterval?: string; retryInterval?: string; extra?: string; server?: string; safety?: string } = {}): string {
+export function config(options: { mode?: string; interval?: string; driftInterval?: string; retryInterval?: string; timeout?: string; extra?: string; server?: string; safety?: string } = {}): string {
   return `apiVersion: trueup.dev/v1
 kind: EngineConfig
 plugins: [${JSON.stringify(PLUGIN)}]
@@ -94,6 +94,7 @@ sources:
     interval: ${options.interval ?? '1h'}
     retryInterval: ${options.retryInterval ?? '200ms'}
     driftInterval: ${options.driftInterval ?? '1h'}
+    timeout: ${options.timeout ?? '1m'}
     scopes: { mem: ['bucket/team'] }
 ${options.extra ?? ''}
 ${options.server ?? ''}

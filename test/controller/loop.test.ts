@@ -3,6 +3,7 @@
 // safety refusals, retries with backoff, notifications' de-duplication.
 
 import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { SourceStatus } from '../../src/controller/status.ts';
 import type { ControllerEvent } from '../../src/controller/events.ts';
@@ -186,6 +187,71 @@ describe('reconcile loop', () => {
     assert.equal(failures.length, 3, 'the controller reports every failed pass');
     assert.equal(d.notifications.suppressed, 2, 'the dispatcher sends the same failure only once');
     assert.match(await d.metrics.text(), /trueup_reconcile_total\{source="team",lane="git",result="failed"\} 3/);
+  });
+
+  it('a pass that times out during an apply lets the batch in flight finish and starts no new wave', async () => {
+    const dependent = item('a', 'one') + item('b', 'two').replace('value: "two" }', 'value: "two", dependsOn: [a] }');
+    await h.write({ 'a.yaml': dependent });
+    const journal = `${h.dir}/journal.txt`;
+    process.env.TRUEUP_DAEMON_JOURNAL = journal;
+    process.env.TRUEUP_DAEMON_APPLY_DELAY_MS = '600';
+    try {
+      const d = await h.daemon(config({ timeout: '250ms', retryInterval: '100ms' }));
+      const source = d.controller.get('team');
+      await d.start(false);
+      const aborted = await waitFor('timed-out pass', () => source.status.history.find((p) => p.result === 'aborted'));
+      assert.match(aborted.message ?? '', /timed out after 250ms/);
+      assert.deepEqual(aborted.changes, { create: 1, update: 0, replace: 0, delete: 0 }, 'the batch in flight was applied whole');
+      process.env.TRUEUP_DAEMON_APPLY_DELAY_MS = '0';
+      await waitFor('retried and applied', () => source.status.lastAppliedRevision, 5000);
+      const lines = (await readFile(journal, 'utf8')).trim().split('\n');
+      assert.deepEqual(lines.slice(0, 2), ['start item/team/a', 'end item/team/a'], 'no wave started after the timeout');
+      assert.ok((await h.items()).has('item/team/b'));
+    } finally {
+      delete process.env.TRUEUP_DAEMON_JOURNAL;
+      delete process.env.TRUEUP_DAEMON_APPLY_DELAY_MS;
+    }
+  });
+
+  it('a new revision does not wait behind a slow drift check: it aborts it', async () => {
+    await h.write({ 'a.yaml': item('a', 'one') });
+    const slow = `${h.dir}/slow`;
+    const journal = `${h.dir}/journal.txt`;
+    process.env.TRUEUP_DAEMON_SLOW_OBSERVE = slow;
+    process.env.TRUEUP_DAEMON_JOURNAL = journal;
+    try {
+      const d = await h.daemon(config({ driftInterval: '300ms' }));
+      const source = d.controller.get('team');
+      await d.start(false);
+      await waitFor('applied', () => source.status.lastAppliedRevision);
+      await writeFile(slow, '1');
+      await waitFor('a slow drift check in flight', async () => (await readFile(journal, 'utf8').catch(() => '')).includes('slow observe'));
+      await h.write({ 'a.yaml': item('a', 'two') });
+      const started = Date.now();
+      source.trigger(false);
+      await waitFor('new revision applied', async () => (await h.items()).get('item/team/a')?.value === 'two', 4000);
+      assert.ok(Date.now() - started < 2000, `applied in ${Date.now() - started} ms, not after the 5 s drift check`);
+      const drift = await waitFor('aborted drift check', () => source.status.history.find((p) => p.lane === 'drift' && p.result === 'aborted'));
+      assert.match(drift.message ?? '', /superseded by a new revision/);
+    } finally {
+      delete process.env.TRUEUP_DAEMON_SLOW_OBSERVE;
+      delete process.env.TRUEUP_DAEMON_JOURNAL;
+    }
+  });
+
+  it('one failing source never delays another', async () => {
+    await h.write({ 'a.yaml': item('a', 'one') });
+    const d = await h.daemon(config({ extra: `  - name: broken
+    path: no-such-folder
+    interval: 1h
+    scopes: { mem: ['bucket/other'] }` }));
+    await d.start(false);
+    const team = d.controller.get('team');
+    const broken = d.controller.get('broken');
+    await waitFor('both passes', () => team.status.lastAppliedRevision && broken.status.history.length > 0);
+    assert.equal(broken.status.conditions.find((c) => c.type === 'Stalled')?.reason, 'SourceFailed');
+    assert.match(broken.status.conditions.find((c) => c.type === 'Stalled')?.message ?? '', /no-such-folder does not exist/);
+    assert.equal(team.status.conditions.find((c) => c.type === 'Ready')?.status, 'True');
   });
 
   it('suspend stops passes; resume reconciles at once', async () => {

@@ -1,7 +1,9 @@
 // A plugin for the daemon's tests: the in-memory test provider with its store in the JSON file
 // named by $TRUEUP_DAEMON_STORE (so a `trueup run` child process and the test share one "cloud"),
 // plus an optional delay before each apply batch ($TRUEUP_DAEMON_APPLY_DELAY_MS) and a journal of
-// batches started and finished ($TRUEUP_DAEMON_JOURNAL), to observe shutdown during an apply.
+// batches started and finished ($TRUEUP_DAEMON_JOURNAL), to observe shutdown during an apply, and
+// slow observes on demand: while the file named by $TRUEUP_DAEMON_SLOW_OBSERVE holds a count above
+// zero, the next observes each wait 5 s (abortable through ctx.signal) and decrement it.
 
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -38,6 +40,12 @@ export default defineProvider({
     return {
       ...instance,
       async observe(request, ctx) {
+        const slow = process.env.TRUEUP_DAEMON_SLOW_OBSERVE;
+        if (slow && existsSync(slow) && Number(readFileSync(slow, 'utf8')) > 0) {
+          writeFileSync(slow, String(Number(readFileSync(slow, 'utf8')) - 1));
+          journal('slow observe');
+          await sleep(5000, undefined, { signal: ctx.signal });
+        }
         try {
           return await instance.observe(request, ctx);
         } catch (error) {
