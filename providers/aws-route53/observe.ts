@@ -59,7 +59,8 @@ export async function observe(api: Route53Api, state: InstanceState, request: Ob
     const owner = tagValue(zoneTags, OWNER_TAG);
     const ours = owner === ctx.ownerId;
     const want = declared.get(name);
-    const management: Management = want?.spec.management ??
+    // In a zone another source owns, only registry marks prove ownership, whatever Git declares.
+    const management: Management = owner !== undefined && !ours ? 'shared' : want?.spec.management ??
       (ours && tagValue(zoneTags, MANAGEMENT_TAG) === 'full' ? 'full' : 'shared');
     const registryPrefix = want?.spec.registryPrefix ?? (ours ? tagValue(zoneTags, REGISTRY_PREFIX_TAG) : undefined) ?? DEFAULT_REGISTRY_PREFIX;
     const zoneState: ZoneState = {

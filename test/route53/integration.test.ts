@@ -188,6 +188,19 @@ ${records}
   });
 });
 
+void describe('zones of another source', () => {
+  void it('are a conflict, and their records are not taken over even when declared full', async () => {
+    const zone = 'theirs.example.com';
+    const doc = (ip: string) => `apiVersion: dns.trueup.dev/v1\nkind: Zone\nmetadata: { name: ${zone} }\nspec:\n  management: full\n  records:\n    www: [{ type: A, value: ${ip} }]\n`;
+    await engine(settings(env.moto.endpoint), { ownerId: 'team-a', scopes: [`zone/${zone}.`] }).converge(doc('192.0.2.1'));
+    const other = engine(settings(env.moto.endpoint), { ownerId: 'team-b', scopes: [`zone/${zone}.`] });
+    const plan = await other.plan(doc('192.0.2.2'));
+    assert.deepEqual(plan.plan.changes, []);
+    assert.deepEqual(plan.plan.conflicts.map((c) => c.display).sort(), [`hosted zone ${zone}.`, `www.${zone}. A`]);
+    assert.match(plan.plan.conflicts.find((c) => c.display.startsWith('hosted'))?.reason ?? '', /owned by "team-a"/);
+  });
+});
+
 void describe('adopting an existing zone', () => {
   void it('imports a hand-made zone with weighted, failover, geolocation and alias records; the import plans nothing', async () => {
     const zone = 'adopt.example.com';
