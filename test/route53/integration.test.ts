@@ -188,6 +188,24 @@ ${records}
   });
 });
 
+void describe('apex NS', () => {
+  void it('is left alone undeclared, equal when declared as listed, and a change needs --force', async () => {
+    const zone = 'apex.example.com';
+    const base = `apiVersion: dns.trueup.dev/v1\nkind: Zone\nmetadata: { name: ${zone} }\nspec:\n  records:\n    www: [{ type: A, value: 192.0.2.1 }]\n`;
+    const e = engine(settings(env.moto.endpoint), { scopes: [`zone/${zone}.`] });
+    await e.converge(base);
+    const ns = (await liveSets(zone)).find((s) => s.Type === 'NS' && s.Name === `${zone}.`);
+    const values = (ns?.ResourceRecords ?? []).map((r) => r.Value ?? '');
+    assert.ok(values.length > 0);
+    // Declared as the console shows them (no trailing dots): the same values, nothing to do.
+    const declared = (list: string[]) => `${base}    "@": [{ type: NS, ttl: ${ns?.TTL}, values: [${list.join(', ')}] }]\n`;
+    assert.deepEqual(changeLines(await e.plan(declared(values.map((v) => v.replace(/\.$/, ''))))), []);
+    const changed = await e.plan(declared([...values.slice(1), 'ns1.other-dns.example.net']), { force: false });
+    assert.deepEqual(changeLines(changed), [`update ${zone}. NS`]);
+    assert.match(changed.plan.refusals.join('\n'), /apex NS records of apex\.example\.com\. changes the zone's delegation, force required/);
+  });
+});
+
 void describe('zones of another source', () => {
   void it('are a conflict, and their records are not taken over even when declared full', async () => {
     const zone = 'theirs.example.com';
