@@ -78,6 +78,11 @@ function expandZone(zone: DeclaredZone, issues: ResourceIssue[]): DesiredObject[
     for (const field of ['setIdentifier', 'weight', 'region', 'failover', 'geolocation', 'geoproximity', 'multivalue', 'cidr', 'healthCheckId'] as const) {
       if (ext[field] !== undefined) (route53 as unknown as Record<string, unknown>)[field] = ext[field];
     }
+    if (route53.geolocation) {
+      // Route 53 lists location codes in upper case (`eu` is written back as `EU`).
+      const g = route53.geolocation;
+      route53.geolocation = Object.fromEntries(Object.entries(g).map(([k, v]) => [k, String(v).toUpperCase()]));
+    }
     const value: RecordValue = { name: set.name, type: set.type, values: set.values, route53 };
     if (ext.alias) {
       if (set.values.length > 0) {

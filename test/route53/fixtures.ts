@@ -41,7 +41,7 @@ spec:
       - { type: A, value: 192.0.2.50, route53: { setIdentifier: app-primary, failover: primary, healthCheckId: 11111111-2222-3333-4444-555555555555 } }
       - { type: A, value: 192.0.2.51, route53: { setIdentifier: app-secondary, failover: SECONDARY } }
     geo:
-      - { type: A, value: 192.0.2.60, route53: { setIdentifier: geo-eu, geolocation: { continent: EU } } }
+      - { type: A, value: 192.0.2.60, route53: { setIdentifier: geo-eu, geolocation: { continent: eu } } }
       - { type: A, value: 192.0.2.61, route53: { setIdentifier: geo-us, geolocation: { country: US, subdivision: CA } } }
       - { type: A, value: 192.0.2.62, route53: { setIdentifier: geo-default, geolocation: { country: "*" } } }
     lat:
