@@ -32,6 +32,17 @@ export interface RrsetLimits {
   rrdatasPerRrset: number;
 }
 
+/** Regions a geo item may name (the real API knows the live list; this is Google Cloud's, 2026). */
+export const GCP_REGIONS = new Set([
+  'africa-south1', 'asia-east1', 'asia-east2', 'asia-northeast1', 'asia-northeast2', 'asia-northeast3', 'asia-south1',
+  'asia-south2', 'asia-southeast1', 'asia-southeast2', 'australia-southeast1', 'australia-southeast2', 'europe-central2',
+  'europe-north1', 'europe-north2', 'europe-southwest1', 'europe-west1', 'europe-west2', 'europe-west3', 'europe-west4',
+  'europe-west6', 'europe-west8', 'europe-west9', 'europe-west10', 'europe-west12', 'me-central1', 'me-central2',
+  'me-west1', 'northamerica-northeast1', 'northamerica-northeast2', 'northamerica-south1', 'southamerica-east1',
+  'southamerica-west1', 'us-central1', 'us-east1', 'us-east4', 'us-east5', 'us-south1', 'us-west1', 'us-west2',
+  'us-west3', 'us-west4',
+]);
+
 const LABEL = /^(\*|[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)$/;
 
 export function isObject(value: unknown): value is JsonRecord {
@@ -217,7 +228,7 @@ function parseRoutingPolicy(value: unknown, field: string, type: string, limits:
       if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw invalid(`Invalid value for '${f}.weight': '${String(w)}' (a non-negative number)`);
       o.weight = w;
     } else {
-      if (typeof v.location !== 'string' || !/^[a-z]+(-[a-z]+)+\d+$/.test(v.location)) throw invalid(`Invalid value for '${f}.location': '${String(v.location)}' (a Google Cloud region such as us-east1)`);
+      if (typeof v.location !== 'string' || !GCP_REGIONS.has(v.location)) throw invalid(`Invalid value for '${f}.location': '${String(v.location)}' (not a Google Cloud region, e.g. us-east1)`);
       o.location = v.location;
     }
     const hasData = Array.isArray(v.rrdatas) && v.rrdatas.length > 0;
