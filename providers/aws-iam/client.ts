@@ -68,10 +68,6 @@ export class IamApi {
   private readonly bucket: TokenBucket;
   /** The account id: from settings, else learned from the first ARN the API returns. */
   account: string | undefined;
-  /** Test seam: sees each SDK client once it is created (e.g. to add a recording middleware). */
-  onClient: ((client: IAMClient) => void) | undefined;
-  /** Test seam: replaces the sleep between retries. */
-  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms));
 
   constructor(settings: IamSettings) {
     this.settings = settings;
@@ -86,8 +82,6 @@ export class IamApi {
       const base = { region: this.settings.region, ...(this.settings.endpoint ? { endpoint: this.settings.endpoint } : {}) };
       this.reader = new m.IAMClient({ ...base, maxAttempts: this.settings.maxAttempts });
       this.writer = new m.IAMClient({ ...base, maxAttempts: 1 });
-      this.onClient?.(this.reader);
-      this.onClient?.(this.writer);
       this.module = m;
     }
     return this.module;
@@ -126,7 +120,7 @@ export class IamApi {
         }
         const delay = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
         ctx.log.debug({ operation, subject, code: e.code, attempt, delay }, 'IAM call failed; retrying');
-        await this.sleep(delay);
+        await new Promise((r) => setTimeout(r, delay));
       }
     }
   }

@@ -2,10 +2,10 @@
 // OIDC providers, read in bulk and compared by IAM's own semantics (docs/iam.md).
 // Cheap to import: the AWS SDK is loaded by the instance on first use.
 
-import { SDK_MAJOR, defineProvider, type PlannedChange } from '../../src/sdk/index.ts';
-import { IamInstance } from './instance.ts';
+import { SDK_MAJOR, defineProvider, type PlannedChange, type ProviderInstance } from '../../src/sdk/index.ts';
+import { expandResources } from './expand.ts';
 import { TYPES } from './model.ts';
-import { kinds, settingsSchema } from './schema.ts';
+import { kinds, settingsSchema, type IamSettings } from './schema.ts';
 
 /** A role replaced gets a new unique id: trust policies elsewhere (other accounts) that named
  * it stop matching and its sessions end. Worth a --force; the renderer marks every replace. */
@@ -28,5 +28,25 @@ export default defineProvider({
     [TYPES.oidcProvider]: {},
   },
   capabilities: { import: true },
-  create: (settings) => new IamInstance(settings),
+  create: (settings) => lazyInstance(settings),
 });
+
+/** `validate` and `schema` only expand: the instance's observe/apply code (and through it the
+ * AWS SDK) loads on the first call that needs the API. */
+function lazyInstance(settings: IamSettings): ProviderInstance {
+  let loaded: Promise<ProviderInstance> | undefined;
+  const load = () => (loaded ??= import('./instance.ts').then((m) => new m.IamInstance(settings)));
+  return {
+    expand: (resources, ctx) => expandResources(resources, ctx, settings.accountId),
+    observe: async (request, ctx) => (await load()).observe(request, ctx),
+    apply: async (changes, ctx) => (await load()).apply(changes, ctx),
+    import: async (request, ctx) => {
+      const instance = await load();
+      if (!instance.import) throw new Error('aws-iam import is not available');
+      return instance.import(request, ctx);
+    },
+    close: async () => {
+      if (loaded) await (await loaded).close?.();
+    },
+  };
+}
