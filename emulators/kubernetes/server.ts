@@ -308,6 +308,7 @@ function asTable(type: ResourceType, items: KubeObject[], resourceVersion: strin
 
 function watch(state: KubeState, type: ResourceType, version: string, namespace: string | undefined, q: URLSearchParams, req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+  res.flushHeaders(); // clients wait for the headers before they consider the watch started
   const fieldSelector = q.get('fieldSelector') ?? '';
   const nameMatch = /metadata\.name=([^,]+)/.exec(fieldSelector)?.[1];
   const listener = (event: string, t: ResourceType, object: KubeObject) => {

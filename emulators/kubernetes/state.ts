@@ -386,6 +386,8 @@ export class KubeState {
         ],
       };
       stored.metadata.resourceVersion = this.nextVersion();
+      const crdType = this.types.find((t) => t.kind === 'CustomResourceDefinition' && !t.crd);
+      if (crdType) this.events.emit('change', 'MODIFIED', crdType, clone(stored));
     };
     if (this.established.has(id)) establish();
     else if ((this.options.crdEstablishDelayMs ?? 0) > 0) {

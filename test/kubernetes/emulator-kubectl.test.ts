@@ -1,0 +1,143 @@
+// The emulator checked with the real kubectl: what kubectl sends and expects (discovery, OpenAPI
+// probing, server-side apply with conflicts and dry run, client-side apply with its annotation,
+// strategic merge patches, CRDs becoming discoverable, deletes) works as on a real API server.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startCluster, type Cluster } from './support.ts';
+
+interface Obj {
+  metadata: { name: string; uid: string; resourceVersion: string; generation?: number; annotations?: Record<string, string>; managedFields?: { manager: string; operation: string; fieldsV1: Record<string, unknown> }[] };
+  spec?: Record<string, unknown>;
+  data?: Record<string, string>;
+  status?: Record<string, unknown>;
+}
+
+const deployment = (replicas: number, image = 'nginx:1.27') => `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: api, namespace: shop }
+spec:
+  replicas: ${replicas}
+  selector: { matchLabels: { app: api } }
+  template:
+    metadata: { labels: { app: api } }
+    spec:
+      containers:
+      - { name: api, image: "${image}" }
+`;
+
+describe('Kubernetes emulator, driven by the real kubectl', () => {
+  let cluster: Cluster;
+  const get = async (args: string[]): Promise<Obj> => JSON.parse(await cluster.kubectl([...args, '-o', 'json', '--show-managed-fields'])) as Obj;
+
+  before(async () => {
+    cluster = await startCluster({ crdEstablishDelayMs: 100 });
+    await cluster.kubectl(['apply', '--server-side', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: { name: shop }\n');
+  });
+  after(async () => cluster.stop());
+
+  it('serves discovery and version the way kubectl expects', async () => {
+    const resources = await cluster.kubectl(['api-resources', '--no-headers']);
+    assert.match(resources, /^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m);
+    assert.match(resources, /^namespaces\s+ns\s+v1\s+false\s+Namespace$/m);
+    const versions = await cluster.kubectl(['api-versions']);
+    assert.match(versions, /^apps\/v1$/m);
+    assert.match(await cluster.kubectl(['version', '-o', 'json']), /v1\.32\.0-trueup-emulator/);
+  });
+
+  it('server-side applies with defaults, managedFields, and a no-op second apply', async () => {
+    assert.match(await cluster.kubectl(['apply', '--server-side', '-f', '-'], deployment(2)), /deployment.apps\/api serverside-applied/);
+    const first = await get(['-n', 'shop', 'get', 'deployment', 'api']);
+    assert.equal(first.spec?.replicas, 2);
+    assert.deepEqual(first.spec?.strategy, { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } }, 'defaulted by the server');
+    assert.equal(first.metadata.generation, 1);
+    assert.deepEqual(first.metadata.managedFields?.map((m) => [m.manager, m.operation]), [['kubectl', 'Apply']]);
+    assert.ok(!('f:strategy' in (first.metadata.managedFields?.[0]?.fieldsV1['f:spec'] as object)), 'defaults are owned by no manager');
+
+    await cluster.kubectl(['apply', '--server-side', '-f', '-'], deployment(2));
+    const second = await get(['-n', 'shop', 'get', 'deployment', 'api']);
+    assert.equal(second.metadata.resourceVersion, first.metadata.resourceVersion, 'an unchanged apply does not write');
+    assert.equal(second.metadata.uid, first.metadata.uid);
+  });
+
+  it('reports field-manager conflicts, and --force-conflicts takes the field', async () => {
+    await cluster.kubectl(['apply', '--server-side', '--field-manager', 'other-team', '-f', '-'], deployment(2).replace('replicas: 2', 'replicas: 2').replace('spec:\n  replicas: 2', 'spec:\n  replicas: 2'));
+    await assert.rejects(
+      cluster.kubectl(['apply', '--server-side', '--field-manager', 'other-team', '-f', '-'], deployment(5)),
+      /conflict with "kubectl": \.spec\.replicas/,
+    );
+    await cluster.kubectl(['apply', '--server-side', '--field-manager', 'other-team', '--force-conflicts', '-f', '-'], deployment(5));
+    const live = await get(['-n', 'shop', 'get', 'deployment', 'api']);
+    assert.equal(live.spec?.replicas, 5);
+    const kubectlFields = live.metadata.managedFields?.find((m) => m.manager === 'kubectl')?.fieldsV1['f:spec'] as Record<string, unknown>;
+    assert.ok(!('f:replicas' in kubectlFields), 'the forced field left its old manager');
+    assert.equal(live.metadata.generation, 2, 'a spec change bumps generation');
+  });
+
+  it('answers a server-side dry run without storing it', async () => {
+    const dry = JSON.parse(await cluster.kubectl(['apply', '--server-side', '--dry-run=server', '--force-conflicts', '-o', 'json', '-f', '-'], deployment(9, 'nginx:1.28'))) as Obj;
+    assert.equal(dry.spec?.replicas, 9);
+    const live = await get(['-n', 'shop', 'get', 'deployment', 'api']);
+    assert.equal(live.spec?.replicas, 5);
+  });
+
+  it('client-side apply writes last-applied-configuration and removes keys dropped from the file', async () => {
+    const cm = (data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: settings, namespace: shop }\ndata: { ${data} }\n`;
+    assert.match(await cluster.kubectl(['apply', '-f', '-'], cm('a: "1", b: "2"')), /configmap\/settings created/);
+    assert.match(await cluster.kubectl(['apply', '-f', '-'], cm('b: "3"')), /configmap\/settings configured/);
+    const live = await get(['-n', 'shop', 'get', 'configmap', 'settings']);
+    assert.deepEqual(live.data, { b: '3' });
+    const last = JSON.parse(live.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration'] ?? '{}') as { data: unknown };
+    assert.deepEqual(last.data, { b: '3' });
+    assert.deepEqual(live.metadata.managedFields?.map((m) => [m.manager, m.operation]), [['kubectl-client-side-apply', 'Update']]);
+  });
+
+  it('applies strategic merge patches to containers by name', async () => {
+    await cluster.kubectl(['-n', 'shop', 'patch', 'deployment', 'api', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"api","image":"nginx:1.29"}]}}}}']);
+    const live = await get(['-n', 'shop', 'get', 'deployment', 'api']);
+    const containers = ((live.spec?.template as { spec: { containers: { name: string; image: string; imagePullPolicy: string }[] } }).spec.containers);
+    assert.deepEqual(containers.map((c) => [c.name, c.image, c.imagePullPolicy]), [['api', 'nginx:1.29', 'IfNotPresent']]);
+    assert.ok(live.metadata.managedFields?.some((m) => m.manager === 'kubectl-patch' && m.operation === 'Update'));
+  });
+
+  it('makes a CRD’s resources discoverable once it is Established', async () => {
+    const crd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: { name: gadgets.example.com }
+spec:
+  group: example.com
+  scope: Namespaced
+  names: { plural: gadgets, singular: gadget, kind: Gadget, shortNames: [gd] }
+  versions: [{ name: v1, served: true, storage: true, schema: { openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true } } }]
+`;
+    await cluster.kubectl(['apply', '--server-side', '-f', '-'], crd);
+    await cluster.kubectl(['wait', '--for=condition=Established', '--timeout=10s', 'crd/gadgets.example.com']);
+    await cluster.kubectl(['apply', '--server-side', '-f', '-'], 'apiVersion: example.com/v1\nkind: Gadget\nmetadata: { name: g1, namespace: shop }\nspec: { level: 3 }\n');
+    assert.match(await cluster.kubectl(['-n', 'shop', 'get', 'gd']), /^g1\s/m);
+    const gadget = await get(['-n', 'shop', 'get', 'gadget', 'g1']);
+    assert.deepEqual(gadget.spec, { level: 3 });
+    await cluster.kubectl(['delete', 'crd', 'gadgets.example.com']);
+    await assert.rejects(cluster.kubectl(['-n', 'shop', 'get', 'gadgets']), /doesn't have a resource type "gadgets"|the server could not find the requested resource/);
+  });
+
+  it('lists with label selectors across namespaces, and deletes', async () => {
+    await cluster.kubectl(['apply', '--server-side', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: { name: other }\n');
+    await cluster.kubectl(['apply', '--server-side', '-f', '-'], [
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: one, namespace: shop, labels: { team: a } }\n',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: two, namespace: other, labels: { team: a } }\n',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: three, namespace: other, labels: { team: b } }\n',
+    ].join('---\n'));
+    const names = await cluster.kubectl(['get', 'configmaps', '-A', '-l', 'team=a', '-o', 'jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name} {end}']);
+    assert.equal(names.trim(), 'other/two shop/one');
+    assert.equal((await cluster.kubectl(['get', 'cm', '-A', '-l', 'team in (b)', '-o', 'name'])).trim(), 'configmap/three');
+    assert.match(await cluster.kubectl(['-n', 'other', 'delete', 'configmap', 'two']), /configmap "two" deleted/);
+    await assert.rejects(cluster.kubectl(['-n', 'other', 'get', 'configmap', 'two']), /NotFound/);
+  });
+
+  it('moves status through the status subresource, as tests and controllers do', async () => {
+    cluster.emulator.markReady('apps/v1', 'Deployment', 'shop', 'api');
+    await cluster.kubectl(['-n', 'shop', 'rollout', 'status', 'deployment/api', '--timeout=5s']);
+    const live = await get(['-n', 'shop', 'get', 'deployment', 'api']);
+    assert.equal(live.status?.availableReplicas, 5);
+  });
+});
