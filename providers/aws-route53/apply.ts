@@ -242,7 +242,7 @@ export async function waitInSync(api: Route53Api, state: InstanceState, applied:
         break;
       }
       if (Date.now() >= deadline) {
-        for (const key of keys) outcomes.push({ key, status: 'failed', error: { message: `change ${id} applied but still ${status ?? 'PENDING'} after ${Math.round(timeoutMs / 1000)}s`, transient: true, operation: 'GetChange' } });
+        for (const key of keys) outcomes.push({ key, status: 'failed', error: { message: `change ${id} applied but still ${status ?? 'PENDING'} after ${timeoutMs / 1000}s`, transient: true, operation: 'GetChange' } });
         break;
       }
       await new Promise((r) => setTimeout(r, pollMs));

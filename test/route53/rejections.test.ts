@@ -104,3 +104,23 @@ void describe('throttling', () => {
     assert.deepEqual(changeLines(await e.plan(doc.replace('192.0.2.1', '192.0.2.2'))), []);
   });
 });
+
+void describe('waiting for INSYNC', () => {
+  void it('reports changes still PENDING after the timeout as transient failures, naming the change', async () => {
+    const zone = 'pending.example.com';
+    env.proxy.rules.push({
+      match: (r) => r.method === 'GET' && r.path.includes('/change/'),
+      status: 200,
+      body: `<?xml version="1.0"?>\n<GetChangeResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><ChangeInfo><Id>/change/C2PENDING</Id><Status>PENDING</Status><SubmittedAt>2026-11-22T00:00:00.000Z</SubmittedAt></ChangeInfo></GetChangeResponse>`,
+    });
+    const e = engine(settings(env.proxy.endpoint, { waitForSync: true, syncTimeoutSeconds: 0.2, syncPollMs: 50 }), { scopes: [`zone/${zone}.`] });
+    const result = await applyPrepared(await e.plan(zoneDoc(zone, '    www: [{ type: A, value: 192.0.2.1 }]').replace('shared', 'full')));
+    const record = result.reports.find((r) => r.change.display === `www.${zone}. A`);
+    assert.equal(record?.status, 'failed');
+    assert.equal(record?.error?.transient, true);
+    assert.match(record?.error?.message ?? '', /change \/change\/C2PENDING applied but still PENDING after 0.2s/);
+    assert.ok(e.apiCalls.filter((c) => c === 'GetChange ok').length >= 2, 'polled more than once');
+    // It was applied: the next plan has nothing to do.
+    assert.deepEqual(changeLines(await e.plan(zoneDoc(zone, '    www: [{ type: A, value: 192.0.2.1 }]').replace('shared', 'full'))), []);
+  });
+});
