@@ -32,7 +32,8 @@ export function awsError(error: unknown): AwsError {
 }
 
 const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException', 'RequestThrottled', 'PriorRequestNotComplete']);
-const NETWORK = /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|UND_ERR|TimeoutError|RequestTimeout)/;
+// Network failures, timeouts, and a shutdown that aborted the call: the next pass may succeed.
+const NETWORK = /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|UND_ERR|TimeoutError|RequestTimeout|AbortError)/;
 
 export function isThrottling(e: AwsError): boolean {
   return THROTTLING.has(e.code);
