@@ -250,7 +250,19 @@ export class SourceController {
         ref = await source.peek(control.plan.signal);
       }
       this.deps.metrics.sourceRequests.inc({ source: this.name, operation: 'fetch' });
-      const revision = await source.fetch(control.plan.signal);
+      let revision: Revision;
+      try {
+        revision = await source.fetch(control.plan.signal);
+      } catch (error) {
+        if (error instanceof SourceError && !error.transient && ref !== undefined) {
+          // A commit that cannot be used (bad signature) is not fetched again until the remote moves.
+          record.revision = ref;
+          this.status.lastAttemptedRevision = ref;
+          this.seenRef = ref;
+          this.seenRevision = ref;
+        }
+        throw error;
+      }
       record.revision = revision.id;
       if (!forceFull && revision.id === this.seenRevision) {
         this.seenRef = ref;
