@@ -139,7 +139,7 @@ export function expandResources(resources: Resource[], ctx: ExpandContext, accou
       case 'Role': {
         const spec = r.spec as RoleSpec;
         if (isServiceLinkedPath(spec.path)) {
-          issue(['spec', 'path'], 'service-linked roles (/aws-service-role/) belong to AWS services; trueup never manages them');
+          issue(['spec', 'path'], 'service-linked and reserved roles (/aws-service-role/, /aws-reserved/) belong to AWS services; trueup never manages them');
           continue;
         }
         const v: JsonObject = {

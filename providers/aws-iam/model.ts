@@ -120,5 +120,6 @@ export function ownerOf(tags: readonly { Key?: string | undefined; Value?: strin
   return tags?.find((t) => t.Key === OWNER_TAG)?.Value;
 }
 
-/** Service-linked roles belong to AWS services: never observed, never changed. */
-export const isServiceLinkedPath = (path: string): boolean => path.startsWith('/aws-service-role/');
+/** Service-linked roles (and IAM Identity Center's reserved roles) belong to AWS services:
+ * never observed, never changed. */
+export const isServiceLinkedPath = (path: string): boolean => path.startsWith('/aws-service-role/') || path.startsWith('/aws-reserved/');
