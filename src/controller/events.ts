@@ -3,7 +3,7 @@
 import type { ChangeCounts, ChangeView } from './status.ts';
 
 export type ControllerEvent =
-  | { type: 'applied'; source: string; revision: string; counts: ChangeCounts; drift: boolean; message: string }
+  | { type: 'applied'; source: string; revision: string; counts: ChangeCounts; message: string }
   | { type: 'drift'; source: string; revision: string; corrected: boolean; changes: ChangeView[]; message: string }
   | { type: 'failure'; source: string; revision?: string; reason: string; message: string }
   /** A pass ended with live state equal to the revision: clears remembered failures and drift. */

@@ -497,7 +497,8 @@ export class SourceController {
       this.recordApplied(revision);
       const message = `applied revision ${short(revision.id)}: ${describeCounts(record.changes)}`;
       this.markInSync(revision, message, lane);
-      this.deps.emit({ type: 'applied', source: this.name, revision: revision.id, counts: record.changes, drift: lane === 'drift', message });
+      // A drift correction is announced once, as a corrected `drift` event (see driftCheck).
+      if (lane !== 'drift') this.deps.emit({ type: 'applied', source: this.name, revision: revision.id, counts: record.changes, message });
       return { result: 'applied', retry: false };
     } finally {
       control.phase = 'plan';

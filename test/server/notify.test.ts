@@ -94,7 +94,7 @@ describe('notifications', () => {
     const n = githubStatusNotifier({ token: 'ghp_test', apiUrl: `${url}/api/v3/`, repository: 'acme/infra', events: ['applied', 'failure', 'drift'], sources: undefined });
     const dispatcher = new NotificationDispatcher([n], silentLogger());
     received.length = 0;
-    dispatcher.handle({ type: 'applied', source: 'prod', revision: sha, counts: { create: 1, update: 0, replace: 0, delete: 0 }, drift: false, message: 'applied revision aaaa: 1 create' });
+    dispatcher.handle({ type: 'applied', source: 'prod', revision: sha, counts: { create: 1, update: 0, replace: 0, delete: 0 }, message: 'applied revision aaaa: 1 create' });
     dispatcher.handle({ type: 'failure', source: 'prod', revision: 'sha256:0123', reason: 'X', message: 'not a commit: skipped' });
     await dispatcher.flush();
     assert.equal(received.length, 1);
@@ -107,7 +107,7 @@ describe('notifications', () => {
   it('a failing channel is logged, never thrown into the loop', async () => {
     const n = githubStatusNotifier({ token: 't', apiUrl: `${url}/broken`, repository: 'a/b', events: ['applied'], sources: undefined });
     const dispatcher = new NotificationDispatcher([n], silentLogger());
-    dispatcher.handle({ type: 'applied', source: 'prod', revision: 'b'.repeat(40), counts: { create: 0, update: 1, replace: 0, delete: 0 }, drift: false, message: 'm' });
+    dispatcher.handle({ type: 'applied', source: 'prod', revision: 'b'.repeat(40), counts: { create: 0, update: 1, replace: 0, delete: 0 }, message: 'm' });
     await dispatcher.flush();
     assert.equal(dispatcher.sent, 0);
   });
