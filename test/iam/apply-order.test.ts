@@ -29,6 +29,7 @@ after(async () => {
 beforeEach(async () => {
   await moto.reset();
   proxy.actions.length = 0;
+  proxy.requests.length = 0;
 });
 
 const settings = () => ({ ...testSettings(moto), endpoint: proxy.endpoint });
@@ -96,6 +97,22 @@ describe('deletion prerequisites, in order', () => {
     assert.deepEqual(await d.changes(rest), []);
     const profile = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: 'manual' }));
     assert.deepEqual(profile.InstanceProfile?.Roles, [], 'the unmanaged profile itself is kept');
+  });
+});
+
+describe('in-place path changes', () => {
+  it('a group moves with UpdateGroup NewPath, not by delete and create', async () => {
+    const d = driver(settings());
+    await d.converge(doc('Group', 'g', { path: '/trueup/a/' }));
+    proxy.actions.length = 0;
+    proxy.requests.length = 0;
+    const prepared = await d.plan(doc('Group', 'g', { path: '/trueup/b/' }));
+    assert.deepEqual(prepared.plan.changes.map((c) => `${c.action} ${c.key}`), ['update group/g']);
+    await applyPrepared(prepared);
+    assert.deepEqual(writes(), ['UpdateGroup']);
+    const update = proxy.requests.find((r) => r.get('Action') === 'UpdateGroup');
+    assert.equal(update?.get('GroupName'), 'g');
+    assert.equal(update?.get('NewPath'), '/trueup/b/');
   });
 });
 

@@ -21,6 +21,8 @@ export interface FaultProxy {
   failNext(n: number, fault: Fault): void;
   /** IAM actions of every request that reached the proxy, in order. */
   actions: string[];
+  /** The form parameters of every request, in order. */
+  requests: URLSearchParams[];
   stop(): Promise<void>;
 }
 
@@ -32,13 +34,16 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   let failures = 0;
   let fault: Fault = { code: 'Throttling', message: 'Rate exceeded' };
   const actions: string[] = [];
+  const requests: URLSearchParams[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const action = new URLSearchParams(body.toString()).get('Action') ?? '';
+      const form = new URLSearchParams(body.toString());
+      const action = form.get('Action') ?? '';
       actions.push(action);
+      requests.push(form);
       if (failures > 0 && (!fault.action || fault.action === action)) {
         failures -= 1;
         res.writeHead(fault.status ?? 400, { 'content-type': 'text/xml' }).end(errorXml(fault));
@@ -56,6 +61,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     actions,
+    requests,
     throttleNext: (n) => {
       failures = n;
       fault = { code: 'Throttling', message: 'Rate exceeded' };

@@ -183,6 +183,7 @@ describe('aws-iam against moto', () => {
     assert.equal(versions.Versions?.length, 5);
     const def = versions.Versions?.find((v) => v.IsDefaultVersion);
     assert.equal(def?.VersionId, 'v7');
+    assert.deepEqual(versions.Versions?.map((v) => v.VersionId).sort(), ['v3', 'v4', 'v5', 'v6', 'v7'], 'the oldest versions went first');
   });
 
   it('plans a role path change as a replace (marked, needs force), and keeps its profile and attachments', async () => {
@@ -200,6 +201,17 @@ describe('aws-iam against moto', () => {
     assert.equal(profile.InstanceProfile?.Roles?.[0]?.Path, '/trueup/ci/');
     const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'deploy' }));
     assert.deepEqual(attached.AttachedPolicies?.map((p) => p.PolicyName), ['deploy']);
+  });
+
+  it('moves a user to another path in place (IAM can), not by replace', async () => {
+    // Groups move the same way (UpdateGroup NewPath), but moto ignores NewPath for groups:
+    // that call is asserted on the wire in apply-order.test.ts.
+    const d = driver(testSettings(moto));
+    const at = (path: string) => doc('Group', 'g', { path: '/trueup/' }) + doc('User', 'u', { path, groups: [{ ref: 'g' }] });
+    await d.converge(at('/trueup/a/'));
+    assert.deepEqual(await d.changes(at('/trueup/b/')), ['update user /trueup/b/u']);
+    await d.converge(at('/trueup/b/'));
+    assert.deepEqual(await d.changes(at('/trueup/b/')), []);
   });
 
   it('replaces a managed policy whose description changed and re-attaches it', async () => {
