@@ -183,6 +183,8 @@ export class SourceController {
     const outcome = await this.runPass('approve', async (control, record) => {
       record.revision = pending.revision.id;
       const prepared = await this.plan(pending.revision, control, force);
+      // The pending plan stays as it was when live state cannot be read.
+      if (prepared.plan.errors.length > 0) return this.observeFailed(prepared, record, control);
       if (prepared.plan.checksum !== pending.checksum) {
         const result = this.setPending(prepared, 'approve', pending.view.reason, pending.revision);
         record.message = `live state changed since plan ${id} was made; the new plan ${result} needs approval`;
@@ -289,7 +291,7 @@ export class SourceController {
         const prepared = await this.plan(revision, control, false);
         if (generation !== this.generation) return { result: 'aborted', retry: false, message: 'superseded by a new revision' };
         const plan = prepared.plan;
-        if (plan.errors.length > 0) return this.observeFailed(prepared, record);
+        if (plan.errors.length > 0) return this.observeFailed(prepared, record, control);
         const changes = plan.changes;
         const now = new Date().toISOString();
         this.status.drift = { checkedAt: now, revision: revision.id, changes: changes.slice(0, 200).map(changeView), corrected: false };
@@ -351,6 +353,10 @@ export class SourceController {
       record.message = control.reason ?? 'aborted';
       // A timed-out pass is a failure (retried with backoff); shutdown and supersession are not.
       retry = !this.stopping && record.message.startsWith('timed out');
+      if (retry) {
+        setCondition(this.status.conditions, { type: 'Ready', status: 'False', reason: 'TimedOut', message: `${lane} pass ${record.message}` }, new Date());
+        this.emitFailure('TimedOut', `${lane} pass ${record.message}`, record.revision);
+      }
     }
     record.durationMs = Date.now() - started;
     setCondition(this.status.conditions, { type: 'Reconciling', status: 'False', reason: 'Waiting', message: '' }, new Date());
@@ -426,7 +432,7 @@ export class SourceController {
   private async planAndAct(revision: Revision, control: PassControl, record: PassRecord, lane: PassLane): Promise<{ result: PassResult; retry: boolean }> {
     const prepared = await this.plan(revision, control, false);
     const plan = prepared.plan;
-    if (plan.errors.length > 0) return this.observeFailed(prepared, record);
+    if (plan.errors.length > 0) return this.observeFailed(prepared, record, control);
     this.status.lastPlan = planView(plan, lane);
     record.changes = countChanges(plan.changes);
     this.deps.metrics.resourcesManaged.set({ source: this.name }, plan.summary.managed);
@@ -506,7 +512,9 @@ export class SourceController {
     }
   }
 
-  private observeFailed(prepared: PreparedPlan, record: PassRecord): { result: PassResult; retry: boolean; message: string } {
+  private observeFailed(prepared: PreparedPlan, record: PassRecord, control: PassControl): { result: PassResult; retry: boolean; message: string } {
+    // Observing was aborted on purpose (shutdown, timeout, a newer revision): runPass reports it.
+    if (control.stopped) return { result: 'aborted', retry: true, message: control.reason ?? 'aborted' };
     this.status.errors = observeErrors(prepared.plan.errors);
     const message = `reading live state failed: ${prepared.plan.errors.map((e) => `${e.provider ?? ''}: ${e.message}`).join('; ')}`;
     record.message = message;
