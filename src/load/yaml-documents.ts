@@ -1,7 +1,7 @@
 // Multi-document YAML with positions: every document keeps its node tree so that a field path
 // found invalid later (by zod or by a provider) can be turned into file:line:column.
 
-import { LineCounter, parseAllDocuments, isCollection, isScalar, type Document, type Node } from 'yaml';
+import { LineCounter, parseAllDocuments, isCollection, isScalar, isSeq, type Document, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { JsonObject, SourceLocation } from '../sdk/index.ts';
 import type { LoadIssue } from './issues.ts';
 
@@ -44,7 +44,7 @@ export function parseYamlFile(file: string, content: string): { documents: Parse
       let node: Node | null = doc.contents;
       for (const key of path) {
         if (!isCollection(node)) break;
-        const next: unknown = node.get(key, true);
+        const next: unknown = child(node, key);
         if (!next || !(isCollection(next) || isScalar(next))) {
           // Prefer the key's own position when the value is absent (e.g. `ttl:` with nothing).
           break;
@@ -56,6 +56,24 @@ export function parseYamlFile(file: string, content: string): { documents: Parse
     documents.push({ file, index, value, location: locate([]), locate });
   });
   return { documents, issues };
+}
+
+// YAMLMap.get is a linear scan; a Zone with 10,000 records would make locating every record
+// quadratic. Index each map's keys once, on first lookup.
+const mapIndex = new WeakMap<YAMLMap, Map<string, unknown>>();
+
+function child(node: YAMLMap | YAMLSeq, key: string | number): unknown {
+  if (isSeq(node)) return node.get(key, true);
+  let index = mapIndex.get(node);
+  if (!index) {
+    index = new Map();
+    for (const pair of node.items) {
+      const k = isScalar(pair.key) ? pair.key.value : pair.key;
+      if (!index.has(String(k))) index.set(String(k), pair.value);
+    }
+    mapIndex.set(node, index);
+  }
+  return index.get(String(key));
 }
 
 export function isPlainObject(value: unknown): value is JsonObject {

@@ -49,21 +49,22 @@ export function planInstance(input: InstancePlanInput): InstancePlan {
     const typeDef = input.objectTypes[d.type] ?? {};
     const after = normalize(typeDef, d.value);
     const o = observedByKey.get(d.key);
-    const base = {
+    // Locating a field in the YAML costs a tree walk: do it only for what the plan will show.
+    const base = () => ({
       key: d.key, type: d.type, display: d.display, scope: d.scope, provider: input.instance,
       dependsOn: [...(d.dependsOn ?? [])].sort(), location: d.resource.locate(d.path ?? []),
-    };
+    });
     if (!o) {
-      changes.push({ ...base, action: 'create', after, diffs: diffValues(undefined, after) });
+      changes.push({ ...base(), action: 'create', after, diffs: diffValues(undefined, after) });
       continue;
     }
     if (o.ownership.state === 'foreign') {
-      conflicts.push({ provider: input.instance, key: d.key, display: d.display, location: base.location,
+      conflicts.push({ provider: input.instance, key: d.key, display: d.display, location: base().location,
         reason: `exists and is owned by "${o.ownership.owner}"; trueup never takes over another owner's object` });
       continue;
     }
     if (o.ownership.state === 'unowned' && !input.adoptUnowned) {
-      conflicts.push({ provider: input.instance, key: d.key, display: d.display, location: base.location,
+      conflicts.push({ provider: input.instance, key: d.key, display: d.display, location: base().location,
         reason: 'exists but carries no trueup owner mark; import it (trueup import) or allow adoption (safety.adoptUnowned) to manage it' });
       continue;
     }
@@ -74,7 +75,7 @@ export function planInstance(input: InstancePlanInput): InstancePlan {
     }
     const diffs: FieldDiff[] = diffValues(before, after);
     const replace = diffs.some((diff) => (typeDef.replaceOn ?? []).some((p) => pathMatches(diff.path, p)));
-    changes.push({ ...base, action: replace ? 'replace' : 'update', before, after, diffs });
+    changes.push({ ...base(), action: replace ? 'replace' : 'update', before, after, diffs });
   }
 
   for (const o of input.observed) {
