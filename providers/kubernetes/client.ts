@@ -6,7 +6,7 @@
 
 import type { RequestOptions } from 'node:https';
 import type { JsonObject, JsonValue, ProviderContext } from '../../src/sdk/index.ts';
-import { TerminalError, TransientError } from '../../src/sdk/index.ts';
+import { TerminalError, TokenBucket, TransientError } from '../../src/sdk/index.ts';
 import type { KubernetesSettings } from './settings.ts';
 
 export interface ApiResponse {
@@ -37,9 +37,13 @@ const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'ob
 export class KubeClient {
   private readonly settings: KubernetesSettings;
   private connection: Promise<Connection> | undefined;
+  /** Client-side rate limit, like client-go's QPS/burst, so a large revision does not trip the
+   * API server's priority and fairness limits. */
+  private readonly bucket: TokenBucket;
 
   constructor(settings: KubernetesSettings) {
     this.settings = settings;
+    this.bucket = new TokenBucket(settings.qps, settings.burst);
   }
 
   private async connect(): Promise<Connection> {
@@ -71,7 +75,25 @@ export class KubeClient {
     } catch (error) {
       throw new TerminalError(`cannot prepare credentials for ${cluster.server}: ${(error as Error).message}`, { operation: 'connect', cause: error });
     }
-    return { server: cluster.server.replace(/\/+$/, ''), options, https: cluster.server.startsWith('https:') };
+    const https = cluster.server.startsWith('https:');
+    if (!cluster.proxyUrl) {
+      // The library's agent closes the connection after each request; a reconcile makes hundreds
+      // of calls, so keep connections (and TLS sessions) alive. Proxied clusters keep its agent.
+      const { Agent: HttpsAgent } = await import('node:https');
+      const { Agent: HttpAgent } = await import('node:http');
+      const tls = { ca: options.ca, cert: options.cert, key: options.key, servername: options.servername, ...(options.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: options.rejectUnauthorized }) };
+      options.agent = https ? new HttpsAgent({ keepAlive: true, maxSockets: this.settings.concurrency * 2, ...tls }) : new HttpAgent({ keepAlive: true, maxSockets: this.settings.concurrency * 2 });
+    }
+    return { server: cluster.server.replace(/\/+$/, ''), options, https };
+  }
+
+  /** Close idle keep-alive connections. */
+  async close(): Promise<void> {
+    const pending = this.connection;
+    this.connection = undefined;
+    const connection = await pending?.catch(() => undefined);
+    const agent = connection?.options.agent;
+    if (agent && typeof agent === 'object' && 'destroy' in agent) agent.destroy();
   }
 
   async request(spec: RequestSpec, ctx: ProviderContext): Promise<ApiResponse> {
@@ -85,6 +107,7 @@ export class KubeClient {
     }
     const attempts = Math.max(1, this.settings.retries + 1);
     for (let attempt = 1; ; attempt += 1) {
+      await this.bucket.take(ctx.signal);
       const started = Date.now();
       try {
         const response = await this.send(connection, spec, ctx.signal);

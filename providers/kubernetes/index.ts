@@ -69,6 +69,7 @@ export default defineProvider({
       apply: (changes, ctx) => applyChanges(env, changes, ctx),
       verify: (applied, ctx) => verifyHealth(env, applied, ctx),
       import: (request, ctx) => importNamespace(env, request, ctx),
+      close: () => client.close(),
     };
   },
 });

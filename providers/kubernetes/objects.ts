@@ -89,6 +89,12 @@ export function compareShape(manifestValue: JsonValue, live: JsonObject | undefi
     const keys = Object.keys(manifestValue.stringData);
     shape = mergeShapes(shape, { fields: new Map([['data', { fields: new Map(keys.map((k) => [k, true as Shape])) }]]) });
   }
+  // status is written by controllers through its subresource; an apply never changes it.
+  if (shape !== true && 'fields' in shape && shape.fields.has('status')) {
+    const fields = new Map(shape.fields);
+    fields.delete('status');
+    shape = { fields };
+  }
   const owned = live ? managedShape(live, fieldManager) : undefined;
   return owned ? mergeShapes(shape, owned) : shape;
 }

@@ -24,6 +24,10 @@ export const settingsSchema = z.object({
   /** Retries of throttled / 5xx / network-failed requests inside one call. */
   retries: z.number().int().min(0).max(10).default(2),
   retryDelayMs: z.number().int().min(0).default(200),
+  /** Client-side rate limit: requests per second and burst (client-go's QPS/burst; Flux's
+   * controllers default to 50/300 too). */
+  qps: z.number().positive().default(50),
+  burst: z.number().int().min(1).default(300),
   /** Requests in flight at once (dry runs, lists). */
   concurrency: z.number().int().min(1).max(64).default(8),
 }).strict().refine((s) => !(s.inCluster && s.kubeconfig), { message: 'set either inCluster or kubeconfig, not both' });

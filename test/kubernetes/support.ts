@@ -54,7 +54,8 @@ export async function startCluster(options: KubeEmulatorOptions = {}): Promise<C
 }
 
 export function settingsFor(cluster: Cluster, extra: Partial<KubernetesSettings> = {}): KubernetesSettings {
-  return kubernetes.settings.parse({ kubeconfig: cluster.kubeconfigPath, retryDelayMs: 5, healthTimeoutSeconds: 5, ...extra });
+  // No client-side rate limit in tests: they check behaviour, not pacing.
+  return kubernetes.settings.parse({ kubeconfig: cluster.kubeconfigPath, retryDelayMs: 5, healthTimeoutSeconds: 5, qps: 10_000, burst: 10_000, ...extra });
 }
 
 /** A trueup engine in miniature: one source, one kubernetes instance. */
