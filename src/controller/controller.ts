@@ -26,6 +26,8 @@ export class Controller {
   private readonly log: Logger;
   private started = false;
   private stopping = false;
+  /** Why this replica does not reconcile yet (leader election), for /readyz. */
+  standby: string | undefined;
 
   constructor(options: ControllerOptions) {
     this.log = options.log;

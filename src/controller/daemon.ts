@@ -10,6 +10,7 @@ import { readSecret } from '../report/notify/secrets.ts';
 import { startServer, type RunningServer } from '../server/server.ts';
 import type { WebhookReceiver } from '../server/webhooks.ts';
 import { Controller } from './controller.ts';
+import { LeaderElector } from './leader.ts';
 
 export interface DaemonOptions {
   configFile: string;
@@ -23,6 +24,8 @@ export interface DaemonOptions {
   /** Bound on waiting for in-flight work at shutdown (default 30 s). */
   shutdownTimeoutMs?: number;
   cacheDir?: string;
+  /** Reconcile only while holding this Kubernetes Lease (several replicas, one leader). */
+  leaderElection?: { namespace: string; name: string; identity: string; leaseDurationMs: number; kubeconfig?: string };
 }
 
 export interface Daemon {
@@ -35,6 +38,8 @@ export interface Daemon {
   start(serve?: boolean): Promise<void>;
   /** Stop taking work, let in-flight provider batches finish (bounded), close everything. */
   stop(): Promise<{ clean: boolean }>;
+  /** Resolves if leadership is lost (leader election only): the process should stop and restart. */
+  lost: Promise<void>;
 }
 
 export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
@@ -60,8 +65,16 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
     const notifications = new NotificationDispatcher(await createNotifiers(config.notifications, secretOptions), options.log);
     controller.onEvent((event) => notifications.handle(event));
 
+    const elector = options.leaderElection ? new LeaderElector({ ...options.leaderElection, log: options.log }) : undefined;
+    if (elector) controller.standby = `standby: waiting for leader election lease ${options.leaderElection?.namespace}/${options.leaderElection?.name}`;
+    let lostLeadership: () => void = () => undefined;
+    const lost = new Promise<void>((resolve) => {
+      lostLeadership = resolve;
+    });
+    let campaign: Promise<{ lost: boolean }> | undefined;
+
     const daemon: Daemon = {
-      engine, controller, metrics, notifications, server: undefined,
+      engine, controller, metrics, notifications, server: undefined, lost,
       async start(serve = true) {
         if (serve) {
           const serverOptions: Parameters<typeof startServer>[0] = {
@@ -72,7 +85,17 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
           options.log.info({ url: daemon.server.url, sources: [...controller.sources.keys()], mutatingApi: token !== undefined, webhooks: webhooks.map((w) => w.name) },
             `trueup run: serving status, metrics and webhooks on ${daemon.server.url}`);
         }
-        controller.start();
+        if (!elector) {
+          controller.start();
+          return;
+        }
+        campaign = elector.run(() => {
+          controller.standby = undefined;
+          controller.start();
+        });
+        void campaign.then((result) => {
+          if (result.lost) lostLeadership();
+        });
       },
       async stop() {
         const bound = options.shutdownTimeoutMs ?? 30_000;
@@ -80,8 +103,12 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
         const timedOut = new Promise<boolean>((resolve) => {
           timer = setTimeout(() => resolve(false), bound);
         });
+        elector?.stop();
         const clean = await Promise.race([controller.stop().then(() => true), timedOut]);
         clearTimeout(timer);
+        await campaign;
+        // Only after the work stopped: a standby may start applying the moment this returns.
+        await elector?.release();
         if (!clean) options.log.warn(`in-flight work did not finish within ${Math.round(bound / 1000)}s; exiting anyway (the next start repairs it)`);
         await daemon.server?.close();
         await Promise.race([notifications.flush(), new Promise((r) => setTimeout(r, 2000).unref())]);

@@ -83,7 +83,7 @@ async function handle(o: ServerOptions, req: IncomingMessage, res: ServerRespons
   if (path === '/healthz' && get) return sendText(res, 200, 'ok\n');
   if (path === '/readyz' && get) {
     const ready = o.controller.ready;
-    return sendText(res, ready ? 200 : 503, ready ? 'ready\n' : o.controller.shuttingDown ? 'shutting down\n' : 'starting\n');
+    return sendText(res, ready ? 200 : 503, ready ? 'ready\n' : o.controller.shuttingDown ? 'shutting down\n' : `${o.controller.standby ?? 'starting'}\n`);
   }
   if (path === '/metrics' && get) return sendText(res, 200, await o.metrics.text(), o.metrics.contentType);
   if (path === '/' && get) {

@@ -131,58 +131,9 @@ server:
       return file;
     },
     async startDaemon(configFile) {
-      const child = spawn(process.execPath, [TRUEUP_BIN, 'run', '-c', configFile, '--shutdown-timeout', '20s'], {
-        env: {
-          ...process.env, ...MOTO_ENV, AWS_EC2_METADATA_DISABLED: 'true', NO_COLOR: '1', TRUEUP_LOG_LEVEL: 'debug',
-          TRUEUP_CACHE_DIR: join(dir, 'cache'), TU_E2E_WEBHOOK_SECRET: WEBHOOK_SECRET,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+      const daemon = await spawnTrueupRun(['-c', configFile, '--shutdown-timeout', '20s'], {
+        ...MOTO_ENV, AWS_EC2_METADATA_DISABLED: 'true', TRUEUP_CACHE_DIR: join(dir, 'cache'), TU_E2E_WEBHOOK_SECRET: WEBHOOK_SECRET,
       });
-      const logs: Record<string, unknown>[] = [];
-      let partial = '';
-      let rawErr = '';
-      let resolveUrl: (url: string) => void = () => undefined;
-      const urlKnown = new Promise<string>((r) => {
-        resolveUrl = r;
-      });
-      child.stderr?.on('data', (chunk: Buffer) => {
-        partial += chunk.toString('utf8');
-        const lines = partial.split('\n');
-        partial = lines.pop() ?? '';
-        for (const line of lines) {
-          try {
-            const entry = JSON.parse(line) as Record<string, unknown>;
-            logs.push(entry);
-            if (typeof entry.url === 'string' && String(entry.msg).includes('serving status')) resolveUrl(entry.url);
-          } catch {
-            rawErr = (rawErr + line + '\n').slice(-4000);
-          }
-        }
-      });
-      child.stdout?.resume();
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      let timer: NodeJS.Timeout | undefined;
-      const url = await Promise.race([
-        urlKnown,
-        exited.then((code) => {
-          throw new Error(`trueup run exited with ${code} before serving: ${rawErr}\n${logs.map((l) => JSON.stringify(l)).join('\n')}`);
-        }),
-        new Promise<string>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`trueup run did not start within 30s: ${rawErr}`)), 30_000);
-        }),
-      ]).finally(() => clearTimeout(timer));
-      const daemon: DaemonProcess = {
-        child, url, logs, exited,
-        status: async (source) => (await (await fetch(`${url}/api/v1/sources/${source}`)).json()) as SourceStatus,
-        metrics: async () => (await fetch(`${url}/metrics`)).text(),
-        stop: async (signal = 'SIGTERM') => {
-          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-          const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-          const code = await exited;
-          clearTimeout(timer);
-          return code;
-        },
-      };
       daemons.push(daemon);
       return daemon;
     },
@@ -222,6 +173,60 @@ server:
     },
   };
   return e2e;
+}
+
+/** `trueup run ARGS` as a child process (bin/trueup.js, JSON logs parsed from stderr); resolves
+ * once it serves HTTP. */
+export async function spawnTrueupRun(args: string[], extraEnv: NodeJS.ProcessEnv): Promise<DaemonProcess> {
+  const child = spawn(process.execPath, [TRUEUP_BIN, 'run', ...args], {
+    env: { ...process.env, NO_COLOR: '1', TRUEUP_LOG_LEVEL: 'debug', ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  let partial = '';
+  let rawErr = '';
+  let resolveUrl: (url: string) => void = () => undefined;
+  const urlKnown = new Promise<string>((r) => {
+    resolveUrl = r;
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    partial += chunk.toString('utf8');
+    const lines = partial.split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      try {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        logs.push(entry);
+        if (typeof entry.url === 'string' && String(entry.msg).includes('serving status')) resolveUrl(entry.url);
+      } catch {
+        rawErr = (rawErr + line + '\n').slice(-4000);
+      }
+    }
+  });
+  child.stdout?.resume();
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let timer: NodeJS.Timeout | undefined;
+  const url = await Promise.race([
+    urlKnown,
+    exited.then((code) => {
+      throw new Error(`trueup run exited with ${code} before serving: ${rawErr}\n${logs.map((l) => JSON.stringify(l)).join('\n')}`);
+    }),
+    new Promise<string>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`trueup run did not start within 30s: ${rawErr}`)), 30_000);
+    }),
+  ]).finally(() => clearTimeout(timer));
+  return {
+    child, url, logs, exited,
+    status: async (source) => (await (await fetch(`${url}/api/v1/sources/${source}`)).json()) as SourceStatus,
+    metrics: async () => (await fetch(`${url}/metrics`)).text(),
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      const code = await exited;
+      clearTimeout(kill);
+      return code;
+    },
+  };
 }
 
 export function zone(name: string, provider: string, records: Record<string, string[]>, ttl = 300): string {

@@ -1,7 +1,10 @@
 // run: the continuous reconciler. Keeps every source of the engine config converged, serves
 // status, metrics and webhooks, and stops cleanly on SIGTERM / SIGINT.
 
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { parseDuration } from '../../config/duration.ts';
+import type { DaemonOptions } from '../../controller/daemon.ts';
 import { createDaemon } from '../../controller/daemon.ts';
 import { EXIT, UsageError, type Command } from '../command.ts';
 import { configPath, logger, parse } from '../common.ts';
@@ -34,6 +37,13 @@ Options:
       --once                   one full pass of every source, then exit (no server);
                                exit 0 when every source is in sync or applied, 1 otherwise
       --shutdown-timeout DUR   bound on waiting for in-flight work at shutdown (default 30s)
+      --leader-elect           reconcile only while holding a Kubernetes Lease, so several
+                               replicas can run and one reconciles (standbys answer /readyz 503)
+      --lease NS/NAME          the Lease (default: $POD_NAMESPACE or the service account's
+                               namespace, name trueup)
+      --lease-duration DUR     how long a silent leader keeps the lease (default 15s)
+      --kubeconfig FILE        cluster for the Lease (default: $KUBECONFIG, ~/.kube/config,
+                               or in-cluster)
       --log-level LVL          trace|debug|info|warn|error (default: info; logs go to stderr)
   -h, --help                   show this help`,
   async run(argv, io) {
@@ -43,6 +53,10 @@ Options:
       'token-file': { type: 'string' },
       once: { type: 'boolean' },
       'shutdown-timeout': { type: 'string' },
+      'leader-elect': { type: 'boolean' },
+      lease: { type: 'string' },
+      'lease-duration': { type: 'string' },
+      kubeconfig: { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     });
@@ -61,6 +75,7 @@ Options:
       configFile: configPath(values, io), log, env: io.env, version: trueupVersion(), shutdownTimeoutMs,
     };
     if (values.listen) options.listen = values.listen;
+    if (values['leader-elect']) options.leaderElection = await leaderElection(values, io.env);
     if (values['token-file']) options.tokenFile = values['token-file'];
     const daemon = await createDaemon(options);
 
@@ -90,7 +105,12 @@ Options:
     process.on('SIGINT', onInt);
     try {
       await daemon.start(true);
-      const signal = await stopRequested;
+      const signal = await Promise.race([stopRequested, daemon.lost.then(() => 'lost-lease')]);
+      if (signal === 'lost-lease') {
+        // Another replica may be reconciling already: stop now and let the orchestrator restart us.
+        await daemon.stop();
+        return EXIT.error;
+      }
       log.info({ signal }, `${signal}: stopping; in-flight provider batches finish first`);
       const { clean } = await daemon.stop();
       log.info({ clean }, 'trueup run stopped');
@@ -101,3 +121,33 @@ Options:
     }
   },
 };
+
+const SA_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+async function leaderElection(
+  values: { lease?: string | undefined; 'lease-duration'?: string | undefined; kubeconfig?: string | undefined },
+  env: NodeJS.ProcessEnv,
+): Promise<NonNullable<DaemonOptions['leaderElection']>> {
+  let namespace = env.POD_NAMESPACE ?? (existsSync(SA_NAMESPACE) ? readFileSync(SA_NAMESPACE, 'utf8').trim() : '');
+  let name = 'trueup';
+  if (values.lease) {
+    const m = /^(?:([a-z0-9-]+)\/)?([a-z0-9.-]+)$/.exec(values.lease);
+    if (!m?.[2]) throw new UsageError(`--lease "${values.lease}" is not NAMESPACE/NAME`);
+    if (m[1]) namespace = m[1];
+    name = m[2];
+  }
+  if (!namespace) throw new UsageError('--leader-elect needs the Lease namespace: --lease NAMESPACE/NAME or $POD_NAMESPACE');
+  let leaseDurationMs = 15_000;
+  if (values['lease-duration']) {
+    const ms = parseDuration(values['lease-duration']);
+    if (ms === undefined || ms < 1000) throw new UsageError(`--lease-duration "${values['lease-duration']}" is not a duration of at least 1s`);
+    leaseDurationMs = ms;
+  }
+  const election: NonNullable<DaemonOptions['leaderElection']> = {
+    namespace, name, leaseDurationMs,
+    // Pod name when Kubernetes sets it (downward API), else host and process: unique per replica.
+    identity: env.POD_NAME ?? `${hostname()}-${process.pid}`,
+  };
+  if (values.kubeconfig) election.kubeconfig = values.kubeconfig;
+  return election;
+}

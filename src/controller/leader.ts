@@ -1,0 +1,235 @@
+// Leader election on a Kubernetes Lease (coordination.k8s.io/v1), the way client-go's
+// leaderelection package does it, so several replicas can run and exactly one reconciles:
+//   - acquire: create the Lease, or take it over when its holder has not renewed it for
+//     leaseDuration (measured on our own clock from when we last saw it change, so clock skew
+//     between nodes does not matter); every write carries resourceVersion, so two candidates
+//     racing for it cannot both win (the API server answers 409 to the loser);
+//   - renew every leaseDuration/3; a leader that cannot renew within 2/3 of leaseDuration stops
+//     (it must assume another replica took over);
+//   - release on shutdown (empty holder), so a standby takes over at once instead of waiting.
+// Requests go out raw with the kubeconfig's TLS and credentials (the generated client models
+// are not needed for one small object).
+
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest, type RequestOptions as HttpsRequestOptions } from 'node:https';
+import type { Logger } from 'pino';
+
+export interface LeaderElectionOptions {
+  namespace: string;
+  name: string;
+  identity: string;
+  leaseDurationMs: number;
+  /** A kubeconfig file; default: $KUBECONFIG, ~/.kube/config, or in-cluster. */
+  kubeconfig?: string;
+  log: Logger;
+}
+
+interface LeaseSpec {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions?: number;
+}
+
+interface Lease {
+  apiVersion: 'coordination.k8s.io/v1';
+  kind: 'Lease';
+  metadata: { name: string; namespace: string; resourceVersion?: string };
+  spec: LeaseSpec;
+}
+
+interface Connection {
+  server: string;
+  options: HttpsRequestOptions;
+}
+
+/** Kubernetes MicroTime: RFC 3339 with exactly six fractional digits. */
+function microTime(date: Date): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+export class LeaderElector {
+  private readonly o: LeaderElectionOptions;
+  private connection: Promise<Connection> | undefined;
+  private observed: { record: string; at: number } | undefined;
+  private leading = false;
+  private stopped = false;
+  private wake: (() => void) | undefined;
+
+  constructor(options: LeaderElectionOptions) {
+    this.o = options;
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  /**
+   * Campaign until elected, call `onElected`, then keep renewing; resolves when leadership is
+   * lost (`lost: true`) or `stop()` was called (`lost: false`).
+   */
+  async run(onElected: () => void): Promise<{ lost: boolean }> {
+    const retryMs = Math.max(200, Math.round(this.o.leaseDurationMs / 5));
+    const renewMs = Math.max(200, Math.round(this.o.leaseDurationMs / 3));
+    const renewDeadlineMs = Math.round((this.o.leaseDurationMs * 2) / 3);
+    this.o.log.info({ lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity }, 'leader election: campaigning');
+    while (!this.stopped && !this.leading) {
+      if (await this.tryAcquireOrRenew()) {
+        this.leading = true;
+        this.o.log.info({ lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity }, 'leader election: elected, reconciling');
+        onElected();
+        break;
+      }
+      await this.sleep(retryMs);
+    }
+    let lastRenew = Date.now();
+    while (!this.stopped && this.leading) {
+      await this.sleep(renewMs);
+      if (this.stopped) break;
+      if (await this.tryAcquireOrRenew()) {
+        lastRenew = Date.now();
+      } else if (Date.now() - lastRenew > renewDeadlineMs) {
+        this.leading = false;
+        this.o.log.error({ lease: `${this.o.namespace}/${this.o.name}` }, 'leader election: lost the lease; stopping');
+        return { lost: true };
+      }
+    }
+    return { lost: false };
+  }
+
+  /** Stop campaigning or renewing. */
+  stop(): void {
+    this.stopped = true;
+    this.wake?.();
+  }
+
+  /** Give the lease up so a standby takes over now (call after the work stopped). */
+  async release(): Promise<void> {
+    if (!this.leading) return;
+    this.leading = false;
+    try {
+      const lease = await this.get();
+      if (!lease || lease.spec.holderIdentity !== this.o.identity) return;
+      const now = microTime(new Date());
+      await this.send('PUT', this.path(), { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now } });
+      this.o.log.info({ lease: `${this.o.namespace}/${this.o.name}` }, 'leader election: lease released');
+    } catch (error) {
+      this.o.log.warn({ err: (error as Error).message }, 'leader election: could not release the lease; a standby takes over when it expires');
+    }
+  }
+
+  private async tryAcquireOrRenew(): Promise<boolean> {
+    const now = new Date();
+    const seconds = Math.max(1, Math.round(this.o.leaseDurationMs / 1000));
+    try {
+      const lease = await this.get();
+      if (!lease) {
+        const created = await this.send('POST', this.path(false), {
+          apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.o.name, namespace: this.o.namespace },
+          spec: { holderIdentity: this.o.identity, leaseDurationSeconds: seconds, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 },
+        });
+        if (created.status >= 300 && created.status !== 409) this.refused('create', created);
+        return created.status < 300;
+      }
+      const spec = lease.spec;
+      const record = `${spec.holderIdentity ?? ''}\u0000${spec.renewTime ?? ''}`;
+      if (this.observed?.record !== record) this.observed = { record, at: Date.now() };
+      const holder = spec.holderIdentity ?? '';
+      const duration = (spec.leaseDurationSeconds ?? seconds) * 1000;
+      const expired = this.observed.at + duration < Date.now();
+      if (holder !== '' && holder !== this.o.identity && !expired) return false;
+      const next: LeaseSpec = { ...spec, holderIdentity: this.o.identity, leaseDurationSeconds: seconds, renewTime: microTime(now) };
+      if (holder !== this.o.identity) {
+        next.acquireTime = microTime(now);
+        next.leaseTransitions = (spec.leaseTransitions ?? 0) + 1;
+      }
+      const updated = await this.send('PUT', this.path(), { ...lease, spec: next });
+      if (updated.status >= 300) {
+        if (updated.status !== 409) this.refused('update', updated); // 409: someone else wrote it first
+        return false;
+      }
+      this.observed = { record: `${this.o.identity}\u0000${next.renewTime ?? ''}`, at: Date.now() };
+      return true;
+    } catch (error) {
+      this.o.log.warn({ err: (error as Error).message }, 'leader election: lease request failed');
+      return false;
+    }
+  }
+
+  /** Say why the API refused (RBAC 403, missing namespace 404): the Status message, no secrets. */
+  private refused(what: string, res: { status: number; body: string }): void {
+    let message: string;
+    try {
+      message = String((JSON.parse(res.body) as { message?: unknown }).message ?? '');
+    } catch {
+      message = res.body.slice(0, 200);
+    }
+    this.o.log.warn({ status: res.status, lease: `${this.o.namespace}/${this.o.name}` }, `leader election: cannot ${what} the lease: HTTP ${res.status} ${message}`);
+  }
+
+  private path(named = true): string {
+    const base = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.o.namespace)}/leases`;
+    return named ? `${base}/${encodeURIComponent(this.o.name)}` : base;
+  }
+
+  private async get(): Promise<Lease | undefined> {
+    const res = await this.send('GET', this.path());
+    if (res.status === 404) return undefined;
+    if (res.status >= 300) throw new Error(`GET lease: HTTP ${res.status}`);
+    return JSON.parse(res.body) as Lease;
+  }
+
+  private async connect(): Promise<Connection> {
+    const k8s = await import('@kubernetes/client-node');
+    const kc = new k8s.KubeConfig();
+    if (this.o.kubeconfig) kc.loadFromFile(this.o.kubeconfig);
+    else kc.loadFromDefault();
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error('leader election: the Kubernetes configuration has no current cluster');
+    const options: HttpsRequestOptions = {};
+    await kc.applyToHTTPSOptions(options);
+    return { server: cluster.server.replace(/\/+$/, ''), options };
+  }
+
+  private async send(method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
+    this.connection ??= this.connect();
+    let connection: Connection;
+    try {
+      connection = await this.connection;
+    } catch (error) {
+      this.connection = undefined;
+      throw error;
+    }
+    const url = new URL(`${connection.server}${path}`);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string> = { accept: 'application/json', ...(connection.options.headers as Record<string, string> | undefined) };
+    if (payload !== undefined) headers['content-type'] = 'application/json';
+    const requester = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = requester(url, { ...connection.options, method, headers, timeout: 10_000 }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error('timed out')));
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+    });
+  }
+}
