@@ -11,8 +11,6 @@ export interface BindInput {
   catalog: KindCatalog;
   /** instance name → provider type, for the instances this source may use. */
   instances: ReadonlyMap<string, string>;
-  /** Take the first candidate instead of asking for metadata.provider (validate without a config). */
-  firstCandidate?: boolean;
 }
 
 export function bindResources(input: BindInput): { byInstance: Map<string, Resource[]>; issues: LoadIssue[] } {
@@ -32,8 +30,8 @@ export function bindResources(input: BindInput): { byInstance: Map<string, Resou
         fail('metadata.provider', `${bad.join(', ')} cannot take ${resource.kind} for this source; candidates: ${candidates.join(', ') || '(none)'}`);
         continue;
       }
-    } else if (candidates.length === 1 || (input.firstCandidate && candidates.length > 0)) {
-      chosen = candidates.slice(0, 1);
+    } else if (candidates.length === 1) {
+      chosen = candidates;
     } else if (candidates.length === 0) {
       fail('', `no provider instance this source may use accepts ${resource.apiVersion} ${resource.kind} (provider types: ${[...types].join(', ')}); add one to the engine config and to the source's scopes`);
       continue;

@@ -49,7 +49,7 @@ export interface PreparedPlan {
 }
 
 /** Load and validate a revision without touching any API. Throws InvalidRevisionError. */
-export function validateRevision(request: Pick<PlanRequest, 'revision' | 'catalog' | 'instances' | 'scopes' | 'ownerId'> & { bindFirstCandidate?: boolean }): {
+export function validateRevision(request: Pick<PlanRequest, 'revision' | 'catalog' | 'instances' | 'scopes' | 'ownerId'> ): {
   resources: Resource[];
   desired: Map<string, DesiredObject[]>;
 } {
@@ -60,7 +60,7 @@ export function validateRevision(request: Pick<PlanRequest, 'revision' | 'catalo
     const entry = request.instances.get(name);
     if (entry) usable.set(name, entry.definition.type);
   }
-  const bound = bindResources({ resources: loaded.resources, catalog: request.catalog, instances: usable, firstCandidate: request.bindFirstCandidate === true });
+  const bound = bindResources({ resources: loaded.resources, catalog: request.catalog, instances: usable });
   issues.push(...bound.issues);
   const desired = new Map<string, DesiredObject[]>();
   for (const [name, resources] of bound.byInstance) {

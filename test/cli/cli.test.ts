@@ -59,8 +59,8 @@ describe('trueup CLI', () => {
     await writeResources(`${item('a', 1)}---\napiVersion: memory.trueup.dev/v1\nkind: Item\nmetadata: { name: b }\nspec: { bucket: 3, value: 1, extra: x }\n`);
     const result = await trueup('validate');
     assert.equal(result.code, 1);
-    assert.match(result.stdout, /^items\.yaml:10:17: spec\.bucket: Invalid input: expected string, received number$/m);
-    assert.match(result.stdout, /^items\.yaml:10:\d+: spec\.extra: unknown field$/m);
+    assert.match(result.stdout, /^resources\/items\.yaml:10:17: spec\.bucket: Invalid input: expected string, received number$/m);
+    assert.match(result.stdout, /^resources\/items\.yaml:10:\d+: spec\.extra: unknown field$/m);
     assert.match(result.stderr, /2 problems found/);
   });
 
@@ -148,5 +148,27 @@ describe('trueup CLI', () => {
     const schema = JSON.parse(result.stdout) as { title: string; properties: { spec: { properties: Record<string, unknown> } } };
     assert.equal(schema.title, 'Item (memory.trueup.dev/v1)');
     assert.ok('bucket' in schema.properties.spec.properties);
+  });
+});
+
+describe('trueup validate DIR', () => {
+  it('checks each engine config found under DIR on its own files, and other files against the built-in kinds', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'trueup-validate-'));
+    try {
+      await mkdir(join(dir, 'team-a'));
+      await writeFile(join(dir, 'team-a', 'trueup.yaml'), `apiVersion: trueup.dev/v1\nkind: EngineConfig\nplugins: [${JSON.stringify(plugin)}]\nproviders:\n  mem: { type: memory }\nsources:\n  - { name: a, path: ., scopes: { mem: [bucket/team] } }\n`);
+      await writeFile(join(dir, 'team-a', 'items.yaml'), item('same-name', 1));
+      await mkdir(join(dir, 'loose'));
+      await writeFile(join(dir, 'loose', 'zone.yaml'), 'apiVersion: dns.trueup.dev/v1\nkind: Zone\nmetadata: { name: example.com. }\nspec:\n  records:\n    www: [{ type: A, values: [192.0.2.300] }]\n');
+      const bad = await runTrueup(['validate', dir]);
+      assert.equal(bad.code, 1, bad.stderr);
+      assert.equal(bad.stdout, 'loose/zone.yaml:6:31: spec.records.www[0].values[0]: "192.0.2.300" is not an IPv4 address\n');
+      await writeFile(join(dir, 'loose', 'zone.yaml'), 'apiVersion: dns.trueup.dev/v1\nkind: Zone\nmetadata: { name: example.com. }\nspec:\n  records:\n    www: [{ type: A, values: [192.0.2.30] }]\n');
+      const good = await runTrueup(['validate', dir]);
+      assert.equal(good.code, 0, good.stdout + good.stderr);
+      assert.match(good.stdout, /^2 resources in 3 files are valid$/m);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -25,7 +25,7 @@ it('examples/gcp-dns: the zone with routing policies converges, and a second pla
   assert.equal(first.plan.changes.length, 11, changeLines(first).join('\n'));
   await h.converge(yaml);
   assert.deepEqual(changeLines(await h.plan(yaml)), []);
-  const checkout = dns.state.getRrset('my-project', 'shop-example-com', 'checkout.shop.example.com.', 'A');
+  const checkout = dns.state.getRrset('my-project', 'store-example-com', 'checkout.store.example.com.', 'A');
   assert.equal((checkout.routingPolicy?.primaryBackup as { trickleTraffic?: number } | undefined)?.trickleTraffic, 0.05);
   await h.close();
 });

@@ -1,19 +1,31 @@
-// validate: load, schema-check and expand resources with no cloud API call. With a config it
-// checks exactly what plan would (binding, scopes of instances, provider-specific blocks);
-// without one, it checks every file against the built-in kinds.
+// validate: load, schema-check and expand resources with no cloud API call.
+//   - With an engine config (--config, $TRUEUP_CONFIG, or ./trueup.yaml when no DIR is given),
+//     the source's files are checked exactly as plan would check them.
+//   - With DIR, every engine config found under DIR is used for the files it covers (a repository
+//     of examples, each with its own trueup.yaml), and any other YAML file is checked against
+//     the built-in kinds' schemas.
 
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import type { Logger } from 'pino';
 import { builtinProviders } from '../../engine/builtins.ts';
 import { openEngine } from '../../engine/engine.ts';
 import { ProviderRegistry } from '../../engine/registry.ts';
 import { validateRevision } from '../../engine/pipeline.ts';
-import type { InstanceEntry } from '../../engine/instances.ts';
-import { InvalidRevisionError, formatIssue } from '../../load/issues.ts';
+import { InvalidRevisionError, formatIssue, type LoadIssue } from '../../load/issues.ts';
 import { loadResources } from '../../load/load.ts';
 import { LocalSource } from '../../source/local.ts';
-import { EXIT, type Command } from '../command.ts';
+import type { Revision } from '../../source/types.ts';
+import { ConfigError } from '../../config/load.ts';
+import { EXIT, type Command, type CommandIO } from '../command.ts';
 import { COMMON_HELP, COMMON_OPTIONS, configPath, logger, parse, pickSource } from '../common.ts';
+
+interface Checked {
+  resources: number;
+  files: Set<string>;
+  issues: LoadIssue[];
+}
 
 export const validateCommand: Command = {
   name: 'validate',
@@ -21,9 +33,13 @@ export const validateCommand: Command = {
   help: `Usage: trueup validate [DIR] [options]
 
 Checks every YAML resource file: syntax, envelope, the kind's schema, provider-specific
-blocks and duplicate identities. Every problem is printed as file:line:column: field: message.
-With an engine config (--config, or ./trueup.yaml when present) the source's files are checked
-exactly as plan would; with DIR and no config, DIR is checked against the built-in kinds.
+blocks, bindings to provider instances and duplicate identities. Every problem is printed as
+file:line:column: field: message.
+
+With an engine config (--config, $TRUEUP_CONFIG, or ./trueup.yaml when no DIR is given) the
+source's files are checked exactly as plan would check them. With DIR, each engine config found
+under DIR checks the files of its sources, and files no config covers are checked against the
+built-in kinds.
 
 Options:
 ${COMMON_HELP}
@@ -36,52 +52,104 @@ Exit codes: 0 valid, 1 problems found.`,
       return EXIT.ok;
     }
     const dir = positionals[0] ?? values.path;
-    const cfg = configPath(values, io);
-    const useConfig = values.config !== undefined || io.env.TRUEUP_CONFIG !== undefined || (dir === undefined && existsSync(cfg));
-    try {
-      if (useConfig) {
-        const engine = await openEngine({ configFile: cfg, log: logger(values, io), env: io.env });
-        try {
-          const name = pickSource(engine, values.source);
-          const config = engine.source(name);
-          const source = engine.openSource(name, dir ? { overridePath: resolve(io.cwd, dir) } : {});
-          const revision = await source.fetch();
-          const { resources } = validateRevision({ revision, catalog: engine.registry.catalog(), instances: engine.instances, scopes: config.scopes, ownerId: engine.ownerId(config) });
-          io.stdout.write(`${revision.description}: ${resources.length} resources in ${revision.files.length} files are valid\n`);
-        } finally {
-          await engine.close();
-        }
-        return EXIT.ok;
-      }
-      if (!dir) {
+    const log = logger(values, io);
+    const explicit = values.config !== undefined || io.env.TRUEUP_CONFIG !== undefined;
+    const checked: Checked = { resources: 0, files: new Set(), issues: [] };
+    if (explicit || dir === undefined) {
+      const cfg = configPath(values, io);
+      if (!existsSync(cfg)) {
         io.stderr.write(`trueup validate: no engine config at ${cfg}; name a directory: trueup validate DIR\n`);
         return EXIT.error;
       }
-      const registry = new ProviderRegistry(await builtinProviders());
-      const revision = await new LocalSource(resolve(io.cwd, dir), dir).fetch();
-      const loaded = loadResources(revision.files, registry.catalog());
-      if (loaded.issues.length > 0) throw new InvalidRevisionError(loaded.issues, dir);
-      // Provider-specific checks, for every provider type that can be instantiated without settings.
-      const instances = new Map<string, InstanceEntry>();
-      const scopes: Record<string, string[]> = {};
-      for (const definition of registry.all()) {
-        const settings = definition.settings.safeParse({});
-        if (!settings.success) continue;
-        instances.set(definition.type, { name: definition.type, definition, instance: definition.create(settings.data, { instance: definition.type }) });
-        scopes[definition.type] = ['*'];
+      await checkWithConfig(cfg, values.source, dir ? resolve(io.cwd, dir) : undefined, io, log, checked);
+    } else {
+      const root = resolve(io.cwd, dir);
+      for (const cfg of await findConfigs(root)) {
+        await checkWithConfig(cfg, undefined, undefined, io, log, checked, true);
       }
-      const { resources } = validateRevision({
-        revision, catalog: registry.catalog(), instances, scopes, ownerId: 'validate', bindFirstCandidate: true,
-      });
-      io.stdout.write(`${dir}: ${resources.length} resources in ${revision.files.length} files are valid\n`);
-      return EXIT.ok;
-    } catch (error) {
-      if (error instanceof InvalidRevisionError) {
-        for (const issue of error.issues) io.stdout.write(`${formatIssue(issue)}\n`);
-        io.stderr.write(`${error.issues.length} problem${error.issues.length === 1 ? '' : 's'} found\n`);
-        return EXIT.error;
-      }
-      throw error;
+      const rest = await new LocalSource(root, dir).fetch();
+      const uncovered = rest.files.filter((f) => !checked.files.has(join(root, f.path)));
+      await checkAgainstBuiltins({ ...rest, files: uncovered }, checked);
+      // Paths relative to DIR read best.
+      checked.issues = checked.issues.map((i) => ({ ...i, file: relative(root, resolve(root, i.file)) || i.file }));
     }
+    if (checked.issues.length > 0) {
+      for (const issue of checked.issues) io.stdout.write(`${formatIssue(issue)}\n`);
+      io.stderr.write(`${checked.issues.length} problem${checked.issues.length === 1 ? '' : 's'} found\n`);
+      return EXIT.error;
+    }
+    io.stdout.write(`${checked.resources} resources in ${checked.files.size} files are valid\n`);
+    return EXIT.ok;
   },
 };
+
+/** Check every source of one engine config (or the named one). A Git source is checked on the
+ * files beside the config unless `overridePath` names others (a checkout of that repository). */
+async function checkWithConfig(cfg: string, sourceName: string | undefined, overridePath: string | undefined, io: CommandIO, log: Logger, checked: Checked, localOnly = false): Promise<void> {
+  let engine;
+  try {
+    engine = await openEngine({ configFile: cfg, log, env: io.env });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      checked.issues.push(...error.issues.map((i) => ({ ...i, file: resolve(dirname(cfg), relative(dirname(cfg), resolve(io.cwd, i.file))) })));
+      return;
+    }
+    throw error;
+  }
+  try {
+    const names = sourceName ? [pickSource(engine, sourceName)] : engine.loaded.config.sources.map((s) => s.name);
+    for (const name of names) {
+      const config = engine.source(name);
+      // A Git source is checked on the files beside its config when no checkout is named.
+      const local = config.path !== undefined ? resolve(dirname(cfg), config.path) : localOnly ? dirname(cfg) : undefined;
+      const path = overridePath ?? local;
+      const source = path ? new LocalSource(path) : engine.openSource(name);
+      const revision = await source.fetch();
+      const base = path ?? '';
+      for (const f of revision.files) checked.files.add(join(base, f.path.split('/').join(sep)));
+      try {
+        const { resources } = validateRevision({ revision, catalog: engine.registry.catalog(), instances: engine.instances, scopes: config.scopes, ownerId: engine.ownerId(config) });
+        checked.resources += resources.length;
+      } catch (error) {
+        if (!(error instanceof InvalidRevisionError)) throw error;
+        checked.issues.push(...error.issues.map((i) => ({ ...i, file: relative(io.cwd, join(base, i.file)) })));
+      }
+    }
+  } finally {
+    await engine.close();
+  }
+}
+
+async function checkAgainstBuiltins(revision: Revision, checked: Checked): Promise<void> {
+  const registry = new ProviderRegistry(await builtinProviders());
+  const loaded = loadResources(revision.files, registry.catalog());
+  for (const f of revision.files) checked.files.add(f.path);
+  checked.issues.push(...loaded.issues);
+  checked.resources += loaded.resources.length;
+  // Provider-specific checks where only one provider type takes the kind and it needs no settings.
+  for (const resource of loaded.resources) {
+    const types = registry.catalog().lookup(resource.apiVersion, resource.kind)?.providerTypes ?? [];
+    const definition = types.length === 1 ? registry.get(types[0] ?? '') : undefined;
+    const settings = definition?.settings.safeParse({});
+    if (!definition || !settings?.success) continue;
+    const expanded = definition.create(settings.data, { instance: definition.type }).expand([resource], { instance: definition.type, ownerId: 'validate' });
+    for (const issue of expanded.issues) {
+      const at = issue.resource.locate(issue.path);
+      checked.issues.push({ ...at, field: issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join(''), message: issue.message });
+    }
+  }
+}
+
+async function findConfigs(root: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.name === 'trueup.yaml') found.push(full);
+    }
+  };
+  await walk(root);
+  return found.sort();
+}
