@@ -9,7 +9,7 @@ import type { KubeHandle } from './objects.ts';
 import { Discovery } from './discovery.ts';
 import { manifestFor, refOf } from './expand.ts';
 import type { KubernetesSettings } from './settings.ts';
-import { sleep } from './util.ts';
+import { mapLimit, sleep } from './util.ts';
 
 export type Health = { state: 'current' } | { state: 'progressing'; reason: string } | { state: 'failed'; reason: string };
 
@@ -128,7 +128,7 @@ export async function verifyHealth(env: VerifyEnv, applied: ApplyChange[], ctx: 
   const deadline = Date.now() + timeout * 1000;
   let wait = 100;
   while (pending.size > 0) {
-    for (const [key, p] of [...pending]) {
+    await mapLimit([...pending], env.settings.concurrency, async ([key, p]) => {
       try {
         const object = await env.client.call({ method: 'GET', path: p.path, operation: 'get (health)', subject: p.change.display }, ctx, true);
         p.last = isObject(object) ? healthOf(object) : { state: 'progressing', reason: 'it does not exist' };
@@ -142,7 +142,7 @@ export async function verifyHealth(env: VerifyEnv, applied: ApplyChange[], ctx: 
         outcomes.push({ key, status: 'failed', error: { message: `${p.change.display} is not healthy: ${p.last.reason}`, transient: false, operation: 'verify', code: 'Unhealthy' } });
         pending.delete(key);
       }
-    }
+    });
     if (pending.size === 0) break;
     if (Date.now() >= deadline || ctx.signal.aborted) {
       for (const [key, p] of pending) {

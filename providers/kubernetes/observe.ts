@@ -4,9 +4,11 @@
 //   2. LIST each type with trueup's owner label selector — per allowed namespace when the scopes
 //      name namespaces, cluster-wide (filtered here) when they use wildcards; cluster-scoped types
 //      only when the source may touch `cluster`;
-//   3. GET only the declared objects the lists did not return (unmarked or another owner's);
-//   4. PATCH ?dryRun=All with each declared manifest: what the object becomes after defaults and
-//      admission, returned as `refinedDesired` so the planner compares like with like.
+//   3. GET only the declared objects the lists did not return (unmarked or another owner's), or
+//      one unfiltered LIST per type and namespace when many are missing (a first apply);
+//   4. PATCH ?dryRun=All with each declared manifest whose object exists: what the object becomes
+//      after defaults and admission, returned as `refinedDesired` so the planner compares like
+//      with like. Objects that do not exist yet are planned as written.
 
 import type { DesiredObject, JsonObject, ObserveRequest, ObserveResult, ObservedObject, ProviderContext, ScopeMatcher } from '../../src/sdk/index.ts';
 import { TerminalError, TransientError } from '../../src/sdk/index.ts';
@@ -17,6 +19,9 @@ import { OWNER_KEY, crdKey, namespaceKey, objectDisplay, objectKey, objectScope,
 import { compareShape, handleOf, isProtected, metadataOf, ownershipOf, pruned, undeclaredValue } from './objects.ts';
 import type { KubernetesSettings } from './settings.ts';
 import { mapLimit } from './util.ts';
+
+/** Above this many missing objects of one type in one namespace, one LIST beats GETs. */
+const LIST_INSTEAD_OF_GETS = 10;
 
 const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -74,9 +79,11 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
     }
   });
 
-  // 3. declared objects the lists did not return
+  // 3. declared objects the lists did not return: a GET each, or — when many of one type in one
+  //    namespace are missing (a first apply, an adoption) — one unfiltered LIST of that type there.
   const declared = request.desired.map((d) => ({ d, manifest: manifestFor(d.resource, d.scope !== 'cluster', { ownerId: ctx.ownerId, defaultNamespace: env.settings.defaultNamespace }) }));
   const resourceOf = new Map<string, ApiResource>();
+  const missing = new Map<string, { resource: ApiResource; namespace: string | undefined; refs: { key: string; ref: ObjectRef; display: string }[] }>();
   await mapLimit(declared, env.settings.concurrency, async ({ d, manifest }) => {
     const resource = await discovery.resourceFor(String(manifest.apiVersion), String(manifest.kind), ctx);
     if (!resource) return; // not served yet (its CRD is in this revision): a create
@@ -90,9 +97,35 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
     }
     resourceOf.set(d.key, resource);
     if (live.has(d.key)) return;
-    const body = await env.client.call({ method: 'GET', path: resourcePath(resource, ref.namespace, ref.name), operation: `get ${resource.plural}`, subject: d.display }, ctx, true);
-    if (isObject(body)) live.set(d.key, { object: body, resource });
+    const group = `${resource.group}/${resource.plural}/${ref.namespace ?? ''}`;
+    const entry = missing.get(group) ?? { resource, namespace: ref.namespace, refs: [] };
+    entry.refs.push({ key: d.key, ref, display: d.display });
+    missing.set(group, entry);
   });
+  const fetches: (() => Promise<void>)[] = [];
+  for (const { resource, namespace, refs } of missing.values()) {
+    if (refs.length > LIST_INSTEAD_OF_GETS) {
+      fetches.push(async () => {
+        const body = await env.client.call({ method: 'GET', path: resourcePath(resource, namespace), operation: `list ${resource.plural}` }, ctx, true);
+        const byName = new Map((isObject(body) && Array.isArray(body.items) ? body.items.filter(isObject) : []).map((item) => [String(metadataOf(item).name), item]));
+        for (const { key, ref } of refs) {
+          const item = byName.get(ref.name);
+          if (!item) continue;
+          item.apiVersion ??= resource.group ? `${resource.group}/${resource.version}` : resource.version;
+          item.kind ??= resource.kind;
+          live.set(key, { object: item, resource });
+        }
+      });
+    } else {
+      for (const { key, ref, display } of refs) {
+        fetches.push(async () => {
+          const body = await env.client.call({ method: 'GET', path: resourcePath(resource, ref.namespace, ref.name), operation: `get ${resource.plural}`, subject: display }, ctx, true);
+          if (isObject(body)) live.set(key, { object: body, resource });
+        });
+      }
+    }
+  }
+  await mapLimit(fetches, env.settings.concurrency, (fetch) => fetch());
 
   // Observed objects: every declared one that exists, and every undeclared one trueup owns.
   const manifests = new Map(declared.map(({ d, manifest }) => [d.key, { d, manifest }]));
@@ -129,7 +162,9 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
   const refined: DesiredObject[] = [];
   await mapLimit(declared, env.settings.concurrency, async ({ d, manifest }) => {
     const resource = resourceOf.get(d.key);
-    if (!resource) {
+    // Nothing to refine for an object that does not exist: the plan shows the manifest as
+    // written, and apply reports what the server refuses.
+    if (!resource || !live.has(d.key)) {
       refined.push(d);
       return;
     }
