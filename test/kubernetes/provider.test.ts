@@ -235,6 +235,50 @@ describe('kubernetes provider against the emulator', () => {
   });
 });
 
+describe('kubernetes provider: reading in bulk and placing objects', () => {
+  let cluster: Cluster;
+  before(async () => {
+    cluster = await startCluster({ controllers: true });
+  });
+  after(async () => cluster.stop());
+
+  it('observes with one LIST per type and namespace, never a GET per object', async () => {
+    const trueup = new Harness(settingsFor(cluster), ['cluster', 'namespace/bulk']);
+    const many = docs('apiVersion: v1\nkind: Namespace\nmetadata: { name: bulk }\n',
+      ...Array.from({ length: 30 }, (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c${i}, namespace: bulk }\ndata: { i: "${i}" }\n`));
+    const count = async (work: () => Promise<unknown>) => {
+      const start = cluster.emulator.requests.length;
+      await work();
+      const requests = cluster.emulator.requests.slice(start);
+      return {
+        gets: requests.filter((r) => r.method === 'GET' && /\/configmaps\/c\d+$/.test(r.path)).length,
+        dryRuns: requests.filter((r) => r.query.includes('dryRun=All')).length,
+      };
+    };
+    let first: Awaited<ReturnType<Harness['plan']>> | undefined;
+    assert.deepEqual(await count(async () => { first = await trueup.plan(many); }), { gets: 0, dryRuns: 0 }, 'nothing exists yet: no per-object reads, nothing to dry-run');
+    assert.ok(first);
+    await trueup.apply(first);
+    assert.deepEqual(await count(() => trueup.plan(many)), { gets: 0, dryRuns: 31 }, 'owned objects come from the labelled lists; each is dry-run once');
+  });
+
+  it('puts namespaced manifests without a namespace in the default namespace, and names the file when the server disagrees', async () => {
+    const trueup = new Harness(settingsFor(cluster, { defaultNamespace: 'bulk' }), ['cluster', 'namespace/bulk']);
+    const prepared = await trueup.plan(docs('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: defaulted }\ndata: { a: b }\n'));
+    assert.ok(summary(prepared).includes('create ConfigMap bulk/defaulted'), summary(prepared).join(', '));
+
+    await cluster.kubectl(['apply', '--server-side', '-f', '-'], CRD);
+    await cluster.kubectl(['wait', '--for=condition=Established', '--timeout=10s', 'crd/widgets.example.com']);
+    const wrong = await trueup.plan(docs('apiVersion: example.com/v1\nkind: Widget\nmetadata: { name: lost }\nspec: { size: 1 }\n'));
+    assert.match(wrong.plan.errors.map((e) => e.message).join('\n'), /cluster\.yaml:\d+: Widget "lost" is namespaced on the server: set metadata.namespace/);
+  });
+
+  it('rejects a namespace on a cluster-scoped kind when loading, naming the field', async () => {
+    const trueup = new Harness(settingsFor(cluster), ['cluster']);
+    await assert.rejects(trueup.plan(docs('apiVersion: v1\nkind: Namespace\nmetadata: { name: x, namespace: y }\n')), /metadata\.namespace.*Namespace is cluster-scoped: remove metadata\.namespace/s);
+  });
+});
+
 describe('kubernetes provider: health after apply', () => {
   let cluster: Cluster;
   before(async () => {
