@@ -29,6 +29,8 @@ export interface KubeEmulator {
   markReady(apiVersion: string, kind: string, namespace: string | undefined, name: string): KubeObject;
   /** Answer the next `count` API requests with `code` (503 by default, or 429). */
   injectFailures(count: number, code?: number): void;
+  /** Refuse every request on these resources (plural names) with 403, as RBAC would. */
+  forbid(...plurals: string[]): void;
   /** A kubeconfig (YAML) pointing at the emulator, for kubectl and trueup. */
   kubeconfig(namespace?: string): string;
   stop(): Promise<void>;
@@ -38,7 +40,8 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
   const state = new KubeState(options);
   const requests: RequestRecord[] = [];
   const failures: FailureInjection = { count: 0, code: 503 };
-  const server = createKubeServer(state, requests, failures);
+  const forbidden = new Set<string>();
+  const server = createKubeServer(state, requests, failures, forbidden);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -59,6 +62,9 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
     injectFailures: (count, code = 503) => {
       failures.count = count;
       failures.code = code;
+    },
+    forbid: (...plurals) => {
+      for (const p of plurals) forbidden.add(p);
     },
     kubeconfig: (namespace = 'default') => [
       'apiVersion: v1', 'kind: Config', 'current-context: emulator',

@@ -14,6 +14,8 @@ export interface RequestRecord {
   query: string;
   contentType?: string;
   userAgent?: string;
+  /** The Authorization scheme the client sent (never the credential). */
+  auth?: string;
 }
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -24,7 +26,7 @@ export interface FailureInjection {
   code: number;
 }
 
-export function createKubeServer(state: KubeState, requests: RequestRecord[], failures: FailureInjection = { count: 0, code: 503 }): Server {
+export function createKubeServer(state: KubeState, requests: RequestRecord[], failures: FailureInjection = { count: 0, code: 503 }, forbidden: Set<string> = new Set()): Server {
   const server = createServer((req, res) => {
     if (failures.count > 0 && (req.url ?? '').startsWith('/api')) {
       failures.count -= 1;
@@ -33,7 +35,7 @@ export function createKubeServer(state: KubeState, requests: RequestRecord[], fa
       send(res, failures.code, new ApiError(failures.code, reason, failures.code === 429 ? 'too many requests, please try again later' : 'the server is currently unable to handle the request').status());
       return;
     }
-    void handle(state, requests, req, res).catch((error: unknown) => {
+    void handle(state, requests, req, res, forbidden).catch((error: unknown) => {
       const apiError = error instanceof ApiError ? error : new ApiError(500, 'InternalError', `emulator error: ${(error as Error).message}`);
       send(res, apiError.code, apiError.status());
     });
@@ -70,13 +72,14 @@ function parseBody(text: string, contentType: string): Json {
   }
 }
 
-async function handle(state: KubeState, requests: RequestRecord[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(state: KubeState, requests: RequestRecord[], req: IncomingMessage, res: ServerResponse, forbidden: Set<string>): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://emulator');
   const method = req.method ?? 'GET';
   const contentType = req.headers['content-type'] ?? '';
   const record: RequestRecord = { method, path: url.pathname, query: url.search };
   if (contentType) record.contentType = contentType;
   if (req.headers['user-agent']) record.userAgent = req.headers['user-agent'];
+  if (req.headers.authorization) record.auth = req.headers.authorization.split(' ')[0] ?? '';
   requests.push(record);
   const body = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
   const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
@@ -145,6 +148,11 @@ async function handle(state: KubeState, requests: RequestRecord[], req: Incoming
   }
   const type = state.findType(group, version, plural);
   if (!type) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  if (forbidden.has(type.plural)) {
+    // RBAC as the API server words it, for clients whose credentials do not cover this resource.
+    const verb = method === 'GET' ? (name === undefined ? 'list' : 'get') : method.toLowerCase();
+    throw new ApiError(403, 'Forbidden', `${type.plural}${type.group ? `.${type.group}` : ''} is forbidden: User "system:serviceaccount:trueup:trueup" cannot ${verb} resource "${type.plural}" in API group "${type.group}"${namespace ? ` in the namespace "${namespace}"` : ' at the cluster scope'}`, { kind: type.plural, group: type.group });
+  }
   if (sub !== undefined && sub !== 'status') throw new ApiError(404, 'NotFound', `the server does not serve the ${sub} subresource`);
   if (sub === 'status' && !type.status) throw new ApiError(404, 'NotFound', `${type.plural} has no status subresource`);
   const dryRun = q.getAll('dryRun').includes('All');

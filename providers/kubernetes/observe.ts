@@ -13,9 +13,9 @@
 import type { DesiredObject, JsonObject, ObserveRequest, ObserveResult, ObservedObject, ProviderContext, ScopeMatcher } from '../../src/sdk/index.ts';
 import { TerminalError, TransientError } from '../../src/sdk/index.ts';
 import { Discovery, resourcePath, type ApiResource } from './discovery.ts';
-import type { KubeClient } from './client.ts';
+import { apiError, type KubeClient } from './client.ts';
 import { comparable, manifestFor, refOf } from './expand.ts';
-import { OWNER_KEY, crdKey, namespaceKey, objectDisplay, objectKey, objectScope, objectTypeOf, type ObjectRef } from './identity.ts';
+import { OWNER_KEY, crdKey, namespaceKey, objectDisplay, objectKey, objectScope, objectTypeOf, splitApiVersion, type ObjectRef } from './identity.ts';
 import { compareShape, handleOf, isProtected, metadataOf, ownershipOf, pruned, undeclaredValue } from './objects.ts';
 import type { KubernetesSettings } from './settings.ts';
 import { mapLimit } from './util.ts';
@@ -65,11 +65,19 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
     else for (const ns of namespaces) lists.push({ resource: r, namespace: ns });
   }
   const live = new Map<string, Live>();
+  const declaredTypes = new Set(request.desired.map((d) => `${splitApiVersion(d.resource.apiVersion).group}/${d.resource.kind}`));
   await mapLimit(lists, env.settings.concurrency, async ({ resource, namespace }) => {
-    const body = await env.client.call({
-      method: 'GET', path: resourcePath(resource, namespace), query: { labelSelector: selector },
-      operation: `list ${resource.plural}`,
-    }, ctx, true);
+    const spec = { method: 'GET' as const, path: resourcePath(resource, namespace), query: { labelSelector: selector }, operation: `list ${resource.plural}` };
+    const response = await env.client.request(spec, ctx);
+    if (response.status === 404) return;
+    if (response.status === 403 && !declaredTypes.has(`${resource.group}/${resource.kind}`)) {
+      // trueup's credentials may be scoped to the kinds it manages (least privilege): a type it
+      // may not read and does not declare cannot hold anything it would prune.
+      ctx.log.warn({ resource: resource.plural, namespace }, 'not allowed to list; skipped (prune cannot see objects of this type)');
+      return;
+    }
+    if (response.status >= 300) throw apiError(response, spec);
+    const body = response.body;
     for (const item of isObject(body) && Array.isArray(body.items) ? body.items.filter(isObject) : []) {
       item.apiVersion ??= resource.group ? `${resource.group}/${resource.version}` : resource.version;
       item.kind ??= resource.kind;
