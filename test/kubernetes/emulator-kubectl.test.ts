@@ -100,6 +100,17 @@ describe('Kubernetes emulator, driven by the real kubectl', () => {
     assert.ok(live.metadata.managedFields?.some((m) => m.manager === 'kubectl-patch' && m.operation === 'Update'));
   });
 
+  it('replaces (PUT) with optimistic locking, labels, and prints tables', async () => {
+    const current = await get(['-n', 'shop', 'get', 'configmap', 'settings']);
+    const replaced = `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: settings, namespace: shop, resourceVersion: "${current.metadata.resourceVersion}" }\ndata: { c: "4" }\n`;
+    assert.match(await cluster.kubectl(['replace', '-f', '-'], replaced), /configmap\/settings replaced/);
+    await assert.rejects(cluster.kubectl(['replace', '-f', '-'], replaced), /the object has been modified/);
+    assert.deepEqual((await get(['-n', 'shop', 'get', 'configmap', 'settings'])).data, { c: '4' });
+    await cluster.kubectl(['-n', 'shop', 'label', 'configmap', 'settings', 'tier=config']);
+    assert.equal(await cluster.kubectl(['-n', 'shop', 'get', 'configmap', 'settings', '-o', 'jsonpath={.metadata.labels.tier}']), 'config');
+    assert.match(await cluster.kubectl(['-n', 'shop', 'get', 'configmaps']), /^NAME\s+CREATED AT\nsettings\s+\S+Z$/m);
+  });
+
   it('makes a CRD’s resources discoverable once it is Established', async () => {
     const crd = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
