@@ -21,6 +21,8 @@ interface DeclaredCrd {
   namespaced: boolean;
 }
 
+const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
 const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 function declaredCrds(resources: readonly Resource[]): DeclaredCrd[] {
@@ -83,6 +85,13 @@ export function comparable(manifest: JsonObject): JsonValue {
 export function expandResources(resources: Resource[], ctx: ExpandContext, defaultNamespace: string): { objects: DesiredObject[]; issues: ResourceIssue[] } {
   const crds = declaredCrds(resources);
   const issues: ResourceIssue[] = [];
+  if (!LABEL_VALUE.test(ctx.ownerId)) {
+    // The owner id becomes a label value; the API server would refuse every object.
+    for (const resource of resources) {
+      issues.push({ resource, path: ['metadata'], message: `the owner id "${ctx.ownerId}" cannot be a Kubernetes label value (at most 63 letters, digits, - _ . starting and ending with a letter or digit); change the source's owner` });
+    }
+    return { objects: [], issues };
+  }
   const prepared: { resource: Resource; manifest: JsonObject; ref: ObjectRef }[] = [];
   for (const resource of resources) {
     const { group } = splitApiVersion(resource.apiVersion);

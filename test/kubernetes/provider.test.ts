@@ -273,6 +273,11 @@ describe('kubernetes provider: reading in bulk and placing objects', () => {
     assert.match(wrong.plan.errors.map((e) => e.message).join('\n'), /cluster\.yaml:\d+: Widget "lost" is namespaced on the server: set metadata.namespace/);
   });
 
+  it('refuses an owner id that cannot be a label value before talking to the cluster', async () => {
+    const trueup = new Harness(settingsFor(cluster), ['namespace/bulk'], { ownerId: 'team.' });
+    await assert.rejects(trueup.plan(docs('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a, namespace: bulk }\n')), /owner id "team\." cannot be a Kubernetes label value/);
+  });
+
   it('rejects a namespace on a cluster-scoped kind when loading, naming the field', async () => {
     const trueup = new Harness(settingsFor(cluster), ['cluster']);
     await assert.rejects(trueup.plan(docs('apiVersion: v1\nkind: Namespace\nmetadata: { name: x, namespace: y }\n')), /metadata\.namespace.*Namespace is cluster-scoped: remove metadata\.namespace/s);
