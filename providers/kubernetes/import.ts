@@ -75,5 +75,8 @@ export function cleanForGit(object: JsonObject, apiVersion: string, kind: string
     if (Object.keys(m).length === 0) delete metadata[section];
   }
   const { metadata: _m, ...fields } = cleaned;
-  return { apiVersion, kind, metadata: { name: metadata.name, ...metadata }, ...fields };
+  const { name: _n, namespace: _ns, ...otherMetadata } = metadata;
+  const ordered: JsonObject = { name: md.name ?? null };
+  if (md.namespace !== undefined) ordered.namespace = md.namespace;
+  return { apiVersion, kind, metadata: { ...ordered, ...otherMetadata }, ...fields };
 }

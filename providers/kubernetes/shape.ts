@@ -62,7 +62,9 @@ export function prune(value: JsonValue | undefined, shape: Shape): JsonValue | u
   if ('fields' in shape) {
     if (!isObject(value)) return value;
     const out: JsonObject = {};
-    for (const [k, s] of shape.fields) {
+    for (const k of Object.keys(value)) { // the object's own key order, for readable output
+      const s = shape.fields.get(k);
+      if (s === undefined) continue;
       const v = prune(value[k], s);
       if (v !== undefined) out[k] = v;
     }
