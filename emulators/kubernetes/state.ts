@@ -14,6 +14,9 @@ import { ApiError, apiVersionOf, clone, groupOf, isMap, type Json, type JsonMap,
 export interface StateOptions {
   /** Delay before a new CRD is Established and its resources are served (default 0). */
   crdEstablishDelayMs?: number;
+  /** How long after a CRD is Established its resources stay missing from discovery (default 0):
+   * real API servers' discovery lags behind the condition for a moment. */
+  discoveryLagMs?: number;
   /** Act as the workload controllers: mark Deployments/StatefulSets/DaemonSets rolled out and
    * Jobs complete as soon as they are written (default false: tests move status themselves). */
   controllers?: boolean;
@@ -42,7 +45,8 @@ export class KubeState {
   readonly types: ResourceType[] = builtinTypes();
   /** `group/plural/namespace/name` → object. */
   readonly objects = new Map<string, KubeObject>();
-  private readonly established = new Set<string>();
+  /** CRD id (group/plural) → when it was Established. */
+  private readonly established = new Map<string, number>();
   private resourceVersion = 100;
   private readonly options: StateOptions;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -60,7 +64,13 @@ export class KubeState {
 
   /** Types served now (a CRD's types appear once it is Established). */
   served(): ResourceType[] {
-    return this.types.filter((t) => !t.crd || this.established.has(t.crd));
+    const lag = this.options.discoveryLagMs ?? 0;
+    const now = Date.now();
+    return this.types.filter((t) => {
+      if (!t.crd) return true;
+      const at = this.established.get(t.crd);
+      return at !== undefined && now - at >= lag;
+    });
   }
 
   findType(group: string, version: string, plural: string): ResourceType | undefined {
@@ -373,7 +383,7 @@ export class KubeState {
     if (existing >= 0) this.types[existing] = type;
     else this.types.push(type);
     const establish = () => {
-      this.established.add(id);
+      if (!this.established.has(id)) this.established.set(id, Date.now());
       const stored = this.objects.get(`apiextensions.k8s.io/customresourcedefinitions//${crd.metadata.name}`);
       if (!stored) return;
       const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');

@@ -12,6 +12,8 @@ import { TAKEOVER_MANAGERS, type KubeHandle } from './objects.ts';
 import type { KubernetesSettings } from './settings.ts';
 import { mapLimit, sleep } from './util.ts';
 
+const CRD_KEY_PREFIX = 'apiextensions.k8s.io/CustomResourceDefinition/';
+
 const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 export interface ApplyEnv {
@@ -37,7 +39,16 @@ async function applyOne(env: ApplyEnv, discovery: Discovery, change: ApplyChange
   if (!change.desired) throw new TerminalError('no desired object for a create/update', { subject: change.display, operation: change.action });
   const manifest = manifestFor(change.desired.resource, change.scope !== 'cluster', { ownerId: ctx.ownerId, defaultNamespace: env.settings.defaultNamespace });
   const ref = refOf(manifest);
-  const resource = await discovery.resourceFor(String(manifest.apiVersion), ref.kind, ctx);
+  let resource = await discovery.resourceFor(String(manifest.apiVersion), ref.kind, ctx);
+  if (!resource && change.dependsOn.some((k) => k.startsWith(CRD_KEY_PREFIX))) {
+    // Its CRD was applied in an earlier wave and is Established, but a real API server's
+    // discovery can lag behind by a moment.
+    const deadline = Date.now() + env.settings.crdTimeoutSeconds * 1000;
+    for (let wait = 100; !resource && Date.now() < deadline && !ctx.signal.aborted; wait = Math.min(wait * 2, 2000)) {
+      await sleep(wait, ctx.signal);
+      resource = await discovery.resourceFor(String(manifest.apiVersion), ref.kind, ctx);
+    }
+  }
   if (!resource) {
     throw new TerminalError(`the API server does not serve ${String(manifest.apiVersion)} ${ref.kind} (is its CustomResourceDefinition installed?)`, { subject: change.display, operation: 'discovery' });
   }

@@ -58,8 +58,9 @@ describe('kubernetes provider against the emulator', () => {
   let trueup: Harness;
 
   before(async () => {
-    // CRDs take a moment to be Established, and a deployment controller rolls workloads out.
-    cluster = await startCluster({ crdEstablishDelayMs: 150, controllers: true });
+    // CRDs take a moment to be Established (and discovery a moment more to serve them), and a
+    // deployment controller rolls workloads out.
+    cluster = await startCluster({ crdEstablishDelayMs: 150, discoveryLagMs: 200, controllers: true });
     trueup = new Harness(settingsFor(cluster), ['cluster', 'namespace/web']);
   });
   after(async () => cluster.stop());
