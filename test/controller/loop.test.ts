@@ -230,7 +230,7 @@ describe('reconcile loop', () => {
       const started = Date.now();
       source.trigger(false);
       await waitFor('new revision applied', async () => (await h.items()).get('item/team/a')?.value === 'two', 4000);
-      assert.ok(Date.now() - started < 2000, `applied in ${Date.now() - started} ms, not after the 5 s drift check`);
+      assert.ok(Date.now() - started < 4000, `applied in ${Date.now() - started} ms, not after the 5 s drift check`);
       const drift = await waitFor('aborted drift check', () => source.status.history.find((p) => p.lane === 'drift' && p.result === 'aborted'));
       assert.match(drift.message ?? '', /superseded by a new revision/);
     } finally {

@@ -168,7 +168,7 @@ describe('HTTP surface', () => {
     const body = '{"ref":"refs/heads/main"}';
     const res = await call('/hooks/github', { method: 'POST', headers: { 'x-hub-signature-256': sign(GITHUB_SECRET, body), 'x-github-event': 'push' }, body });
     assert.equal(res.status, 202);
-    await waitFor('b applied', async () => (await h.items()).has('item/team/b'), 3000);
+    await waitFor('b applied', async () => (await h.items()).has('item/team/b'), 10_000);
   });
 
   it('limits request bodies (413)', async () => {
