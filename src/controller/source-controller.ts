@@ -363,7 +363,9 @@ export class SourceController {
     this.publishConditions();
     this.deps.metrics.reconcileDuration.observe({ source: this.name, lane }, record.durationMs / 1000);
     this.deps.metrics.reconcileTotal.inc({ source: this.name, lane, result: record.result });
-    if (record.result !== 'unchanged') {
+    // Idle passes (remote unchanged, drift check finding nothing) would crowd the last-10 list;
+    // metrics count them, and the drift section shows when live state was last checked.
+    if (record.result !== 'unchanged' && !(lane === 'drift' && record.result === 'in-sync')) {
       this.status.history.unshift(record);
       this.status.history.length = Math.min(this.status.history.length, HISTORY_LENGTH);
     }
