@@ -254,6 +254,26 @@ describe('reconcile loop', () => {
     assert.equal(team.status.conditions.find((c) => c.type === 'Ready')?.status, 'True');
   });
 
+  it('reports per-resource apply errors with the file and line, and applies everything else', async () => {
+    await h.write({ 'a.yaml': item('good', 'one') + item('bad', 'rejected-by-api') });
+    const d = await h.daemon(config({ retryInterval: '1h' }));
+    const source = d.controller.get('team');
+    await d.start(false);
+    await waitFor('failed pass', () => source.status.history[0]);
+    assert.equal(source.status.history[0]?.result, 'failed');
+    assert.equal(cond(source.status, 'Ready')?.reason, 'ApplyFailed');
+    assert.equal(source.status.errors.length, 1);
+    const error = source.status.errors[0];
+    assert.equal(error?.display, 'team/bad');
+    assert.equal(error?.action, 'create');
+    assert.match(error?.message ?? '', /InvalidValue: the API rejects this value/);
+    assert.match(error?.location ?? '', /^a\.yaml:\d+:\d+$/);
+    assert.equal(error?.transient, false);
+    assert.ok((await h.items()).has('item/team/good'), 'independent resources still applied');
+    assert.equal(source.status.lastAppliedRevision, undefined, 'a partly applied revision is not reported as applied');
+    assert.match(await d.metrics.text(), /trueup_changes_applied_total\{source="team",provider="mem",action="create",outcome="failed"\} 1/);
+  });
+
   it('suspend stops passes; resume reconciles at once', async () => {
     await h.write({ 'a.yaml': item('a', 'one') });
     const d = await h.daemon(config());
