@@ -98,7 +98,16 @@ Options:
     const stopRequested = new Promise<string>((resolve) => {
       signalled = resolve;
     });
-    const onSignal = (name: NodeJS.Signals) => () => signalled(name);
+    let signals = 0;
+    const onSignal = (name: NodeJS.Signals) => () => {
+      signals += 1;
+      // A second Ctrl-C means "now": in-flight batches are abandoned (the next start repairs).
+      if (signals > 1) {
+        log.warn(`${name} again: exiting without waiting for in-flight work`);
+        process.exit(130);
+      }
+      signalled(name);
+    };
     const onTerm = onSignal('SIGTERM');
     const onInt = onSignal('SIGINT');
     process.on('SIGTERM', onTerm);
