@@ -100,6 +100,7 @@ export class SourceController {
   /** Bumped whenever a new revision starts planning; stale drift plans are discarded. */
   private generation = 0;
   private pending: Pending | undefined;
+  private approving = false;
   private readonly applyLock = new Mutex();
   private readonly gitWake = new Wakeable();
   private readonly driftWake = new Wakeable();
@@ -179,12 +180,22 @@ export class SourceController {
     if (pending.view.needsForce && !force) {
       throw new ApprovalError(`plan ${id} was refused by safety rules (${pending.view.refusals.join('; ')}); approve it with force to apply it anyway`, 409);
     }
+    if (this.approving) throw new ApprovalError(`an approval of source ${this.name} is already running`, 409);
+    this.approving = true;
     const generation = this.generation;
     const outcome = await this.runPass('approve', async (control, record) => {
       record.revision = pending.revision.id;
       const prepared = await this.plan(pending.revision, control, force);
       // The pending plan stays as it was when live state cannot be read.
       if (prepared.plan.errors.length > 0) return this.observeFailed(prepared, record, control);
+      if (prepared.plan.changes.length === 0) {
+        // Someone (or something) already made live state match: nothing left to approve.
+        this.pending = undefined;
+        this.status.pendingPlan = undefined;
+        this.recordApplied(pending.revision);
+        this.markInSync(pending.revision, 'nothing left to apply', 'approve');
+        return { result: 'in-sync', retry: false };
+      }
       if (prepared.plan.checksum !== pending.checksum) {
         const result = this.setPending(prepared, 'approve', pending.view.reason, pending.revision);
         record.message = `live state changed since plan ${id} was made; the new plan ${result} needs approval`;
@@ -194,6 +205,7 @@ export class SourceController {
       this.status.pendingPlan = undefined;
       return this.applyPlan(prepared, pending.revision, control, record, 'approve', generation);
     });
+    this.approving = false;
     this.finishPass(outcome, 'approve', undefined);
     return outcome.record;
   }

@@ -139,9 +139,12 @@ describe('reconcile loop', () => {
     await assert.rejects(source.approve(first.id, false), /superseded by plan/);
     assert.equal((await h.items()).size, 0);
 
-    const pass = await source.approve(second.id, false);
-    assert.equal(pass.result, 'applied');
+    // Two approvals at once (a double click): one applies, the other is refused.
+    const [first2, other] = await Promise.allSettled([source.approve(second.id, false), source.approve(second.id, false)]);
+    assert.equal(first2.status === 'fulfilled' && first2.value.result, 'applied');
+    assert.match(other.status === 'rejected' ? String(other.reason) : '', /already running/);
     assert.equal((await h.items()).size, 2);
+    await assert.rejects(source.approve(second.id, false), /has no plan waiting for approval/);
     assert.equal(source.status.pendingPlan, undefined);
     assert.equal(cond(source.status, 'Ready')?.status, 'True');
     assert.equal(source.status.lastAppliedRevision, second.revision);
