@@ -325,6 +325,8 @@ function watch(state: KubeState, type: ResourceType, version: string, namespace:
     if (nameMatch !== undefined && object.metadata.name !== nameMatch) return;
     res.write(`${JSON.stringify({ type: event, object: { ...object, apiVersion: apiVersionOf(type.group, version) } })}\n`);
   };
+  const since = Number(q.get('resourceVersion') ?? '0');
+  if (since > 0) for (const e of state.history) if (e.rv > since) listener(e.event, e.type, e.object);
   state.events.on('change', listener);
   const timeout = Math.min(Number(q.get('timeoutSeconds') ?? '30') || 30, 60);
   const timer = setTimeout(() => res.end(), timeout * 1000);

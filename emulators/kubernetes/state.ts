@@ -22,6 +22,13 @@ export interface StateOptions {
   controllers?: boolean;
 }
 
+export interface WatchEvent {
+  rv: number;
+  event: 'ADDED' | 'MODIFIED' | 'DELETED';
+  type: ResourceType;
+  object: KubeObject;
+}
+
 interface ManagedEntry {
   manager: string;
   operation: 'Apply' | 'Update';
@@ -60,6 +67,17 @@ export class KubeState {
   close(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+  }
+
+  /** Recent watch events, so a watch started from a list's resourceVersion misses nothing that
+   * happened in between (as the API server's watch cache guarantees). */
+  readonly history: WatchEvent[] = [];
+
+  private emit(event: WatchEvent['event'], type: ResourceType, object: KubeObject): void {
+    const entry: WatchEvent = { rv: Number(object.metadata.resourceVersion ?? this.resourceVersion), event, type, object: clone(object) };
+    this.history.push(entry);
+    if (this.history.length > 2000) this.history.splice(0, this.history.length - 2000);
+    this.events.emit('change', entry.event, entry.type, entry.object);
   }
 
   /** Types served now (a CRD's types appear once it is Established). */
@@ -321,7 +339,7 @@ export class KubeState {
     const existed = this.objects.has(key);
     this.objects.set(key, object);
     this.afterWrite(type, object);
-    this.events.emit('change', existed ? 'MODIFIED' : 'ADDED', type, clone(object));
+    this.emit(existed ? 'MODIFIED' : 'ADDED', type, object);
     return this.view(type, version, object);
   }
 
@@ -351,16 +369,16 @@ export class KubeState {
           this.timers.delete(timer);
           for (const [k, o] of [...this.objects]) if (o.metadata.namespace === name) this.objects.delete(k);
           this.objects.delete(key);
-          this.resourceVersion += 1;
-          this.events.emit('change', 'DELETED', type, clone(object));
+          object.metadata.resourceVersion = this.nextVersion();
+          this.emit('DELETED', type, object);
         }, 20);
         this.timers.add(timer);
       }
       return this.view(type, version, object);
     }
     this.objects.delete(key);
-    this.resourceVersion += 1;
-    this.events.emit('change', 'DELETED', type, clone(object));
+    object.metadata.resourceVersion = this.nextVersion();
+    this.emit('DELETED', type, object);
     if (type.kind === 'CustomResourceDefinition') this.unregisterCrd(object);
     return this.view(type, version, object);
   }
@@ -397,7 +415,7 @@ export class KubeState {
       };
       stored.metadata.resourceVersion = this.nextVersion();
       const crdType = this.types.find((t) => t.kind === 'CustomResourceDefinition' && !t.crd);
-      if (crdType) this.events.emit('change', 'MODIFIED', crdType, clone(stored));
+      if (crdType) this.emit('MODIFIED', crdType, stored);
     };
     if (this.established.has(id)) establish();
     else if ((this.options.crdEstablishDelayMs ?? 0) > 0) {
@@ -426,7 +444,7 @@ export class KubeState {
     if (!object) throw new Error(`no ${kind} ${namespace ?? ''}/${name}`);
     object.status = typeof status === 'function' ? status(object) : status;
     object.metadata.resourceVersion = this.nextVersion();
-    this.events.emit('change', 'MODIFIED', type, clone(object));
+    this.emit('MODIFIED', type, object);
     return clone(object);
   }
 }

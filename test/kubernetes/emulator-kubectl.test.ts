@@ -145,6 +145,19 @@ spec:
     await assert.rejects(cluster.kubectl(['-n', 'other', 'get', 'configmap', 'two']), /NotFound/);
   });
 
+  it('replays events since a list’s resourceVersion to a watch that starts late', async () => {
+    const list = await (await fetch(`${cluster.emulator.url}/api/v1/namespaces/shop/configmaps`)).json() as { metadata: { resourceVersion: string } };
+    await cluster.kubectl(['-n', 'shop', 'label', 'configmap', 'settings', 'late=yes']);
+    const controller = new AbortController();
+    const response = await fetch(`${cluster.emulator.url}/api/v1/namespaces/shop/configmaps?watch=true&resourceVersion=${list.metadata.resourceVersion}`, { signal: controller.signal });
+    const reader = response.body?.getReader();
+    const first = await reader?.read();
+    controller.abort();
+    const event = JSON.parse(new TextDecoder().decode(first?.value).split('\n')[0] ?? '{}') as { type: string; object: { metadata: { labels: Record<string, string> } } };
+    assert.equal(event.type, 'MODIFIED');
+    assert.equal(event.object.metadata.labels.late, 'yes');
+  });
+
   it('moves status through the status subresource, as tests and controllers do', async () => {
     cluster.emulator.markReady('apps/v1', 'Deployment', 'shop', 'api');
     await cluster.kubectl(['-n', 'shop', 'rollout', 'status', 'deployment/api', '--timeout=5s']);
