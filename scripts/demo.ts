@@ -111,11 +111,14 @@ async function main(): Promise<void> {
   await repo.push();
   say(`  Git repository             ${git.url('infra.git')} (from examples/demo/resources, commit ${first.slice(0, 7)})`);
 
-  // The engine config: the example's template with the emulators' addresses filled in.
-  const template = (await readFile(join(EXAMPLE, 'trueup.yaml'), 'utf8'))
-    .replaceAll('{{GIT_URL}}', git.url('infra.git'))
-    .replaceAll('{{CLOUD_DNS_URL}}', gcp.url);
-  const config = parseYaml(template) as { providers: Record<string, unknown>; sources: { scopes: Record<string, unknown> }[] };
+  // The engine config: the example's, pointed at the emulators and the Git server started here.
+  const config = parseYaml(await readFile(join(EXAMPLE, 'trueup.yaml'), 'utf8')) as {
+    providers: Record<string, { settings: Record<string, unknown> }>;
+    sources: { git: { url: string }; scopes: Record<string, unknown> }[];
+  };
+  const clouddns = config.providers.clouddns;
+  if (clouddns) clouddns.settings.apiEndpoint = gcp.url;
+  for (const s of config.sources) s.git.url = git.url('infra.git');
   if (!withAws) {
     for (const name of ['route53', 'iam']) {
       delete config.providers[name];

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { it } from 'node:test';
+import { runTrueup } from '../support/cli.ts';
 
 const DEMO = fileURLToPath(new URL('../../scripts/demo.ts', import.meta.url));
 
@@ -46,4 +47,11 @@ it('npm run demo converges, corrects drift, prints the status page and stops cle
     clearTimeout(killer);
     if (child.exitCode === null) child.kill('SIGKILL');
   }
+});
+
+it('the demo example validates as it is', async () => {
+  const dir = fileURLToPath(new URL('../../examples/demo/', import.meta.url));
+  const result = await runTrueup(['validate', '-c', `${dir}trueup.yaml`, '--path', `${dir}resources`]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout + result.stderr, /3 resources in 3 files are valid/);
 });
