@@ -291,6 +291,12 @@ describe('kubernetes provider: health after apply', () => {
     cluster = await startCluster(); // no controllers: status moves only when the test says so
   });
   after(async () => cluster.stop());
+  /** Wait until trueup's apply reached the API server (the Deployment has this generation). */
+  const appliedGeneration = async (generation: number) => {
+    while (cluster.emulator.state.objects.get('apps/deployments/web/api')?.metadata.generation !== generation) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
 
   it('reports which object is not healthy and why when the timeout passes', async () => {
     const trueup = new Harness(settingsFor(cluster, { healthTimeoutSeconds: 0.5 }), ['cluster', 'namespace/web']);
@@ -307,7 +313,7 @@ describe('kubernetes provider: health after apply', () => {
     const prepared = await trueup.plan(docs(NS, deployment(4)));
     assert.deepEqual(summary(prepared), ['update Deployment web/api']);
     const applying = trueup.apply(prepared);
-    await new Promise((r) => setTimeout(r, 300));
+    await appliedGeneration(2);
     cluster.emulator.setStatus('apps/v1', 'Deployment', 'web', 'api', { observedGeneration: 2, replicas: 4, updatedReplicas: 2, availableReplicas: 2 });
     await new Promise((r) => setTimeout(r, 300));
     cluster.emulator.markReady('apps/v1', 'Deployment', 'web', 'api');
@@ -319,7 +325,7 @@ describe('kubernetes provider: health after apply', () => {
     const trueup = new Harness(settingsFor(cluster, { healthTimeoutSeconds: 30 }), ['cluster', 'namespace/web']);
     const prepared = await trueup.plan(docs(NS, deployment(5)));
     const applying = trueup.apply(prepared);
-    await new Promise((r) => setTimeout(r, 200));
+    await appliedGeneration(3);
     cluster.emulator.setStatus('apps/v1', 'Deployment', 'web', 'api', {
       observedGeneration: 3, replicas: 5, updatedReplicas: 1,
       conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "api-7d" has timed out progressing.' }],
