@@ -90,7 +90,8 @@ export class SourceController {
   private readonly log: Logger;
   private source: Source | undefined;
 
-  /** The revision in force: last applied (apply/approve) or last valid one planned (detect). */
+  /** The revision in force: the last one accepted for applying (apply/approve, even if the apply
+   * failed part-way) or the last valid one planned (detect). Drift checks hold live state to it. */
   private inForce: Revision | undefined;
   /** What the last completed git pass saw (peek ref and revision id): unchanged ⇒ skip. */
   private seenRef: string | undefined;
@@ -493,6 +494,9 @@ export class SourceController {
       }
       if (control.stopped) return { result: 'aborted', retry: true };
       control.phase = 'apply';
+      // From the first change on, this revision is what live state is held to: if the apply
+      // fails part-way, drift checks must finish it, not revert it to the previous revision.
+      this.inForce = revision;
       const metrics = this.deps.metrics;
       const result = await applyPrepared(prepared, {
         signal: control.waves.signal,

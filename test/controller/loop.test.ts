@@ -277,6 +277,21 @@ describe('reconcile loop', () => {
     assert.match(await d.metrics.text(), /trueup_changes_applied_total\{source="team",provider="mem",action="create",outcome="failed"\} 1/);
   });
 
+  it('drift checks finish a revision whose apply failed part-way, never revert it', async () => {
+    await h.write({ 'a.yaml': item('a', 'one') });
+    const d = await h.daemon(config({ retryInterval: '1h', driftInterval: '200ms' }));
+    const source = d.controller.get('team');
+    await d.start(false);
+    await waitFor('applied', () => source.status.lastAppliedRevision);
+    await h.write({ 'a.yaml': item('a', 'two') + item('bad', 'rejected-by-api') });
+    source.trigger(false);
+    await waitFor('failed pass', () => source.status.history[0]?.result === 'failed');
+    assert.equal((await h.items()).get('item/team/a')?.value, 'two');
+    await waitFor('two drift checks', () => source.status.history.filter((p) => p.lane === 'drift').length >= 2);
+    assert.equal((await h.items()).get('item/team/a')?.value, 'two', 'not reverted to the previous revision');
+    assert.ok(source.status.history.filter((p) => p.lane === 'drift').every((p) => p.revision === source.status.lastAttemptedRevision));
+  });
+
   it('suspend stops passes; resume reconciles at once', async () => {
     await h.write({ 'a.yaml': item('a', 'one') });
     const d = await h.daemon(config());
