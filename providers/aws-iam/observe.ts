@@ -12,7 +12,7 @@
 import type {
   DesiredObject, JsonObject, ObserveRequest, ObserveResult, ObservedObject, Ownership, ProviderContext, ScopeMatcher,
 } from '../../src/sdk/index.ts';
-import { TerminalError } from '../../src/sdk/index.ts';
+import { TerminalError, mapLimit } from '../../src/sdk/index.ts';
 import type {
   GetAccountAuthorizationDetailsCommandOutput, InstanceProfile, ManagedPolicyDetail, RoleDetail,
 } from '@aws-sdk/client-iam';
@@ -326,15 +326,4 @@ export async function listAll<T>(
     marker = result.marker;
   } while (marker);
   return items;
-}
-
-export async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  });
-  await Promise.all(workers);
 }

@@ -4,7 +4,7 @@
 
 import type { HostedZone, ResourceRecordSet, Tag } from '@aws-sdk/client-route-53';
 import {
-  TerminalError, type DesiredObject, type JsonObject, type ObserveRequest, type ObserveResult, type ObservedObject, type ProviderContext,
+  TerminalError, mapLimit, type DesiredObject, type JsonObject, type ObserveRequest, type ObserveResult, type ObservedObject, type ProviderContext,
 } from '../../src/sdk/index.ts';
 import {
   canonicalName, DEFAULT_REGISTRY_PREFIX, DEFAULT_TTL, RECORDSET_OBJECT_TYPE, recordOwnership, recordSetDisplay, recordSetKey, RegistryIndex,
@@ -89,7 +89,7 @@ export async function observe(api: Route53Api, state: InstanceState, request: Ob
     done += 1;
     if (picked.length > 1) ctx.progress(`observed ${done}/${picked.length} hosted zones`);
   });
-  await runLimited(work, 4);
+  await mapLimit(work, 4, (task) => task());
 
   const refinedDesired = refineAliases(request.desired, state);
   return refinedDesired ? { objects, refinedDesired } : { objects };
@@ -206,12 +206,3 @@ function tagValue(tags: readonly Tag[] | undefined, key: string): string | undef
   return tags?.find((t) => t.Key === key)?.Value;
 }
 
-async function runLimited(tasks: (() => Promise<void>)[], limit: number): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, async () => {
-    while (next < tasks.length) {
-      const task = tasks[next++] as () => Promise<void>;
-      await task();
-    }
-  }));
-}

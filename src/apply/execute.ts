@@ -5,7 +5,7 @@
 import type {
   ApplyChange, ChangeOutcome, ProviderContext, ProviderErrorInfo, ProviderInstance,
 } from '../sdk/index.ts';
-import { toErrorInfo } from '../sdk/index.ts';
+import { mapLimit, toErrorInfo } from '../sdk/index.ts';
 import { changeId, orderChanges } from './order.ts';
 
 export interface InstanceHandle {
@@ -102,16 +102,4 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
     else map.set(k, [item]);
   }
   return map;
-}
-
-/** Run `fn` over items with at most `limit` in flight. */
-export async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  });
-  await Promise.all(workers);
 }

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type {
   ApplyChange, DesiredObject, ObservedObject, ProviderContext, Resource,
 } from '../sdk/index.ts';
-import { maskSensitive, pathMatches, scopeMatcher, toErrorInfo, type PlannedChange } from '../sdk/index.ts';
+import { mapLimit, maskSensitive, pathMatches, scopeMatcher, toErrorInfo, type PlannedChange } from '../sdk/index.ts';
 import type { SafetyPolicy } from '../config/schema.ts';
 import { bindResources } from '../bind/bind.ts';
 import { InvalidRevisionError, type LoadIssue } from '../load/issues.ts';
@@ -15,7 +15,7 @@ import { planInstance } from '../plan/plan-objects.ts';
 import { safetyRefusals } from '../plan/safety.ts';
 import { planChecksum } from '../plan/checksum.ts';
 import { ACTION_ORDER, PLAN_FORMAT_VERSION, type Plan, type PlanConflict, type PlanError } from '../plan/types.ts';
-import { executeChanges, mapLimit, type ChangeReport, type InstanceHandle } from '../apply/execute.ts';
+import { executeChanges, type ChangeReport, type InstanceHandle } from '../apply/execute.ts';
 import type { Revision } from '../source/types.ts';
 import type { InstanceEntry } from './instances.ts';
 

@@ -4,3 +4,4 @@ export * from './errors.ts';
 export { canonicalJson, deepEqual, diffValues, pathMatches, maskSensitive } from './values.ts';
 export { scopeMatcher } from './scope.ts';
 export { TokenBucket, sharedBucket } from './rate-limit.ts';
+export { mapLimit } from './concurrency.ts';

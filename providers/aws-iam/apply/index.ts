@@ -3,10 +3,9 @@
 // settings.concurrency; the shared rate limiter paces the calls.
 
 import type { ApplyChange, ChangeOutcome } from '../../../src/sdk/index.ts';
-import { toErrorInfo } from '../../../src/sdk/index.ts';
+import { mapLimit, toErrorInfo } from '../../../src/sdk/index.ts';
 import { toProviderError } from '../client.ts';
 import { TYPES } from '../model.ts';
-import { mapLimit } from '../observe.ts';
 import type { ApplyEnv } from './common.ts';
 import { applyGroup } from './group.ts';
 import { applyInstanceProfile } from './instance-profile.ts';
