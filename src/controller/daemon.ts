@@ -3,7 +3,9 @@
 // in-process with the exact wiring the command uses.
 
 import type { Logger } from 'pino';
+import { ConfigError } from '../config/load.ts';
 import { openEngine, type Engine } from '../engine/engine.ts';
+import type { LoadIssue } from '../load/issues.ts';
 import { Metrics } from '../report/metrics.ts';
 import { NotificationDispatcher, createNotifiers } from '../report/notify/dispatcher.ts';
 import { readSecret } from '../report/notify/secrets.ts';
@@ -48,6 +50,7 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
   const engine = await openEngine(engineOptions);
   try {
     const config = engine.loaded.config;
+    checkSourceNames(engine);
     const secretOptions = { env: options.env, baseDir: engine.loaded.baseDir };
     let token: string | undefined;
     if (options.tokenFile) token = await readSecret({ file: options.tokenFile }, '--token-file', { env: options.env, baseDir: process.cwd() });
@@ -121,4 +124,23 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
     await engine.close();
     throw error;
   }
+}
+
+/** Webhook receivers and notifications may only name sources that exist (a typo would otherwise
+ * silently never trigger or never notify). */
+function checkSourceNames(engine: Engine): void {
+  const { config, locate } = engine.loaded;
+  const known = new Set(config.sources.map((s) => s.name));
+  const issues: LoadIssue[] = [];
+  const check = (names: readonly string[] | undefined, path: (string | number)[]) => {
+    names?.forEach((name, j) => {
+      if (known.has(name)) return;
+      const at = [...path, j];
+      issues.push({ ...locate(at), field: at.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join(''),
+        message: `no source "${name}"; sources: ${[...known].join(', ')}` });
+    });
+  };
+  config.server.webhooks.forEach((w, i) => check(w.sources, ['server', 'webhooks', i, 'sources']));
+  config.notifications.forEach((n, i) => check(n.sources, ['notifications', i, 'sources']));
+  if (issues.length > 0) throw new ConfigError(issues, 'engine config');
 }

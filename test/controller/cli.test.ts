@@ -62,6 +62,13 @@ describe('trueup run / approve command line', () => {
     assert.match(result.stderr, /server\.token: environment variable TU_NOT_SET is not set/);
   });
 
+  it('refuses webhook receivers and notifications that name unknown sources, with file and line', async () => {
+    await writeFile(join(dir, 'trueup.yaml'), config({ server: 'server:\n  webhooks:\n    - { name: gh, type: github, secret: { env: X }, sources: [team, tema] }' }));
+    const result = await runTrueup(['run', '-c', join(dir, 'trueup.yaml')], { env: { ...env, X: 'x' } });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /trueup\.yaml:\d+:\d+: server\.webhooks\[0\]\.sources\[1\]: no source "tema"; sources: team/);
+  });
+
   it('approve explains when no daemon answers', async () => {
     const result = await runTrueup(['approve', 'team', '--url', 'http://127.0.0.1:9']);
     assert.equal(result.code, 1);
