@@ -2,6 +2,7 @@
 // do not hit the same APIs in lockstep), and capped exponential backoff after failures.
 
 export const JITTER = 0.05;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** `ms` ± 5%, uniformly. `random` is injectable for tests. */
 export function jittered(ms: number, random: () => number = Math.random): number {
@@ -35,10 +36,12 @@ export class Wakeable {
       this.pendingWake = false;
       return Promise.resolve();
     }
-    this.until = new Date(Date.now() + ms);
+    // setTimeout fires at once for delays over 2^31-1 ms (~24.8 days): cap, the loop re-checks.
+    const delay = Math.min(ms, MAX_TIMER_MS);
+    this.until = new Date(Date.now() + delay);
     return new Promise<void>((resolve) => {
       this.resolve = resolve;
-      this.timer = setTimeout(() => this.finish(), ms);
+      this.timer = setTimeout(() => this.finish(), delay);
     });
   }
 
