@@ -36,7 +36,8 @@ export class Wakeable {
       this.pendingWake = false;
       return Promise.resolve();
     }
-    // setTimeout fires at once for delays over 2^31-1 ms (~24.8 days): cap, the loop re-checks.
+    // setTimeout fires at once for delays over 2^31-1 ms (~24.8 days): cap them (such a pass
+    // then runs after 24.8 days instead of spinning).
     const delay = Math.min(ms, MAX_TIMER_MS);
     this.until = new Date(Date.now() + delay);
     return new Promise<void>((resolve) => {
