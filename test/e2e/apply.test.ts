@@ -6,6 +6,8 @@
 
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ready, stalled, startE2E, waitFor, zone, type DaemonProcess, type E2E } from './support.ts';
@@ -17,9 +19,23 @@ describe('trueup run (apply mode) against Route 53, Cloud DNS and a Git server',
   let env: E2E;
   let daemon: DaemonProcess;
   let firstCommit = '';
+  // A stand-in for the GitHub API: trueup posts commit statuses here (apiUrl in the config).
+  let github: Server;
+  const statuses: { path: string; auth: string | undefined; body: { state: string; context: string; description: string } }[] = [];
 
   before(async () => {
+    github = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        statuses.push({ path: req.url ?? '', auth: req.headers.authorization, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as never });
+        res.writeHead(201, { 'content-type': 'application/json' });
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((r) => github.listen(0, '127.0.0.1', () => r()));
     env = await startE2E();
+    await writeFile(join(env.dir, 'github-token'), 'ghs_e2e_token\n');
     firstCommit = await env.repo.commitAndPush({
       'dns/route53.yaml': zone(R53, 'route53', { www: ['192.0.2.1'], api: ['192.0.2.2'] }),
       'dns/clouddns.yaml': zone(GCP, 'clouddns', { www: ['198.51.100.1'] }),
@@ -29,11 +45,17 @@ describe('trueup run (apply mode) against Route 53, Cloud DNS and a Git server',
     interval: 1h
     driftInterval: 1h
     retryInterval: 1s
-    scopes: { route53: ["zone/${R53}."], clouddns: ["zone/${GCP}."] }`);
+    scopes: { route53: ["zone/${R53}."], clouddns: ["zone/${GCP}."] }`, `notifications:
+  - type: github-status
+    repository: acme/infra
+    apiUrl: http://127.0.0.1:${(github.address() as AddressInfo).port}/api/v3
+    token: { file: github-token }
+`);
     daemon = await env.startDaemon(config);
   });
   after(async () => {
     await env?.stop();
+    await new Promise<void>((r) => github.close(() => r()));
   });
 
   it('converges the first commit on both providers and reports it', async () => {
@@ -56,6 +78,10 @@ describe('trueup run (apply mode) against Route 53, Cloud DNS and a Git server',
     assert.match(metrics, /trueup_reconcile_total\{source="infra",lane="git",result="applied"\} 1/);
     assert.match(metrics, /trueup_cloud_api_requests_total\{provider="aws-route53",instance="route53",operation="ChangeResourceRecordSets",outcome="ok"\} \d/);
     assert.match(metrics, /trueup_cloud_api_requests_total\{provider="gcp-dns",instance="clouddns",[^}]*outcome="ok"\} \d/);
+    const status = await waitFor('GitHub commit status', () => statuses.find((st) => st.path === `/api/v3/repos/acme/infra/statuses/${firstCommit}`));
+    assert.equal(status.body.state, 'success');
+    assert.equal(status.body.context, 'trueup/infra');
+    assert.equal(status.auth, 'Bearer ghs_e2e_token');
     const line = await waitFor('Flux-like summary line', () => daemon.logs.find((l) => String(l.msg).startsWith('Reconciliation finished')));
     assert.match(String(line.msg), /^Reconciliation finished in [\d.]+m?s \(applied, 5 create at [0-9a-f]{12}\), next run in \d+[hm]/);
     assert.equal(line.revision, firstCommit);
@@ -93,7 +119,7 @@ describe('trueup run (apply mode) against Route 53, Cloud DNS and a Git server',
     assert.ok(converged - pushed < 10_000);
   });
 
-  it('corrects drift made with the AWS CLI on the next drift check', async () => {
+  it('corrects drift made with the AWS CLI on a reconcile-now (the drift lane itself: modes.test.ts)', async () => {
     const id = await env.zoneId(R53);
     assert.ok(id);
     const batch = join(env.dir, 'drift.json');
@@ -133,6 +159,10 @@ describe('trueup run (apply mode) against Route 53, Cloud DNS and a Git server',
     assert.equal(ready(s)?.status, 'False');
     assert.equal((await env.recordSets(R53)).length, before, 'nothing deleted');
     assert.match(await daemon.metrics(), /trueup_reconcile_total\{source="infra",lane="git",result="stalled"\} 1/);
+    const failure = await waitFor('failure status on the bad commit', () => statuses.find((st) => st.path.endsWith(`/statuses/${bad}`)));
+    assert.equal(failure.body.state, 'failure');
+    assert.match(failure.body.description, /is invalid and was not applied/);
+    assert.ok(!daemon.logs.some((l) => JSON.stringify(l).includes('ghs_e2e_token')), 'the token never reaches a log line');
     assert.match(await daemon.metrics(), /trueup_source_condition\{source="infra",condition="stalled"\} 1/);
   });
 

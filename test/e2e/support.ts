@@ -83,8 +83,8 @@ export interface E2E {
   git: GitServer;
   repo: TestRepo;
   route53: Route53Client;
-  /** Write the engine config (sources part given) and return its path. */
-  writeConfig(sources: string): Promise<string>;
+  /** Write the engine config (sources part given, plus any other top-level YAML) and return its path. */
+  writeConfig(sources: string, extra?: string): Promise<string>;
   startDaemon(configFile: string): Promise<DaemonProcess>;
   /** POST a GitHub-signed push webhook to the daemon. */
   webhook(daemon: DaemonProcess): Promise<number>;
@@ -112,7 +112,7 @@ export async function startE2E(): Promise<E2E> {
 
   const e2e: E2E = {
     dir, moto, proxy, gcp, git, repo, route53,
-    async writeConfig(sources) {
+    async writeConfig(sources, extra = '') {
       const file = join(dir, `trueup-${Date.now()}.yaml`);
       const port = await freePort();
       await writeFile(file, `apiVersion: trueup.dev/v1
@@ -127,7 +127,7 @@ server:
   token: { file: token }
   webhooks:
     - { name: github, type: github, secret: { env: TU_E2E_WEBHOOK_SECRET } }
-`);
+${extra}`);
       return file;
     },
     async startDaemon(configFile) {
