@@ -172,3 +172,12 @@ describe('trueup validate DIR', () => {
     }
   });
 });
+
+describe('the examples people copy', () => {
+  it('are valid: trueup validate examples/ passes', async () => {
+    const examples = fileURLToPath(new URL('../../examples', import.meta.url));
+    const result = await runTrueup(['validate', examples]);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /^\d+ resources in \d+ files are valid$/m);
+  });
+});
