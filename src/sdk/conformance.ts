@@ -24,8 +24,8 @@ export interface ConformanceFixtures {
   update: string;
   /** `update` with at least one resource (or part of one) removed. */
   remove: string;
-  /** Resources that pass the schema but that the API rejects (terminal error). Optional. */
-  rejected?: string;
+  /** Resources that pass the schema but that the API rejects (terminal error), beside valid ones. */
+  rejected: string;
 }
 
 export interface ConformanceEnvironment<Settings> {
@@ -39,8 +39,9 @@ export interface ConformanceEnvironment<Settings> {
    * Returns a check that it still exists unchanged. */
   createUnowned(): Promise<() => Promise<boolean>>;
   /** Make the API fail transiently (throttling, 5xx) for the next requests — enough of them that
-   * the client's own retries give up, so the engine sees the failure. Optional. */
-  injectTransientFailure?(): Promise<void>;
+   * the client's own retries give up, so the engine sees the failure (a fault-injecting proxy in
+   * front of the API is the usual way). */
+  injectTransientFailure(): Promise<void>;
   teardown?(): Promise<void>;
 }
 
@@ -138,7 +139,6 @@ export function runProviderConformance<Settings>(options: ConformanceOptions<Set
     });
 
     it('reports a change the API rejects as a terminal error, and applies the rest', async () => {
-      if (!env.fixtures.rejected) return;
       const prepared = await plan(env.fixtures.rejected);
       const result = await applyPrepared(prepared);
       const failed = result.reports.filter((r) => r.status === 'failed');
@@ -150,7 +150,6 @@ export function runProviderConformance<Settings>(options: ConformanceOptions<Set
     });
 
     it('classifies API failures that a retry can fix as transient', async () => {
-      if (!env.injectTransientFailure) return;
       await env.injectTransientFailure();
       let transient = false;
       try {
