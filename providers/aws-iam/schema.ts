@@ -64,7 +64,8 @@ const strings = z.union([z.string(), z.array(z.string()).min(1)]);
 const conditionValue = z.union([z.string(), z.number(), z.boolean()]);
 const statementSchema = z.object({
   Sid: z.string().optional(),
-  Effect: z.string().regex(/^(allow|deny)$/i, 'Effect is Allow or Deny'),
+  // Character classes, not the i flag: JSON Schema (trueup schema, editors) has no regex flags.
+  Effect: z.string().regex(/^([Aa][Ll][Ll][Oo][Ww]|[Dd][Ee][Nn][Yy])$/, 'Effect is Allow or Deny'),
   Principal: z.union([z.literal('*'), z.record(z.string(), stringsOrRefs)]).optional(),
   NotPrincipal: z.union([z.literal('*'), z.record(z.string(), stringsOrRefs)]).optional(),
   Action: strings.optional(),
