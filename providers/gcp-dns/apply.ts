@@ -1,5 +1,6 @@
-// Apply: managed zones first (created when declared and missing; description and private
-// networks patched), then record sets as Cloud DNS changes — one `changes.create` per zone per
+// Apply: managed zones first (created when declared and missing, labelled as ours; description,
+// private networks and ownership labels patched; deleted once removed from Git when ours and
+// emptied by the record deletions that the engine orders before it), then record sets as Cloud DNS changes — one `changes.create` per zone per
 // batch holding additions and deletions together (an update is atomic), deletions exactly the
 // live sets read by observe, at most 1,000 additions and 1,000 deletions per change. In shared
 // zones each created or deleted set carries its registry TXT record in the same change.
@@ -16,7 +17,8 @@ import {
 import type { ApiRrset, ApiZone, CloudDnsClient } from './client.ts';
 import { isRetryable } from './errors.ts';
 import { zoneSettings } from './expand.ts';
-import type { RecordHandle, ZoneRuntime } from './observe.ts';
+import { OWNER_LABEL, REGISTRY_PREFIX_LABEL, labelValue, ownerLabels, prefixLabel } from './labels.ts';
+import type { RecordHandle, ZoneHandle, ZoneRuntime } from './observe.ts';
 import { defaultZoneName, policyToWire, valuesFromWire } from './policy.ts';
 
 export const MAX_ADDITIONS = 1000;
@@ -42,15 +44,17 @@ interface Part {
 
 export async function applyChanges(changes: ApplyChange[], ctx: ProviderContext, deps: ApplyDeps): Promise<ChangeOutcome[]> {
   const outcomes: ChangeOutcome[] = [];
-  for (const change of changes.filter((c) => c.type === ZONE_OBJECT_TYPE)) {
-    outcomes.push(await applyZone(change, ctx, deps));
-  }
+  const zones = changes.filter((c) => c.type === ZONE_OBJECT_TYPE);
+  // Zones are created before their record sets and deleted after them (the engine already runs
+  // them in separate waves; this keeps one mixed batch right too).
+  for (const change of zones.filter((c) => c.action !== 'delete')) outcomes.push(await applyZone(change, ctx, deps));
   const byZone = new Map<string, ApplyChange[]>();
   for (const change of changes.filter((c) => c.type === RECORDSET_OBJECT_TYPE)) {
     const zone = zoneFromScope(change.scope) ?? change.scope;
     byZone.set(zone, [...(byZone.get(zone) ?? []), change]);
   }
   for (const [zone, list] of byZone) outcomes.push(...await applyRecords(zone, list, ctx, deps));
+  for (const change of zones.filter((c) => c.action === 'delete')) outcomes.push(await applyZone(change, ctx, deps));
   for (const change of changes.filter((c) => c.type !== ZONE_OBJECT_TYPE && c.type !== RECORDSET_OBJECT_TYPE)) {
     outcomes.push({ key: change.key, status: 'failed', error: { message: `unknown object type ${change.type}`, transient: false } });
   }
@@ -59,18 +63,13 @@ export async function applyChanges(changes: ApplyChange[], ctx: ProviderContext,
 
 // --- zones --------------------------------------------------------------------------------------
 
-function labelValue(ownerId: string): string {
-  return ownerId.toLowerCase().replace(/[^a-z0-9_-]/g, '_').slice(0, 63);
-}
-
 async function applyZone(change: ApplyChange, ctx: ProviderContext, deps: ApplyDeps): Promise<ChangeOutcome> {
   const subject = change.display;
   try {
+    if (change.action === 'delete') return { key: change.key, status: 'applied', detail: await deleteZone(change, ctx, deps) };
     const resource = change.desired?.resource;
     const after = change.after as JsonObject | undefined;
-    if (change.action === 'delete' || !resource || !after) {
-      throw new TerminalError('trueup never deletes a managed zone; delete it with gcloud once it is empty', { subject, operation: 'managedZones.delete' });
-    }
+    if (!resource || !after) throw new TerminalError('the zone document is missing from the plan', { subject });
     const gcp = zoneSettings(resource);
     const read = readZone(resource).zone;
     if (!gcp || !read) throw new TerminalError('the zone document is invalid', { subject });
@@ -80,7 +79,7 @@ async function applyZone(change: ApplyChange, ctx: ProviderContext, deps: ApplyD
         dnsName: read.name,
         description: gcp.description ?? DEFAULT_DESCRIPTION,
         visibility: gcp.visibility,
-        labels: { 'managed-by': 'trueup', 'trueup-owner': labelValue(ctx.ownerId) },
+        labels: ownerLabels(ctx.ownerId, read.management, read.registryPrefix),
       };
       if (gcp.visibility === 'private') {
         body.privateVisibilityConfig = { networks: ((after.networks ?? []) as string[]).map((networkUrl) => ({ networkUrl })) };
@@ -102,16 +101,60 @@ async function applyZone(change: ApplyChange, ctx: ProviderContext, deps: ApplyD
       throw new TerminalError(`the visibility of a managed zone cannot change (${String(before.visibility)} → ${String(after.visibility)}); declare a new zone (gcp.name) instead`,
         { subject, operation: 'managedZones.patch' });
     }
-    const managedZone = (change.observed?.handle as { managedZone?: string } | undefined)?.managedZone ?? deps.runtime.get(read.name)?.managedZone;
+    const handle = change.observed?.handle as ZoneHandle | undefined;
+    const managedZone = handle?.managedZone ?? deps.runtime.get(read.name)?.managedZone;
     if (!managedZone) throw new TransientError('the managed zone was not found; it is read again on the next pass', { subject, operation: 'managedZones.patch' });
     const patch: Partial<ApiZone> = {};
     if (after.description !== undefined) patch.description = after.description as string;
     if (after.visibility === 'private') patch.privateVisibilityConfig = { networks: ((after.networks ?? []) as string[]).map((networkUrl) => ({ networkUrl })) };
+    if (handle?.ours && (before?.management !== after.management || before?.registryPrefix !== after.registryPrefix)) {
+      // Only a zone already ours is relabelled (observe drops the marks from the others' desired
+      // value). A label patch replaces the whole map: keep every label trueup does not write.
+      const labels = { ...handle.labels, ...ownerLabels(ctx.ownerId, read.management, read.registryPrefix) };
+      if (prefixLabel(read.registryPrefix) === undefined) delete labels[REGISTRY_PREFIX_LABEL];
+      patch.labels = labels;
+    }
     await deps.client.patchZone(ctx, managedZone, patch, subject);
     return { key: change.key, status: 'applied' };
   } catch (error) {
     return { key: change.key, status: 'failed', error: toErrorInfo(error, 'managedZones') };
   }
+}
+
+/**
+ * Delete a managed zone removed from Git. Only a zone whose labels name this source's owner is
+ * deleted (the planner only plans it then; this is checked again). Its record sets were deleted
+ * in earlier waves (their objects depend on the zone); registry records of ours that marked
+ * nothing left are removed first, because Cloud DNS deletes only a zone that holds nothing but its
+ * apex SOA and NS (400 containerNotEmpty). A zone that still holds record sets trueup does not own
+ * is reported, naming them: it is not emptied.
+ */
+async function deleteZone(change: ApplyChange, ctx: ProviderContext, deps: ApplyDeps): Promise<string> {
+  const subject = change.display;
+  const handle = change.observed?.handle as ZoneHandle | undefined;
+  if (!handle?.ours) {
+    throw new TerminalError(`not deleted: the managed zone does not carry the label ${OWNER_LABEL}: ${labelValue(ctx.ownerId)}`, { subject, operation: 'managedZones.delete' });
+  }
+  const dnsName = (change.before as JsonObject).dnsName as string;
+  const runtime = deps.runtime.get(dnsName);
+  const leftovers = [...(runtime?.registry.values() ?? [])].filter((r) => {
+    const owners = valuesFromWire('TXT', r.rrdatas).map(parseRegistryValue);
+    return owners.length > 0 && owners.every((o) => o === ctx.ownerId);
+  });
+  if (leftovers.length > 0) await deps.client.createChange(ctx, handle.managedZone, [], leftovers, `${subject} (registry records)`);
+  try {
+    await deps.client.deleteZone(ctx, handle.managedZone, subject);
+  } catch (error) {
+    if (!(error instanceof ProviderError) || error.code !== 'containerNotEmpty') throw error;
+    const left = (await deps.client.listRrsets(ctx, handle.managedZone, subject))
+      .filter((r) => !(r.name.toLowerCase() === dnsName && (r.type === 'SOA' || r.type === 'NS')))
+      .map((r) => `${r.name.toLowerCase()} ${r.type}`);
+    const shown = left.length > 5 ? `${left.slice(0, 5).join(', ')} and ${left.length - 5} more` : left.join(', ');
+    throw new TerminalError(`not deleted: the managed zone still holds record sets trueup does not own (${shown || 'unknown'}); delete them by hand, or declare the zone again`,
+      { subject, operation: 'managedZones.delete', code: 'containerNotEmpty', cause: error });
+  }
+  deps.runtime.delete(dnsName);
+  return `deleted managed zone ${handle.managedZone}`;
 }
 
 // --- record sets --------------------------------------------------------------------------------

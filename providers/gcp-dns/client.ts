@@ -152,6 +152,11 @@ export class CloudDnsClient {
     await this.call(ctx, 'managedZones.patch', subject, (dns) => this.request(dns, { method: 'PATCH', uri: `/managedZones/${encodeURIComponent(zone)}`, json: body }));
   }
 
+  /** managedZones.delete: refused by the API (400 containerNotEmpty) unless only the apex SOA/NS remain. */
+  async deleteZone(ctx: ProviderContext, zone: string, subject: string): Promise<void> {
+    await this.call(ctx, 'managedZones.delete', subject, (dns) => dns.zone(zone).delete());
+  }
+
   /** changes.create: additions and deletions in one atomic change. */
   async createChange(ctx: ProviderContext, zone: string, additions: ApiRrset[], deletions: ApiRrset[], subject: string): Promise<ApiChange> {
     const [, metadata] = await this.call(ctx, 'changes.create', subject, (dns) => {

@@ -4,8 +4,9 @@
 
 import type { DesiredObject, ExpandContext, JsonObject, Resource, ResourceIssue } from '../../src/sdk/index.ts';
 import {
-  RECORDSET_OBJECT_TYPE, ZONE_OBJECT_TYPE, readZone, recordSetDisplay, recordSetKey, recordSetValue, zoneKey, zoneScope,
+  RECORDSET_OBJECT_TYPE, ZONE_OBJECT_TYPE, readZone, recordSetDisplay, recordSetKey, recordSetValue, zoneKey, zoneScope, type Management,
 } from '../../src/sdk/dns/index.ts';
+import { prefixLabel } from './labels.ts';
 import { canonicalPolicy, networkUrl, recordGcpSchema, zoneGcpSchema, type ZoneGcp } from './policy.ts';
 
 /** The zone block of a Zone resource, parsed (defaults applied). Undefined when invalid. */
@@ -15,12 +16,27 @@ export function zoneSettings(resource: Resource): ZoneGcp | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-/** The canonical value of a managed zone object: what is declared, nothing more. */
-export function zoneValue(dnsName: string, gcp: ZoneGcp, project: string): JsonObject {
+/**
+ * The canonical value of a managed zone object: what is declared, nothing more, plus the marks
+ * its labels carry once trueup owns it (`management`, and `registryPrefix` when not the default),
+ * so a Zone switched between full and shared updates the label that tells later passes how to
+ * read the zone after it leaves Git. Observe drops the marks from the desired value of a zone
+ * trueup does not own (made by hand, or another owner's): those zones are never labelled.
+ */
+export function zoneValue(dnsName: string, gcp: ZoneGcp, project: string, marks: { management: Management; registryPrefix: string }): JsonObject {
   const value: JsonObject = { dnsName, visibility: gcp.visibility };
   if (gcp.description !== undefined) value.description = gcp.description;
   if (gcp.visibility === 'private') value.networks = [...new Set((gcp.networks ?? []).map((n) => networkUrl(project, n)))].sort();
+  value.management = marks.management;
+  const prefix = prefixLabel(marks.registryPrefix);
+  if (prefix !== undefined) value.registryPrefix = prefix;
   return value;
+}
+
+/** The zone value without the ownership marks (for zones trueup does not own). */
+export function withoutMarks(value: JsonObject): JsonObject {
+  const { management: _m, registryPrefix: _r, ...rest } = value;
+  return rest;
 }
 
 /** A record set's canonical value: `{ name, type, ttl, values }`, or with a routing policy
@@ -51,7 +67,7 @@ export function expandZones(resources: Resource[], _ctx: ExpandContext, project:
     const zoneObjectKey = zoneKey(zone.name);
     objects.push({
       key: zoneObjectKey, type: ZONE_OBJECT_TYPE, display: `zone ${zone.name}`, scope,
-      value: zoneValue(zone.name, zoneBlock.data, project), resource, path: ['metadata', 'name'],
+      value: zoneValue(zone.name, zoneBlock.data, project, zone), resource, path: ['metadata', 'name'],
     });
     for (const set of zone.records) {
       let extra: JsonObject = {};

@@ -5,7 +5,7 @@
 // This module stays cheap to import: `@google-cloud/dns` and google-auth-library are loaded by
 // the client on the first API call, never by `trueup validate` or `trueup schema`.
 
-import { SDK_MAJOR, defineProvider, type ProviderInstance } from '../../src/sdk/index.ts';
+import { SDK_MAJOR, defineProvider, type PlannedChange, type ProviderInstance } from '../../src/sdk/index.ts';
 import { RECORDSET_OBJECT_TYPE, ZONE_OBJECT_TYPE, apexNsDanger, zoneKind } from '../../src/sdk/dns/index.ts';
 import { applyChanges, type ApplyDeps } from './apply.ts';
 import { CloudDnsClient } from './client.ts';
@@ -39,7 +39,10 @@ export default defineProvider<GcpDnsSettings>({
   settings: settingsSchema,
   kinds: [zoneKind],
   objectTypes: {
-    [ZONE_OBJECT_TYPE]: {},
+    [ZONE_OBJECT_TYPE]: {
+      // Only planned for a zone whose labels name this source's owner; still needs --force.
+      dangerous: (change: PlannedChange) => (change.action === 'delete' ? `deletes managed zone ${change.scope.slice('zone/'.length)}` : undefined),
+    },
     [RECORDSET_OBJECT_TYPE]: { dangerous: apexNsDanger },
   },
   capabilities: { import: true },

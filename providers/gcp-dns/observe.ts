@@ -1,16 +1,19 @@
 // Read live state in bulk: one managedZones list (every page) for the project, then one rrsets
-// list (every page) per declared zone — never a call per record. Ownership follows the DNS
-// model: a full zone owns every set (apex SOA/NS protected); a shared zone owns what its
-// registry TXT records mark, and the registry records themselves are hidden from plans.
+// list (every page) per zone in the allowed scopes — never a call per record. Ownership follows
+// the DNS model: a full zone owns every set (apex SOA/NS protected); a shared zone owns what its
+// registry TXT records mark, and the registry records themselves are hidden from plans. Zones
+// follow their labels (labels.ts), as Route 53 hosted zones follow their tags: ours (deletable
+// once removed from Git), unmarked (made by hand: used, never deleted) or another owner's.
 
 import type { DesiredObject, JsonObject, ObservedObject, ObserveRequest, ObserveResult, ProviderContext } from '../../src/sdk/index.ts';
-import { TerminalError } from '../../src/sdk/index.ts';
+import { TerminalError, mapLimit } from '../../src/sdk/index.ts';
 import {
-  RECORDSET_OBJECT_TYPE, RegistryIndex, ZONE_OBJECT_TYPE, isRecordType, readZone, recordOwnership, recordSetDisplay, recordSetKey,
-  registryName, zoneKey, zoneScope, type Management,
+  DEFAULT_REGISTRY_PREFIX, RECORDSET_OBJECT_TYPE, RegistryIndex, ZONE_OBJECT_TYPE, isRecordType, readZone, recordOwnership, recordSetDisplay,
+  recordSetKey, registryName, zoneKey, zoneScope, type Management,
 } from '../../src/sdk/dns/index.ts';
 import type { ApiRrset, ApiZone, CloudDnsClient } from './client.ts';
-import { recordValue, zoneSettings } from './expand.ts';
+import { recordValue, withoutMarks, zoneSettings } from './expand.ts';
+import { zoneMarks, type ZoneMarks } from './labels.ts';
 import { defaultZoneName, networkUrl, policyFromWire, valuesFromWire, type ZoneGcp } from './policy.ts';
 
 /** What apply needs to know about a zone, kept from the last observe (or zone create). */
@@ -22,6 +25,15 @@ export interface ZoneRuntime {
   registryPrefix: string;
   /** Live registry TXT sets by name (shared zones). */
   registry: Map<string, ApiRrset>;
+}
+
+/** Opaque data of a zone object: which managed zone, and whether its labels say it is ours. */
+export interface ZoneHandle {
+  managedZone: string;
+  /** Carries this source's owner label: only then may it be deleted or relabelled. */
+  ours: boolean;
+  /** The live labels (a label patch replaces the whole map, so others' labels are kept). */
+  labels: Record<string, string>;
 }
 
 /** Opaque per-object data: exactly the live set, for deletions that must match it. */
@@ -61,12 +73,17 @@ export function findZone(zones: readonly ApiZone[], declared: DeclaredZoneInfo):
   return visible.find((z) => z.name === defaultZoneName(declared.dnsName)) ?? (visible.length === 0 && same.length === 1 ? same[0] : visible[0]);
 }
 
-export function liveZoneValue(zone: ApiZone, declared: DeclaredZoneInfo, project: string): JsonObject {
+/** The canonical value of a live zone (same shape as `expand` builds). `description` is compared
+ * only when declared (or when the zone is not declared: a deletion shows it); the marks only
+ * when `marks` is given (a zone trueup owns). */
+export function liveZoneValue(zone: ApiZone, project: string, options: { description: boolean; marks?: ZoneMarks }): JsonObject {
   const value: JsonObject = { dnsName: zone.dnsName.toLowerCase(), visibility: zone.visibility ?? 'public' };
-  if (declared.gcp.description !== undefined) value.description = zone.description ?? '';
+  if (options.description) value.description = zone.description ?? '';
   if (value.visibility === 'private') {
     value.networks = [...new Set((zone.privateVisibilityConfig?.networks ?? []).map((n) => networkUrl(project, n.networkUrl ?? '')))].sort();
   }
+  if (options.marks?.management !== undefined) value.management = options.marks.management;
+  if (options.marks?.registryPrefix !== undefined) value.registryPrefix = options.marks.registryPrefix;
   return value;
 }
 
@@ -78,6 +95,40 @@ export function liveRecordValue(rrset: ApiRrset): JsonObject {
   return recordValue(name, type, rrset.ttl, valuesFromWire(type, rrset.rrdatas));
 }
 
+/**
+ * Which live zones to read: each declared zone's, then every other zone in the allowed scopes,
+ * one per DNS name (ours first), so a Zone removed from Git is still seen: deleted when its labels
+ * say it is ours, left alone otherwise (but its records marked ours by registry records are still
+ * ours to delete).
+ */
+export function pickZones(zones: readonly ApiZone[], declared: readonly DeclaredZoneInfo[], allowed: (dnsName: string) => boolean, ownerId: string):
+  { live: ApiZone; dnsName: string; declared?: DeclaredZoneInfo }[] {
+  const picked: { live: ApiZone; dnsName: string; declared?: DeclaredZoneInfo }[] = [];
+  const names = new Set<string>();
+  for (const d of declared) {
+    names.add(d.dnsName);
+    const live = findZone(zones, d);
+    if (!live) continue;
+    if (live.dnsName?.toLowerCase() !== d.dnsName) {
+      throw new TerminalError(`managed zone ${live.name} (spec.gcp.name) serves ${live.dnsName}, not ${d.dnsName}; fix spec.gcp.name`,
+        { subject: `zone ${d.dnsName}`, operation: 'managedZones.list' });
+    }
+    picked.push({ live, dnsName: d.dnsName, declared: d });
+  }
+  const undeclared = new Map<string, ApiZone[]>();
+  for (const z of [...zones].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const dnsName = (z.dnsName ?? '').toLowerCase();
+    // A name that is declared is served by the declared zone: its twin (public/private) is not read.
+    if (dnsName === '' || names.has(dnsName) || !allowed(dnsName)) continue;
+    undeclared.set(dnsName, [...(undeclared.get(dnsName) ?? []), z]);
+  }
+  for (const [dnsName, list] of undeclared) {
+    const live = list.find((z) => zoneMarks(z.labels, ownerId).ours) ?? list[0];
+    if (live) picked.push({ live, dnsName });
+  }
+  return picked;
+}
+
 export async function observeZones(input: {
   request: ObserveRequest;
   ctx: ProviderContext;
@@ -86,29 +137,39 @@ export async function observeZones(input: {
   runtime: Map<string, ZoneRuntime>;
 }): Promise<ObserveResult> {
   const { request, ctx, client, project } = input;
-  const declared = declaredZones(request.desired).filter((d) => request.allowedScopes.allows(zoneScope(d.dnsName)));
-  if (declared.length === 0) return { objects: [] };
+  const allowed = (dnsName: string) => request.allowedScopes.allows(zoneScope(dnsName));
+  const declared = declaredZones(request.desired).filter((d) => allowed(d.dnsName));
   const zones = await client.listZones(ctx);
+  const picked = pickZones(zones, declared, allowed, ctx.ownerId);
+  for (const d of declared) if (!picked.some((p) => p.declared === d)) input.runtime.delete(d.dnsName);
+  // Zones trueup does not own are never labelled: their desired value loses the marks.
+  const unmarked = new Set<string>();
   const objects: ObservedObject[] = [];
-  const perZone = await Promise.all(declared.map(async (d) => {
-    const live = findZone(zones, d);
-    if (!live) {
-      input.runtime.delete(d.dnsName);
-      return [];
-    }
-    if (live.dnsName?.toLowerCase() !== d.dnsName) {
-      throw new TerminalError(`managed zone ${live.name} (spec.gcp.name) serves ${live.dnsName}, not ${d.dnsName}; fix spec.gcp.name`,
-        { subject: `zone ${d.dnsName}`, operation: 'managedZones.list' });
-    }
-    const scope = zoneScope(d.dnsName);
-    const out: ObservedObject[] = [{
-      key: zoneKey(d.dnsName), type: ZONE_OBJECT_TYPE, display: `zone ${d.dnsName}`, scope,
-      value: liveZoneValue(live, d, project), ownership: { state: 'owned' }, protected: true, handle: { managedZone: live.name },
-    }];
-    const rrsets = await client.listRrsets(ctx, live.name, `zone ${d.dnsName}`);
-    const registry = new RegistryIndex(d.registryPrefix);
+  let done = 0;
+  await mapLimit(picked, 4, async ({ live, dnsName, declared: d }) => {
+    const marks = zoneMarks(live.labels, ctx.ownerId);
+    if (d && !marks.ours) unmarked.add(zoneKey(dnsName));
+    // As for Route 53 hosted zones: in a zone another owner marked, only registry records prove
+    // ownership whatever Git declares; an undeclared zone of ours is read as its label says
+    // (shared when it says nothing), any other undeclared zone as shared.
+    const management: Management = marks.owner !== undefined && !marks.ours ? 'shared'
+      : d?.management ?? (marks.ours && marks.management === 'full' ? 'full' : 'shared');
+    const registryPrefix = d?.registryPrefix ?? (marks.ours ? marks.registryPrefix : undefined) ?? DEFAULT_REGISTRY_PREFIX;
+    const scope = zoneScope(dnsName);
+    const valueOptions: { description: boolean; marks?: ZoneMarks } = { description: d === undefined || d.gcp.description !== undefined };
+    if (marks.ours) valueOptions.marks = marks;
+    const handle: ZoneHandle = { managedZone: live.name, ours: marks.ours, labels: { ...live.labels } };
+    const zoneObject: ObservedObject = {
+      key: zoneKey(dnsName), type: ZONE_OBJECT_TYPE, display: `zone ${dnsName}`, scope, value: liveZoneValue(live, project, valueOptions), handle,
+      // A zone without an owner mark (made by hand, or before trueup) is used as it is, never deleted.
+      ownership: marks.owner === undefined || marks.ours ? { state: 'owned' } : { state: 'foreign', owner: marks.owner },
+    };
+    if (marks.owner === undefined) zoneObject.protected = true;
+    const out: ObservedObject[] = [zoneObject];
+    const rrsets = await client.listRrsets(ctx, live.name, `zone ${dnsName}`);
+    const registry = new RegistryIndex(registryPrefix);
     const registryLive = new Map<string, ApiRrset>();
-    if (d.management === 'shared') {
+    if (management === 'shared') {
       for (const r of rrsets) {
         const name = r.name.toLowerCase();
         if (r.type === 'TXT' && registry.add(name, 'TXT', valuesFromWire('TXT', r.rrdatas))) registryLive.set(name, r);
@@ -117,26 +178,31 @@ export async function observeZones(input: {
     for (const r of rrsets) {
       const name = r.name.toLowerCase();
       const type = r.type.toUpperCase();
-      if (d.management === 'shared' && registry.isRegistry(name, type)) continue;
-      const verdict = recordOwnership({ management: d.management, zone: d.dnsName, name, type, ownerId: ctx.ownerId, registry });
-      const handle: RecordHandle = { managedZone: live.name, live: r };
-      if (d.management === 'shared') {
-        const reg = registryFor(name, type, d.registryPrefix, registryLive);
-        if (reg) handle.registry = reg;
+      if (management === 'shared' && registry.isRegistry(name, type)) continue;
+      const verdict = recordOwnership({ management, zone: dnsName, name, type, ownerId: ctx.ownerId, registry });
+      const recordHandle: RecordHandle = { managedZone: live.name, live: r };
+      if (management === 'shared') {
+        const reg = registryFor(name, type, registryPrefix, registryLive);
+        if (reg) recordHandle.registry = reg;
       }
       const object: ObservedObject = {
-        key: recordSetKey(d.dnsName, name, type), type: RECORDSET_OBJECT_TYPE, display: recordSetDisplay(name, type), scope,
-        value: liveRecordValue(r), ownership: verdict.ownership, handle,
+        key: recordSetKey(dnsName, name, type), type: RECORDSET_OBJECT_TYPE, display: recordSetDisplay(name, type), scope,
+        value: liveRecordValue(r), ownership: verdict.ownership, handle: recordHandle,
+        // Deleted before the zone (the planner orders a dependent's deletion first).
+        dependsOn: [zoneKey(dnsName)],
       };
       // Sets of types a Zone cannot declare (SPF, DNSKEY…) and the apex SOA/NS are never deleted.
       if (verdict.protected || !isRecordType(type)) object.protected = true;
       out.push(object);
     }
-    input.runtime.set(d.dnsName, { dnsName: d.dnsName, managedZone: live.name, management: d.management, registryPrefix: d.registryPrefix, registry: registryLive });
-    return out;
-  }));
-  for (const list of perZone) objects.push(...list);
-  return { objects };
+    input.runtime.set(dnsName, { dnsName, managedZone: live.name, management, registryPrefix, registry: registryLive });
+    objects.push(...out);
+    done += 1;
+    if (picked.length > 1) ctx.progress(`observed ${done}/${picked.length} managed zones`);
+  });
+  if (unmarked.size === 0) return { objects };
+  const refinedDesired = request.desired.map((o) => (o.type === ZONE_OBJECT_TYPE && unmarked.has(o.key) ? { ...o, value: withoutMarks(o.value as JsonObject) } : o));
+  return { objects, refinedDesired };
 }
 
 function registryFor(name: string, type: string, prefix: string, live: Map<string, ApiRrset>): ApiRrset | undefined {

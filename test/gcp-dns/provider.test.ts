@@ -72,13 +72,22 @@ let dns: CloudDnsEmulator;
 let gcloud: Gcloud;
 let h: Harness;
 
+const harnesses: Harness[] = [];
+/** A harness whose source may touch only `zone`: zones other tests left behind are out of its
+ * scope (in scope, zones this owner created and no longer declares would be deleted). */
+const scoped = (zone: string): Harness => {
+  const made = gcpHarness(gcpSettings(dns.url, PROJECT), { scopes: [`zone/${zone}`] });
+  harnesses.push(made);
+  return made;
+};
+
 before(async () => {
   dns = await startCloudDnsEmulator();
   gcloud = await gcloudFor(dns.url, PROJECT);
-  h = gcpHarness(gcpSettings(dns.url, PROJECT));
+  h = scoped('example.com.');
 });
 after(async () => {
-  await h?.close();
+  for (const made of harnesses) await made.close();
   await gcloud?.cleanup();
   await dns?.stop();
 });
@@ -140,6 +149,7 @@ describe('Cloud DNS provider', () => {
   });
 
   it('isolates the record set the API rejects and applies the rest of the batch', async () => {
+    const h = scoped('batch.example.');
     const zone = (location: string) => `apiVersion: dns.trueup.dev/v1
 kind: Zone
 metadata: { name: batch.example. }
@@ -161,6 +171,7 @@ spec:
   });
 
   it('swaps a CNAME for an A record at the same name in one atomic change', async () => {
+    const h = scoped('swap.example.');
     const zone = (set: string) => `apiVersion: dns.trueup.dev/v1\nkind: Zone\nmetadata: { name: swap.example. }\nspec:\n  records:\n    app: [${set}]\n`;
     await h.converge(zone('{ type: CNAME, value: lb.example.net }'));
     const before = dns.state.changes(PROJECT, 'swap-example').length;
@@ -174,6 +185,7 @@ spec:
   });
 
   it('in a full zone deletes unknown records only within the thresholds, and an apex NS change needs force', async () => {
+    const h = scoped('full.example.');
     const zone = (extra = '') => `apiVersion: dns.trueup.dev/v1\nkind: Zone\nmetadata: { name: full.example. }\nspec:\n  records:\n    a: [{ type: A, value: 192.0.2.1 }]\n    b: [{ type: A, value: 192.0.2.2 }]\n    c: [{ type: A, value: 192.0.2.3 }]\n${extra}`;
     await h.converge(zone());
     for (const n of ['x', 'y']) dns.state.putRrset(PROJECT, 'full-example', { name: `${n}.full.example.`, type: 'TXT', ttl: 300, rrdatas: ['"by hand"'] });
@@ -192,6 +204,7 @@ spec:
   });
 
   it('in a shared zone writes registry records in the same change and leaves foreign records alone', async () => {
+    const h = scoped('shared.example.');
     const shared = (ip: string) => `apiVersion: dns.trueup.dev/v1
 kind: Zone
 metadata: { name: shared.example. }
@@ -209,12 +222,13 @@ spec:
     const plan = await h.plan(shared('192.0.2.1'));
     assert.deepEqual(changeLines(plan), [], 'registry records are not objects of their own, the foreign record is not ours');
     assert.deepEqual(dns.state.getRrset(PROJECT, 'shared-example', 'legacy.shared.example.', 'A').rrdatas, ['203.0.113.1']);
-    // another owner's trueup does not take the record over
+    // another owner's trueup takes over neither the zone (labelled ours) nor the record
     const other = await h.plan(shared('192.0.2.99'), { ownerId: 'someone-else' });
-    assert.deepEqual(other.plan.conflicts.map((c) => c.display), ['app.shared.example. A']);
+    assert.deepEqual(other.plan.conflicts.map((c) => c.display), ['app.shared.example. A', 'zone shared.example.']);
   });
 
   it('creates private zones with networks and internal load balancer targets, and patches the zone description', async () => {
+    const h = scoped('internal.example.');
     const zone = (description: string) => `apiVersion: dns.trueup.dev/v1
 kind: Zone
 metadata: { name: internal.example. }
@@ -256,6 +270,7 @@ spec:
   });
 
   it('explains a managed zone name clash and takes an explicit gcp.name', async () => {
+    const h = scoped('example-com.');
     // example-com. and example.com. both default to the managed zone name example-com
     const zone = (gcp: string) => `apiVersion: dns.trueup.dev/v1\nkind: Zone\nmetadata: { name: example-com. }\nspec:\n  ${gcp}\n  records:\n    www: [{ type: A, value: 192.0.2.1 }]\n`;
     const clash = await h.plan(zone(''));
@@ -271,6 +286,7 @@ spec:
   });
 
   it('rejects a bad gcp block with file, line and field, before any API call', async () => {
+    const h = scoped('bad.example.');
     const bad = `apiVersion: dns.trueup.dev/v1
 kind: Zone
 metadata: { name: bad.example. }

@@ -25,7 +25,7 @@ after(async () => {
 
 describe('Cloud DNS provider at scale', () => {
   it('creates 2,300 record sets in three changes and reads every page back', async (t) => {
-    const h = gcpHarness(gcpSettings(dns.url, PROJECT));
+    const h = gcpHarness(gcpSettings(dns.url, PROJECT), { scopes: ['zone/big.example.'] });
     const t0 = performance.now();
     await h.converge(zone(2300));
     const applyMs = performance.now() - t0;
@@ -68,7 +68,7 @@ describe('Cloud DNS provider at scale', () => {
   });
 
   it('waits for changes to be done when waitForDone is set', async () => {
-    const h = gcpHarness(gcpSettings(dns.url, PROJECT, { waitForDone: true, pollIntervalMs: 25 }));
+    const h = gcpHarness(gcpSettings(dns.url, PROJECT, { waitForDone: true, pollIntervalMs: 25 }), { scopes: ['zone/wait.example.'] });
     const t0 = Date.now();
     await h.converge(zone(3).replace('big.example.', 'wait.example.'));
     assert.ok(Date.now() - t0 >= 140, 'apply returned only after the change was done');
@@ -80,7 +80,7 @@ describe('Cloud DNS provider at scale', () => {
 
   it('reports a change still pending after the wait limit as a transient failure', async () => {
     dns.state.changeDoneAfterMs = 60_000;
-    const h = gcpHarness(gcpSettings(dns.url, PROJECT, { waitForDone: true, pollIntervalMs: 20, waitTimeoutMs: 100 }));
+    const h = gcpHarness(gcpSettings(dns.url, PROJECT, { waitForDone: true, pollIntervalMs: 20, waitTimeoutMs: 100 }), { scopes: ['zone/slow.example.'] });
     const prepared = await h.plan(zone(1).replace('big.example.', 'slow.example.'));
     const result = await h.apply(prepared);
     const failed = result.reports.filter((r) => r.status === 'failed');
