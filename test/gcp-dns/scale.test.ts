@@ -1,6 +1,7 @@
 // Observe and apply at scale: every page of a zone the server pages small, changes packed up to
 // 1,000 additions each, a no-op plan costs one zone list plus ⌈sets/page⌉ record set lists;
-// and `waitForDone` polls until Cloud DNS reports the change done.
+// a zone removed from Git is emptied in changes of 1,000 deletions before it is deleted; and
+// `waitForDone` polls until Cloud DNS reports the change done.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startCloudDnsEmulator, type CloudDnsEmulator } from '../../emulators/gcp-dns/index.ts';
@@ -51,6 +52,24 @@ describe('Cloud DNS provider at scale', () => {
       return [body.additions.length, body.deletions.length];
     });
     assert.deepEqual(updates, [[1000, 1000], [1000, 1000], [300, 300]]);
+    await h.close();
+  });
+
+  it('deletes the 2,300-set zone once removed from Git: 1,000 deletions per change, then the zone', async (t) => {
+    const h = gcpHarness(gcpSettings(dns.url, PROJECT), { scopes: ['zone/big.example.', 'zone/small.example.'] });
+    const keep = zone(1).replace('big.example.', 'small.example.');
+    const from = dns.requests.length;
+    const t0 = performance.now();
+    const prepared = await h.plan(keep, { force: true });
+    assert.equal(prepared.plan.summary.delete, 2301, '2,300 record sets and the zone');
+    const result = await h.apply(prepared);
+    const ms = performance.now() - t0;
+    assert.equal(result.failed, 0);
+    const writes = dns.requests.slice(from).filter((r) => r.method !== 'GET' && r.path.includes('/big-example')).map((r) => r.operation === 'changes.create'
+      ? `${r.operation} -${(r.body as { deletions?: unknown[] }).deletions?.length ?? 0} +${(r.body as { additions?: unknown[] }).additions?.length ?? 0}` : r.operation);
+    assert.deepEqual(writes, ['changes.create -1000 +0', 'changes.create -1000 +0', 'changes.create -300 +0', 'managedZones.delete']);
+    assert.equal(dns.state.zones(PROJECT).some((z) => z.zone.name === 'big-example'), false);
+    t.diagnostic(`removing a 2,300-set zone: plan + apply ${Math.round(ms)} ms, ${h.callCount('clouddns')} API calls`);
     await h.close();
   });
 
