@@ -1,9 +1,10 @@
 // Apply: managed zones first (created when declared and missing, labelled as ours; description,
-// private networks and ownership labels patched; deleted once removed from Git when ours and
-// emptied by the record deletions that the engine orders before it), then record sets as Cloud DNS changes — one `changes.create` per zone per
-// batch holding additions and deletions together (an update is atomic), deletions exactly the
-// live sets read by observe, at most 1,000 additions and 1,000 deletions per change. In shared
-// zones each created or deleted set carries its registry TXT record in the same change.
+// private networks and ownership labels patched), then record sets as Cloud DNS changes, then
+// zone deletions (a zone removed from Git and labelled ours, emptied by the record deletions the
+// engine orders before it). Record sets go as one `changes.create` per zone per batch holding
+// additions and deletions together (an update is atomic), deletions exactly the live sets read by
+// observe, at most 1,000 additions and 1,000 deletions per change. In shared zones each created or
+// deleted set carries its registry TXT record in the same change.
 //
 // A change applies all or nothing. When the API rejects a batch for its content (not for
 // throttling or a server error), the batch is split in halves until the offending record sets
@@ -137,10 +138,12 @@ async function deleteZone(change: ApplyChange, ctx: ProviderContext, deps: Apply
   }
   const dnsName = (change.before as JsonObject).dnsName as string;
   const runtime = deps.runtime.get(dnsName);
-  const leftovers = [...(runtime?.registry.values() ?? [])].filter((r) => {
+  // Only marks of ours that marked nothing when observed: a mark on a set still there (one that
+  // is not ours to delete) stays, and the zone deletion below reports that set.
+  const leftovers = [...(runtime?.registry ?? [])].filter(([name, r]) => {
     const owners = valuesFromWire('TXT', r.rrdatas).map(parseRegistryValue);
-    return owners.length > 0 && owners.every((o) => o === ctx.ownerId);
-  });
+    return runtime?.orphanRegistry?.has(name) === true && owners.length > 0 && owners.every((o) => o === ctx.ownerId);
+  }).map(([, r]) => r);
   if (leftovers.length > 0) await deps.client.createChange(ctx, handle.managedZone, [], leftovers, `${subject} (registry records)`);
   try {
     await deps.client.deleteZone(ctx, handle.managedZone, subject);

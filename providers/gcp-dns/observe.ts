@@ -25,6 +25,9 @@ export interface ZoneRuntime {
   registryPrefix: string;
   /** Live registry TXT sets by name (shared zones). */
   registry: Map<string, ApiRrset>;
+  /** Names of registry records that marked no live record set when observed (removed before the
+   * zone is deleted, when ours). */
+  orphanRegistry?: Set<string>;
 }
 
 /** Opaque data of a zone object: which managed zone, and whether its labels say it is ours. */
@@ -195,7 +198,12 @@ export async function observeZones(input: {
       if (verdict.protected || !isRecordType(type)) object.protected = true;
       out.push(object);
     }
-    input.runtime.set(dnsName, { dnsName, managedZone: live.name, management, registryPrefix, registry: registryLive });
+    const liveSets = new Set(rrsets.map((r) => `${r.name.toLowerCase()} ${r.type.toUpperCase()}`));
+    const orphanRegistry = new Set([...registryLive.keys()].filter((name) => {
+      const target = registry.targetOf(name);
+      return target !== undefined && !liveSets.has(`${target.name} ${target.type}`);
+    }));
+    input.runtime.set(dnsName, { dnsName, managedZone: live.name, management, registryPrefix, registry: registryLive, orphanRegistry });
     objects.push(...out);
     done += 1;
     if (picked.length > 1) ctx.progress(`observed ${done}/${picked.length} managed zones`);

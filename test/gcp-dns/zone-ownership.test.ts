@@ -146,7 +146,7 @@ describe('Cloud DNS zone ownership', () => {
     assert.deepEqual(changeLines(await h.plan(keep, { force: false })), [], 'a second plan is empty');
   });
 
-  it('reads a removed shared zone as its label says: deletes only its marked records, and reports the zone it cannot empty', async () => {
+  it('reads a removed shared zone as its label says: deletes only its marked records, reports the zone it cannot empty, deletes it once empty', async () => {
     const h = engine(['part.example.', 'keep.example.']);
     const keep = zoneDoc('keep.example.', '    www: [{ type: A, value: 192.0.2.9 }]\n');
     const part = zoneDoc('part.example.', '    app: [{ type: A, value: 192.0.2.1 }]\n', '  management: shared\n  registryPrefix: Reg\n');
@@ -165,6 +165,20 @@ describe('Cloud DNS zone ownership', () => {
     assert.match(zoneReport?.error?.message ?? '', /zone part\.example\.: managedZones\.delete: not deleted: the managed zone still holds record sets trueup does not own \(legacy\.part\.example\. A\)/);
     assert.equal(zoneReport?.error?.transient, false);
     assert.deepEqual(rrsetNames('part-example'), ['legacy.part.example. A', 'part.example. NS', 'part.example. SOA'], 'the record and its registry record went');
+
+    // once the hand-made record is gone, the next pass deletes the zone; a registry record of ours
+    // that marks nothing any more is removed just before it
+    dns.state.deleteRrset(PROJECT, 'part-example', 'legacy.part.example.', 'A');
+    dns.state.putRrset(PROJECT, 'part-example', { name: 'reg.a.old.part.example.', type: 'TXT', ttl: 300, rrdatas: ['"heritage=trueup,trueup/owner=test-owner"'] });
+    const from = dns.requests.length;
+    const again = await h.plan(keep);
+    assert.deepEqual(changeLines(again), ['delete zone part.example.']);
+    const second = await applyPrepared(again);
+    assert.equal(second.failed, 0, JSON.stringify(second.reports.map((r) => r.error)));
+    const writes = dns.requests.slice(from).filter((r) => r.method !== 'GET');
+    assert.deepEqual(writes.map((r) => r.operation), ['changes.create', 'managedZones.delete']);
+    assert.deepEqual((writes[0]?.body as { deletions: { name: string }[] }).deletions.map((d) => d.name), ['reg.a.old.part.example.']);
+    assert.equal(zoneExists('part-example'), false);
   });
 
   it('relabels a zone it owns when the Zone switches from shared to full', async () => {
