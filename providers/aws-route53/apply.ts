@@ -215,6 +215,10 @@ async function applyZoneChange(api: Route53Api, state: InstanceState, change: Ap
   for (const vpc of before.vpcs ?? []) {
     if (!wants.has(`${vpc.id} ${vpc.region}`)) await api.call(ctx, 'DisassociateVPCFromHostedZone', { HostedZoneId: handle.zoneId, VPC: { VPCId: vpc.id, VPCRegion: vpc.region as never } }, subject);
   }
+  if (want.management !== undefined && before.management !== want.management && handle.tagged) {
+    await api.call(ctx, 'ChangeTagsForResource', { ResourceType: 'hostedzone', ResourceId: handle.zoneId, AddTags: [{ Key: MANAGEMENT_TAG, Value: want.management }] }, subject);
+    return `management tag set to ${want.management}`;
+  }
   return undefined;
 }
 

@@ -15,6 +15,9 @@ export interface ZoneValue {
   name: string;
   private: boolean;
   vpcs?: { id: string; region: string }[];
+  /** Kept in the zone's management tag, so a zone later removed from Git is read in the mode
+   * Git last declared (a zone switched from full to shared must not be read as full). */
+  management?: 'full' | 'shared';
 }
 
 export function expandZones(resources: Resource[], _ctx: ExpandContext): { objects: DesiredObject[]; issues: ResourceIssue[] } {
@@ -44,7 +47,7 @@ function expandZone(zone: DeclaredZone, issues: ResourceIssue[]): DesiredObject[
   for (const e of zext.errors) issue(e.path, e.message);
   if (!zext.ext) return undefined;
   const scope = zoneScope(zone.name);
-  const zoneValue: ZoneValue = { name: zone.name, private: zext.ext.private !== undefined };
+  const zoneValue: ZoneValue = { name: zone.name, private: zext.ext.private !== undefined, management: zone.management };
   if (zext.ext.private) {
     zoneValue.vpcs = [...zext.ext.private.vpcs].sort((a, b) => (a.id + a.region < b.id + b.region ? -1 : 1));
   }

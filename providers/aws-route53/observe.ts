@@ -67,7 +67,13 @@ export async function observe(api: Route53Api, state: InstanceState, request: Ob
       id, name, private: zone.Config?.PrivateZone === true, management, registryPrefix, registryTtl: want?.spec.ttl ?? DEFAULT_TTL,
       registryLive: new Map(), ownedGroups: new Map(),
     };
+    if (ours && management === 'shared' && tagValue(zoneTags, MANAGEMENT_TAG) === 'full') zoneState.leavingFull = true;
+    // Our zone reports the mode its tag records (an update rewrites a stale tag); a zone we do not
+    // own is never tagged, so it echoes what Git declares.
+    const taggedMode = tagValue(zoneTags, MANAGEMENT_TAG);
     const zoneValue: ZoneValue = { name, private: zoneState.private };
+    const mode = ours ? (taggedMode === 'full' || taggedMode === 'shared' ? taggedMode : undefined) : want?.spec.management;
+    if (mode !== undefined) zoneValue.management = mode;
     if (zoneState.private) {
       const detail = await api.call(ctx, 'GetHostedZone', { Id: id }, `hosted zone ${name}`);
       zoneValue.vpcs = (detail.VPCs ?? []).map((v) => ({ id: v.VPCId ?? '', region: v.VPCRegion ?? '' }))
@@ -116,7 +122,11 @@ export function recordObjects(sets: readonly ResourceRecordSet[], zone: ZoneStat
     const key = recordSetKey(zone.name, value.name, value.type, setId);
     if (seen.has(key)) continue; // a page boundary inside a routing group may list a set twice
     seen.add(key);
-    const verdict = recordOwnership({ management: zone.management, zone: zone.name, name: value.name, type: value.type, ownerId, registry });
+    const verdict = recordOwnership({ management: zone.leavingFull ? 'full' : zone.management, zone: zone.name, name: value.name, type: value.type, ownerId, registry });
+    if (zone.leavingFull && verdict.ownership.state === 'owned' && !verdict.protected && !zone.registryLive.has(groupKey(value.name, value.type))) {
+      // Shown in the plan as `ownerMark: "missing" → (removed)`: the update writes the mark.
+      (value as unknown as { ownerMark?: string }).ownerMark = 'missing';
+    }
     const handle: RecordHandle = { zoneId: zone.id, live: set };
     const object: ObservedObject = {
       key, type: RECORDSET_OBJECT_TYPE, display: recordSetDisplay(value.name, value.type, setId), scope: zoneScope(zone.name),

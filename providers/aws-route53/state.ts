@@ -21,6 +21,9 @@ export interface ZoneState {
   registryLive: Map<string, ResourceRecordSet>;
   /** Keys of owned record sets, by `name type` (sets of a weighted group share one registry record). */
   ownedGroups: Map<string, Set<string>>;
+  /** Our zone was full until now and Git makes it shared: its sets were provably ours, so they
+   * stay owned for this pass, and each one without a registry mark plans an update that writes it. */
+  leavingFull?: boolean;
 }
 
 export interface RecordHandle {

@@ -74,7 +74,7 @@ void describe('route53 blocks', () => {
     assert.deepEqual(byKey.get('rrset/example.com./api.example.com./A/blue'), {
       name: 'api.example.com.', type: 'A', ttl: 300, values: ['192.0.2.1'], route53: { routing: 'weighted', setIdentifier: 'blue', weight: 5 },
     });
-    assert.deepEqual(byKey.get('zone/example.com.'), { name: 'example.com.', private: false });
+    assert.deepEqual(byKey.get('zone/example.com.'), { name: 'example.com.', private: false, management: 'full' });
   });
 });
 

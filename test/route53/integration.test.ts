@@ -286,6 +286,30 @@ void describe('hosted zone lifecycle', () => {
     assert.ok(e.apiCalls.includes('AssociateVPCWithHostedZone ok') && e.apiCalls.includes('DisassociateVPCFromHostedZone ok'));
   });
 
+  void it('keeps the zone management tag in step with Git, so a zone later removed from Git never loses records that are not ours', async () => {
+    const zone = 'modes.example.com';
+    const doc = (mode: string) => `apiVersion: dns.trueup.dev/v1\nkind: Zone\nmetadata: { name: ${zone} }\nspec:\n  management: ${mode}\n  records:\n    www: [{ type: A, value: 192.0.2.1 }]\n`;
+    const e = engine(settings(env.moto.endpoint), { scopes: [`zone/${zone}.`] });
+    await e.converge(doc('full'));
+    const switched = await e.plan(doc('shared'));
+    assert.deepEqual(changeLines(switched), [`update hosted zone ${zone}.`, `update www.${zone}. A`]);
+    assert.deepEqual(switched.plan.conflicts, [], 'records trueup owned in the full zone stay its own');
+    assert.deepEqual(switched.plan.changes.find((c) => c.display === `hosted zone ${zone}.`)?.diffs, [{ path: 'management', before: 'full', after: 'shared' }]);
+    assert.deepEqual(switched.plan.changes.find((c) => c.display === `www.${zone}. A`)?.diffs, [{ path: 'ownerMark', before: 'missing' }], 'the update writes the registry mark');
+    await e.converge(doc('shared'));
+    const id = (await env.client.send(new ListHostedZonesByNameCommand({ DNSName: zone }))).HostedZones?.[0]?.Id ?? '';
+    const tags = await env.client.send(new ListTagsForResourceCommand({ ResourceType: 'hostedzone', ResourceId: id.replace('/hostedzone/', '') }));
+    assert.equal(tags.ResourceTagSet?.Tags?.find((t) => t.Key === 'trueup.dev/management')?.Value, 'shared');
+    // Someone else's record in the now shared zone; then the Zone leaves Git.
+    await env.client.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: id, ChangeBatch: { Changes: [
+      { Action: 'CREATE', ResourceRecordSet: { Name: `theirs.${zone}.`, Type: 'A', TTL: 60, ResourceRecords: [{ Value: '198.51.100.7' }] } },
+    ] } }));
+    const removed = await e.plan('');
+    assert.ok(!changeLines(removed).some((l) => l.includes(`theirs.${zone}.`)), changeLines(removed).join(', '));
+    assert.ok(changeLines(removed).includes(`delete www.${zone}. A`));
+    await assertEmptyAfter(e, doc('shared'));
+  });
+
   void it('deletes a zone removed from Git only when it carries our tag, and only with force', async () => {
     const zone = 'gone.example.com';
     const doc = `apiVersion: dns.trueup.dev/v1\nkind: Zone\nmetadata: { name: ${zone} }\nspec:\n  records:\n    www: [{ type: A, value: 192.0.2.1 }]\n`;
@@ -305,3 +329,8 @@ void describe('hosted zone lifecycle', () => {
     assert.deepEqual(left.HostedZones?.map((z) => z.Name).filter((n) => n?.endsWith(`${zone}.`)).sort(), [`hand.${zone}.`, `keep.${zone}.`]);
   });
 });
+
+async function assertEmptyAfter(e: ReturnType<typeof engine>, yaml: string): Promise<void> {
+  const again = await e.plan(yaml);
+  assert.deepEqual(changeLines(again), []);
+}
