@@ -233,7 +233,11 @@ function partFor(change: ApplyChange, runtime: ZoneRuntime, ownerId: string): Pa
   if (runtime.management !== 'shared') return part;
   const value = (change.after ?? change.before) as JsonObject;
   const name = registryName(value.name as string, value.type as string, runtime.registryPrefix);
-  if (change.action === 'create') {
+  if (change.action === 'update' && !runtime.registry.get(name)) {
+    // An owned set without its mark (a zone switched from full to shared): write the mark.
+    part.registryAdded = { name, type: 'TXT', ttl: REGISTRY_TTL, rrdatas: [registryValue(ownerId)] };
+    part.additions.push(part.registryAdded);
+  } else if (change.action === 'create') {
     const live = runtime.registry.get(name);
     const owners = live ? valuesFromWire('TXT', live.rrdatas).map(parseRegistryValue) : [];
     if (live && !owners.includes(ownerId)) {

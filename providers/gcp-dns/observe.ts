@@ -158,6 +158,9 @@ export async function observeZones(input: {
     const management: Management = marks.owner !== undefined && !marks.ours ? 'shared'
       : d?.management ?? (marks.ours && marks.management === 'full' ? 'full' : 'shared');
     const registryPrefix = d?.registryPrefix ?? (marks.ours ? marks.registryPrefix : undefined) ?? DEFAULT_REGISTRY_PREFIX;
+    // Our zone was full until now and Git makes it shared: its sets were provably ours, so they stay
+    // owned for this pass, and each one without a registry mark plans an update that writes it.
+    const leavingFull = marks.ours && marks.management === 'full' && management === 'shared';
     const scope = zoneScope(dnsName);
     const valueOptions: { description: boolean; marks?: ZoneMarks } = { description: d === undefined || d.gcp.description !== undefined };
     if (marks.ours) valueOptions.marks = marks;
@@ -182,15 +185,20 @@ export async function observeZones(input: {
       const name = r.name.toLowerCase();
       const type = r.type.toUpperCase();
       if (management === 'shared' && registry.isRegistry(name, type)) continue;
-      const verdict = recordOwnership({ management, zone: dnsName, name, type, ownerId: ctx.ownerId, registry });
+      const verdict = recordOwnership({ management: leavingFull ? 'full' : management, zone: dnsName, name, type, ownerId: ctx.ownerId, registry });
       const recordHandle: RecordHandle = { managedZone: live.name, live: r };
+      const value = liveRecordValue(r);
+      if (leavingFull && verdict.ownership.state === 'owned' && !verdict.protected && !registryFor(name, type, registryPrefix, registryLive)) {
+        // Shown in the plan as `ownerMark: "missing" → (removed)`: the update writes the mark.
+        value.ownerMark = 'missing';
+      }
       if (management === 'shared') {
         const reg = registryFor(name, type, registryPrefix, registryLive);
         if (reg) recordHandle.registry = reg;
       }
       const object: ObservedObject = {
         key: recordSetKey(dnsName, name, type), type: RECORDSET_OBJECT_TYPE, display: recordSetDisplay(name, type), scope,
-        value: liveRecordValue(r), ownership: verdict.ownership, handle: recordHandle,
+        value, ownership: verdict.ownership, handle: recordHandle,
         // Deleted before the zone (the planner orders a dependent's deletion first).
         dependsOn: [zoneKey(dnsName)],
       };

@@ -194,4 +194,16 @@ describe('Cloud DNS zone ownership', () => {
       { 'managed-by': 'trueup', 'trueup-owner': 'test-owner', 'trueup-management': 'full', team: 'web' }, 'labels trueup does not write are kept');
     assert.deepEqual(changeLines(await h.plan(doc('full'))), []);
   });
+
+  it('keeps the records it owned when the Zone switches from full to shared, writing their registry marks', async () => {
+    const h = engine(['tofull.example.']);
+    const doc = (management: string) => zoneDoc('tofull.example.', '    www: [{ type: A, value: 192.0.2.1 }]\n', `  management: ${management}\n`);
+    await h.converge(doc('full'));
+    const plan = await h.plan(doc('shared'));
+    assert.deepEqual(plan.plan.conflicts, [], 'records trueup owned in the full zone stay its own');
+    assert.deepEqual(plan.plan.changes.find((c) => c.display.startsWith('www.tofull.example.'))?.diffs, [{ path: 'ownerMark', before: 'missing' }]);
+    await h.converge(doc('shared'));
+    assert.ok(rrsetNames('tofull-example').includes('_trueup.a.www.tofull.example. TXT'), rrsetNames('tofull-example').join(', '));
+    assert.deepEqual(changeLines(await h.plan(doc('shared'))), []);
+  });
 });
