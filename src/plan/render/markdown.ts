@@ -28,7 +28,7 @@ export function renderPlanMarkdown(plan: Plan): string {
     out.push('```', '', '</details>', '');
   }
   if (plan.conflicts.length > 0) {
-    out.push('**Left alone** (not owned by this source):', '');
+    out.push('**Left alone** (trueup will not touch these):', '');
     for (const c of plan.conflicts) out.push(`- \`${c.provider}\` ${c.display}: ${c.reason}`);
     out.push('');
   }
