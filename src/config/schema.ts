@@ -114,7 +114,7 @@ export const serverSchema = z.object({
   maxBodyBytes: z.number().int().positive().default(1_048_576),
 }).strict();
 
-const notificationEvents = z.array(z.enum(['applied', 'drift', 'failure'])).min(1).default(['applied', 'drift', 'failure']);
+const notificationEvents = z.array(z.enum(['applied', 'drift', 'failure', 'pending-approval'])).min(1).default(['applied', 'drift', 'failure', 'pending-approval']);
 
 export const notificationSchema = z.discriminatedUnion('type', [
   z.object({

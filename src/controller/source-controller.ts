@@ -559,8 +559,11 @@ export class SourceController {
       checksum: plan.checksum,
     };
     this.status.pendingPlan = this.pending.view;
+    const counts = countChanges(plan.changes);
+    const waiting = `plan ${id} for revision ${short(revision.id)} (${describeCounts(counts)}) waits for approval${needsForce ? ' with force' : ''}`;
+    this.deps.emit({ type: 'pending-approval', source: this.name, revision: revision.id, planId: id, counts, message: waiting });
     if (reason === 'approve-mode') {
-      const message = `plan ${id} for revision ${short(revision.id)} (${describeCounts(countChanges(plan.changes))}) waits for approval: ${this.hint(id, needsForce)}`;
+      const message = `${waiting}: ${this.hint(id, needsForce)}`;
       setCondition(this.status.conditions, { type: 'Ready', status: 'False', reason: 'AwaitingApproval', message }, new Date());
       setCondition(this.status.conditions, { type: 'Stalled', status: 'False', reason: 'None', message: '' }, new Date());
     }

@@ -104,6 +104,21 @@ describe('notifications', () => {
     assert.deepEqual(JSON.parse(r?.body ?? '{}'), { state: 'success', context: 'trueup/prod', description: 'applied revision aaaa: 1 create' });
   });
 
+  it('marks a commit pending while its plan waits for approval, once per plan', async () => {
+    const sha = 'c'.repeat(40);
+    const n = githubStatusNotifier({ token: 't', apiUrl: url, repository: 'acme/infra', events: ['pending-approval', 'applied'], sources: undefined });
+    const dispatcher = new NotificationDispatcher([n], silentLogger());
+    received.length = 0;
+    const counts = { create: 0, update: 2, replace: 0, delete: 0 };
+    const waiting = { type: 'pending-approval', source: 'prod', revision: sha, planId: '0123456789ab', counts, message: 'plan 0123456789ab for revision cccccccc (2 update) waits for approval' } as const;
+    dispatcher.handle(waiting);
+    dispatcher.handle(waiting); // the next pass finds the same plan still waiting: not re-sent
+    dispatcher.handle({ ...waiting, planId: 'ba9876543210', message: 'plan ba9876543210 … waits for approval' });
+    await dispatcher.flush();
+    assert.deepEqual(received.map((r) => (JSON.parse(r.body) as { state: string }).state), ['pending', 'pending']);
+    assert.match((JSON.parse(received[0]?.body ?? '{}') as { description: string }).description, /waits for approval/);
+  });
+
   it('a failing channel is logged, never thrown into the loop', async () => {
     const n = githubStatusNotifier({ token: 't', apiUrl: `${url}/broken`, repository: 'a/b', events: ['applied'], sources: undefined });
     const dispatcher = new NotificationDispatcher([n], silentLogger());

@@ -52,10 +52,11 @@ export class NotificationDispatcher {
       this.lastSent.delete(`${event.source}\0drift`);
       return;
     }
-    if (event.type === 'failure' || event.type === 'drift') {
+    if (event.type === 'failure' || event.type === 'drift' || event.type === 'pending-approval') {
       const key = `${event.source}\0${event.type}`;
       const fingerprint = event.type === 'failure'
         ? `${event.reason}\0${event.revision ?? ''}\0${event.message}`
+        : event.type === 'pending-approval' ? event.planId
         : `${event.revision}\0${String(event.corrected)}\0${event.changes.map((c) => `${c.action} ${c.key}`).sort().join('\n')}`;
       if (this.lastSent.get(key) === fingerprint) {
         this.suppressed += 1;

@@ -1,5 +1,6 @@
 // GitHub commit status on the commit a pass concerned: success when applied, failure when it could
-// not be (invalid revision, apply errors), so the commit page shows whether it is live.
+// not be (invalid revision, apply errors), pending while its plan waits for approval, so the
+// commit page shows whether it is live.
 // https://docs.github.com/en/rest/commits/statuses#create-a-commit-status
 
 import type { NotifiableEvent, Notifier } from './types.ts';
@@ -15,7 +16,9 @@ export function githubStatusNotifier(options: {
     sources: options.sources ? new Set(options.sources) : undefined,
     send: async (event, signal) => {
       if (!event.revision || !/^[0-9a-f]{40}$/.test(event.revision)) return; // not a Git commit
-      const state = event.type === 'failure' ? 'failure' : event.type === 'drift' && !event.corrected ? 'error' : 'success';
+      const state = event.type === 'failure' ? 'failure'
+        : event.type === 'pending-approval' ? 'pending'
+        : event.type === 'drift' && !event.corrected ? 'error' : 'success';
       const body = JSON.stringify({
         state,
         context: options.context ?? `trueup/${event.source}`,

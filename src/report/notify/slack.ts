@@ -3,7 +3,7 @@
 import type { NotifiableEvent, Notifier } from './types.ts';
 import { post } from './types.ts';
 
-const ICON: Record<NotifiableEvent['type'], string> = { applied: ':white_check_mark:', drift: ':warning:', failure: ':x:' };
+const ICON: Record<NotifiableEvent['type'], string> = { applied: ':white_check_mark:', drift: ':warning:', failure: ':x:', 'pending-approval': ':hourglass:' };
 
 export function slackText(event: NotifiableEvent): string {
   const head = `${ICON[event.type]} *trueup* source \`${event.source}\``;
