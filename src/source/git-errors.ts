@@ -31,7 +31,7 @@ export function toSourceError(error: unknown, context: ErrorContext): SourceErro
       case 'timeout':
         return make(`${action} of ${url} timed out: ${error.message}`, true);
       case 'network':
-        return make(`cannot reach ${url} (${error.message}) during ${action}; will retry`, true);
+        return tlsFailure(error.message, context) ?? make(`cannot reach ${url} (${error.message}) during ${action}; will retry`, true);
     }
   }
 
@@ -67,4 +67,78 @@ export function toSourceError(error: unknown, context: ErrorContext): SourceErro
   }
   // Anything else (a malformed answer, a local file-system error) may well pass on the next try.
   return make(`${action} of ${url} failed: ${message}`, true);
+}
+
+// TLS failures, by the code Node reports (a network GitTransportError's message is the cause's
+// code). Retrying cannot help with any of them: someone must trust a CA, renew a certificate or
+// fix the URL, so they are terminal and say what to do. There is deliberately no switch to turn
+// verification off; a private CA is trusted through Node's NODE_EXTRA_CA_CERTS.
+
+/** The chain does not lead to a CA this process trusts. */
+const UNTRUSTED = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+]);
+
+/** The certificate is broken or unusable in itself, whoever issued it. */
+const REJECTED = new Set([
+  'CERT_REVOKED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_CHAIN_TOO_LONG',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_FORMAT',
+]);
+
+function tlsFailure(code: string, context: ErrorContext): SourceError | undefined {
+  const { url, action } = context;
+  const make = (message: string): SourceError => new SourceError(context.redact(message), false);
+  const certificate = `the TLS certificate of ${url}`;
+  if (UNTRUSTED.has(code)) {
+    const selfSigned = code === 'DEPTH_ZERO_SELF_SIGNED_CERT';
+    const why = selfSigned ? 'self-signed' : 'issued by a CA this process does not trust';
+    const anchor = selfSigned ? 'that certificate itself' : "the issuing CA's certificate";
+    // Often set already (container images point it at the system bundle), and then the advice
+    // differs. It names a file, never a secret; Node reads it once at start-up, hence "restart".
+    const extra = process.env.NODE_EXTRA_CA_CERTS;
+    const advice = extra
+      ? `NODE_EXTRA_CA_CERTS is set to ${extra}, but that file lacks ${anchor} (or could not be read; Node warns about that at start-up): point it at a PEM file that also holds it and restart trueup`
+      : `${selfSigned ? 'if this is the right server' : 'if the server uses a private or corporate CA'}, set NODE_EXTRA_CA_CERTS to a PEM file holding ${anchor} and restart trueup`;
+    return make(`${certificate} is not trusted (${code}: ${why}) during ${action}; ${advice}`);
+  }
+  if (code === 'CERT_HAS_EXPIRED') {
+    return make(`${certificate} has expired (${code}) during ${action}; the server's certificate must be renewed, or this machine's clock is wrong`);
+  }
+  if (code === 'CERT_NOT_YET_VALID') {
+    return make(`${certificate} is not valid yet (${code}) during ${action}; check this machine's clock`);
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return make(`${certificate} is not valid for host ${hostOf(url)} (${code}) during ${action}; use a host name the certificate names`);
+  }
+  if (REJECTED.has(code)) {
+    return make(`${certificate} was rejected (${code}) during ${action}`);
+  }
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER') {
+    return make(`${url} does not speak TLS (${code}) during ${action}; if the server serves plain HTTP only, the URL must start with http://`);
+  }
+  return undefined;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return url;
+  }
 }

@@ -1,10 +1,11 @@
 // A real Git smart-HTTP server for tests and the demo: a small Node HTTP server that runs git's own
 // `git http-backend` as a CGI program, so clients talk to exactly what a Git host speaks on the
-// wire. Optional HTTP basic auth, a request log tests can count, and a fault hook to make the
-// server answer with an error status or hang.
+// wire. Optional HTTP basic auth, optional TLS (HTTPS with a test CA's certificate), a request log
+// tests can count, and a fault hook to make the server answer with an error status or hang.
 
 import { spawn } from 'node:child_process';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface GitServerRequest {
@@ -24,7 +25,8 @@ export interface GitServerRequest {
 export type GitServerFault = (request: { method: string; path: string; query: string }) => number | 'hang' | undefined;
 
 export interface GitServer {
-  /** Base URL of a repository below `root`: `url('demo.git')` → `http://127.0.0.1:PORT/demo.git`. */
+  /** Base URL of a repository below `root`: `url('demo.git')` → `http://127.0.0.1:PORT/demo.git`
+   * (`https://…` in TLS mode). */
   url(repo: string): string;
   readonly port: number;
   /** Every request received, in order (including refused ones). */
@@ -41,13 +43,15 @@ export interface GitServerOptions {
   auth?: { username: string; password: string };
   /** Port to listen on (default: any free loopback port). */
   port?: number;
+  /** Serve HTTPS with this PEM key and certificate (chain) instead of plain HTTP. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export async function startGitServer(options: GitServerOptions): Promise<GitServer> {
   const requests: GitServerRequest[] = [];
   const state: { fault: GitServerFault | undefined } = { fault: undefined };
 
-  const server = createServer((req, res) => {
+  const handler: RequestListener = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = decodeURIComponent(url.pathname);
     const query = url.search.replace(/^\?/, '');
@@ -80,7 +84,9 @@ export async function startGitServer(options: GitServerOptions): Promise<GitServ
     runBackend(options.root, req, res, path, query, user, (status) => {
       entry.status = status;
     });
-  });
+  };
+  const server = options.tls ? createTlsServer({ key: options.tls.key, cert: options.tls.cert }, handler) : createServer(handler);
+  const scheme = options.tls ? 'https' : 'http';
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -97,7 +103,7 @@ export async function startGitServer(options: GitServerOptions): Promise<GitServ
     set fault(value: GitServerFault | undefined) {
       state.fault = value;
     },
-    url: (repo) => `http://127.0.0.1:${port}/${repo.replace(/^\/+/, '')}`,
+    url: (repo) => `${scheme}://127.0.0.1:${port}/${repo.replace(/^\/+/, '')}`,
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
