@@ -31,7 +31,7 @@ export function toSourceError(error: unknown, context: ErrorContext): SourceErro
       case 'timeout':
         return make(`${action} of ${url} timed out: ${error.message}`, true);
       case 'network':
-        return tlsFailure(error.message, context) ?? make(`cannot reach ${url} (${error.message}) during ${action}; will retry`, true);
+        return tlsFailure(error.code ?? error.message, context) ?? make(`cannot reach ${url} (${error.message}) during ${action}; will retry`, true);
     }
   }
 

@@ -10,9 +10,12 @@ import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git
 export class GitTransportError extends Error {
   override readonly name = 'GitTransportError';
   readonly kind: 'network' | 'timeout' | 'aborted';
-  constructor(kind: 'network' | 'timeout' | 'aborted', message: string) {
+  /** Node's error code of the underlying failure (ECONNREFUSED, CERT_HAS_EXPIRED…), when known. */
+  readonly code: string | undefined;
+  constructor(kind: 'network' | 'timeout' | 'aborted', message: string, code?: string) {
     super(message);
     this.kind = kind;
+    this.code = code;
   }
 }
 
@@ -54,7 +57,8 @@ async function send(request: GitHttpRequest, options: GitHttpOptions): Promise<G
     if (stall.signal.aborted) {
       return new GitTransportError('timeout', `no answer for ${formatDuration(options.stallTimeoutMs)}`);
     }
-    return new GitTransportError('network', describeNetworkError(error));
+    const described = describeNetworkError(error);
+    return new GitTransportError('network', described, described);
   };
 
   arm();
