@@ -57,8 +57,8 @@ async function send(request: GitHttpRequest, options: GitHttpOptions): Promise<G
     if (stall.signal.aborted) {
       return new GitTransportError('timeout', `no answer for ${formatDuration(options.stallTimeoutMs)}`);
     }
-    const described = describeNetworkError(error);
-    return new GitTransportError('network', described, described);
+    const code = networkErrorCode(error);
+    return new GitTransportError('network', code ?? describeNetworkError(error), code);
   };
 
   arm();
@@ -106,14 +106,19 @@ async function collect(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): 
   return Buffer.concat(parts);
 }
 
-/** `ECONNREFUSED`, `ENOTFOUND host`, a TLS complaint…: the cause's code, never a URL or header. */
-function describeNetworkError(error: unknown): string {
+/** `ECONNREFUSED`, `CERT_HAS_EXPIRED`…: the first code along the cause chain. */
+function networkErrorCode(error: unknown): string | undefined {
   let cause: unknown = error;
   for (let depth = 0; depth < 5 && cause instanceof Error; depth += 1) {
     const code = (cause as { code?: unknown }).code;
     if (typeof code === 'string' && code.length > 0) return code;
     cause = cause.cause;
   }
+  return undefined;
+}
+
+/** Without a code, the error's own message: never a URL or a header. */
+function describeNetworkError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
