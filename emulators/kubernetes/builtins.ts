@@ -20,6 +20,7 @@ export function builtinTypes(): ResourceType[] {
     t('apps', 'v1', 'Deployment', 'deployments', true, { shortNames: ['deploy'], status: true }),
     t('apps', 'v1', 'StatefulSet', 'statefulsets', true, { shortNames: ['sts'], status: true }),
     t('apps', 'v1', 'DaemonSet', 'daemonsets', true, { shortNames: ['ds'], status: true }),
+    t('apps', 'v1', 'ReplicaSet', 'replicasets', true, { shortNames: ['rs'], status: true }),
     t('batch', 'v1', 'Job', 'jobs', true, { status: true }),
     t('rbac.authorization.k8s.io', 'v1', 'Role', 'roles', true),
     t('rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings', true),

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { builtinTypes } from './builtins.ts';
 import { applyDefaults, validate } from './defaults.ts';
+import { keepAllocated, validateUpdate } from './immutable.ts';
 import { canonical, describePath, fieldsOf, fromFieldsV1, getAt, removeAt, toFieldsV1, type FieldSet } from './fieldset.ts';
 import { jsonMergePatch, jsonPatch, mergeApplied, strategicMergePatch } from './merge.ts';
 import { ApiError, apiVersionOf, clone, groupOf, isMap, type Json, type JsonMap, type KubeObject, type ResourceType } from './types.ts';
@@ -20,6 +21,10 @@ export interface StateOptions {
   /** Act as the workload controllers: mark Deployments/StatefulSets/DaemonSets rolled out and
    * Jobs complete as soon as they are written (default false: tests move status themselves). */
   controllers?: boolean;
+  /** How long an object deleted with `propagationPolicy: Foreground` stays, with a
+   * deletionTimestamp and the `foregroundDeletion` finalizer, before it is gone (default 50): the
+   * garbage collector removes its dependents first on a real cluster. 0 deletes at once. */
+  foregroundDeletionMs?: number;
 }
 
 export interface WatchEvent {
@@ -301,7 +306,9 @@ export class KubeState {
 
   private commit(type: ResourceType, version: string, old: KubeObject | undefined, object: KubeObject, entries: ManagedEntry[], dryRun: boolean): KubeObject {
     validate(object);
+    if (old) keepAllocated(old, object);
     applyDefaults(object);
+    if (old) validateUpdate(type, old, object);
     const md = object.metadata;
     if (old) {
       md.uid = old.metadata.uid ?? randomUUID();
@@ -359,6 +366,35 @@ export class KubeState {
       throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${type.plural} "${name}": Precondition failed: UID in precondition: ${String(pre.uid)}, UID in object meta: ${String(object.metadata.uid)}`);
     }
     if (dryRun) return this.view(type, version, object);
+    const foregroundMs = this.options.foregroundDeletionMs ?? 50;
+    if (isMap(body) && body.propagationPolicy === 'Foreground' && foregroundMs > 0 && !(type.kind === 'Namespace' && type.group === '')) {
+      // Foreground cascading deletion: the object stays, marked, until the garbage collector has
+      // removed its dependents (the emulator has none: it waits a moment), then it is gone.
+      if (object.metadata.deletionTimestamp === undefined) {
+        object.metadata.deletionTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+        object.metadata.deletionGracePeriodSeconds = 0;
+        const finalizers = Array.isArray(object.metadata.finalizers) ? object.metadata.finalizers : [];
+        object.metadata.finalizers = [...finalizers.filter((f) => f !== 'foregroundDeletion'), 'foregroundDeletion'];
+        object.metadata.resourceVersion = this.nextVersion();
+        this.emit('MODIFIED', type, object);
+        const uid = object.metadata.uid;
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          const current = this.objects.get(key);
+          if (!current || current.metadata.uid !== uid) return;
+          // The garbage collector removes its finalizer once the dependents are gone.
+          const left = (Array.isArray(current.metadata.finalizers) ? current.metadata.finalizers : []).filter((f) => f !== 'foregroundDeletion');
+          if (left.length > 0) current.metadata.finalizers = left;
+          else delete current.metadata.finalizers;
+          this.objects.delete(key);
+          current.metadata.resourceVersion = this.nextVersion();
+          this.emit('DELETED', type, current);
+          if (type.kind === 'CustomResourceDefinition') this.unregisterCrd(current);
+        }, foregroundMs);
+        this.timers.add(timer);
+      }
+      return this.view(type, version, object);
+    }
     if (type.kind === 'Namespace' && type.group === '') {
       // Like the namespace controller: Terminating first, contents and namespace gone shortly after.
       if (object.metadata.deletionTimestamp === undefined) {

@@ -1,7 +1,7 @@
 // apply: server-side apply of each manifest as written (fixed field manager, force — a change only
 // reaches apply for objects trueup owns or may adopt), takeover of kubectl's field ownership when
-// adopting, waiting for a CRD to be Established before its custom resources, and deletes guarded
-// by the live object's uid.
+// adopting, waiting for a CRD to be Established before its custom resources, deletes guarded by the
+// live object's uid, and re-creation (a replace: foreground delete, wait until gone, apply).
 
 import type { ApplyChange, ChangeOutcome, JsonObject, JsonValue, ProviderContext } from '../../src/sdk/index.ts';
 import { TerminalError, TransientError, toErrorInfo } from '../../src/sdk/index.ts';
@@ -26,7 +26,9 @@ export async function applyChanges(env: ApplyEnv, changes: ApplyChange[], ctx: P
   const outcomes: ChangeOutcome[] = [];
   await mapLimit(changes, env.settings.concurrency, async (change) => {
     try {
-      const detail = change.action === 'delete' ? await remove(env, change, ctx) : await applyOne(env, discovery, change, ctx);
+      const detail = change.action === 'delete' ? await remove(env, change, ctx)
+        : change.action === 'replace' ? await recreate(env, discovery, change, ctx)
+          : await applyOne(env, discovery, change, ctx);
       outcomes.push(detail ? { key: change.key, status: 'applied', detail } : { key: change.key, status: 'applied' });
     } catch (error) {
       outcomes.push({ key: change.key, status: 'failed', error: toErrorInfo(error, change.action) });
@@ -35,7 +37,8 @@ export async function applyChanges(env: ApplyEnv, changes: ApplyChange[], ctx: P
   return outcomes;
 }
 
-async function applyOne(env: ApplyEnv, discovery: Discovery, change: ApplyChange, ctx: ProviderContext): Promise<string | undefined> {
+/** `fresh`: the object was just deleted (a re-creation), so there is nothing to take over. */
+async function applyOne(env: ApplyEnv, discovery: Discovery, change: ApplyChange, ctx: ProviderContext, fresh = false): Promise<string | undefined> {
   if (!change.desired) throw new TerminalError('no desired object for a create/update', { subject: change.display, operation: change.action });
   const manifest = manifestFor(change.desired.resource, change.scope !== 'cluster', { ownerId: ctx.ownerId, defaultNamespace: env.settings.defaultNamespace });
   const ref = refOf(manifest);
@@ -54,7 +57,7 @@ async function applyOne(env: ApplyEnv, discovery: Discovery, change: ApplyChange
   }
   const handle = change.observed?.handle as KubeHandle | undefined;
   let detail: string | undefined;
-  if (handle?.takeover) {
+  if (handle?.takeover && !fresh) {
     await takeOver(env, resource, ref.namespace, ref.name, handle, change.display, ctx);
     detail = 'adopted: field ownership taken over from kubectl';
   }
@@ -128,4 +131,50 @@ async function remove(env: ApplyEnv, change: ApplyChange, ctx: ProviderContext):
     throw apiError(response, { method: 'DELETE', path: '', operation: 'delete', subject: change.display });
   }
   return undefined;
+}
+
+/**
+ * A replace (immutable fields changed, trueup.dev/recreate: enabled): delete exactly the observed
+ * object (uid precondition), in the foreground so its dependents (a Job's pods, a Deployment's
+ * ReplicaSets) go before it, wait until it is gone, then server-side apply creates it anew. If
+ * the create fails the object stays deleted and the next plan shows a create: the failure
+ * contract holds (what failed is finished by the next pass).
+ */
+async function recreate(env: ApplyEnv, discovery: Discovery, change: ApplyChange, ctx: ProviderContext): Promise<string | undefined> {
+  const handle = change.observed?.handle as KubeHandle | undefined;
+  if (!handle || !change.desired) throw new TerminalError('no live object to re-create', { subject: change.display, operation: 'replace' });
+  const ref = refOf(manifestFor(change.desired.resource, change.scope !== 'cluster', { ownerId: ctx.ownerId, defaultNamespace: env.settings.defaultNamespace }));
+  const path = resourcePath(handle.resource, handle.resource.namespaced ? ref.namespace : undefined, ref.name);
+  const spec = {
+    method: 'DELETE' as const, path,
+    body: JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Foreground', preconditions: { uid: handle.uid } }),
+    operation: 'delete (to re-create)', subject: change.display,
+  };
+  const response = await env.client.request(spec, ctx);
+  if (response.status !== 404 && response.status >= 300) throw apiError(response, spec);
+  await waitGone(env, path, handle.uid, change.display, ctx);
+  ctx.progress(`${change.display}: deleted (uid ${handle.uid}); creating it again`);
+  await applyOne(env, discovery, change, ctx, true);
+  return 'deleted and re-created';
+}
+
+/** Until a GET of the object answers 404. Another object under the same name (someone re-created
+ * it meanwhile) is not trueup's to overwrite: the next pass observes it afresh. */
+async function waitGone(env: ApplyEnv, path: string, uid: string, display: string, ctx: ProviderContext): Promise<void> {
+  const deadline = Date.now() + env.settings.deleteTimeoutSeconds * 1000;
+  let wait = 25;
+  for (;;) {
+    const live = await env.client.call({ method: 'GET', path, operation: 'wait for deletion', subject: display }, ctx, true);
+    if (live === undefined) return;
+    const md = isObject(live) && isObject(live.metadata) ? live.metadata : {};
+    if (md.uid !== uid) {
+      throw new TransientError('was created again by someone else while trueup waited for its deletion; the next pass looks at it afresh', { subject: display, operation: 'replace' });
+    }
+    if (Date.now() > deadline || ctx.signal.aborted) {
+      const finalizers = Array.isArray(md.finalizers) ? md.finalizers.map(String) : [];
+      throw new TransientError(`still being deleted after ${env.settings.deleteTimeoutSeconds}s${finalizers.length > 0 ? ` (finalizers: ${finalizers.join(', ')})` : ''}; the next pass creates it once it is gone`, { subject: display, operation: 'replace' });
+    }
+    await sleep(wait, ctx.signal);
+    wait = Math.min(wait * 2, 1000);
+  }
 }

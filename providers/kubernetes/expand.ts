@@ -4,7 +4,7 @@
 
 import type { DesiredObject, ExpandContext, JsonObject, JsonValue, Resource, ResourceIssue } from '../../src/sdk/index.ts';
 import {
-  OWNER_KEY, PROVIDER_KEY, builtinNamespaced, crdKey, namespaceKey, objectDisplay, objectKey, objectScope, objectTypeOf,
+  OWNER_KEY, PROVIDER_KEY, RECREATE_KEY, builtinNamespaced, crdKey, namespaceKey, objectDisplay, objectKey, objectScope, objectTypeOf,
   splitApiVersion, tierOf, type ObjectRef,
 } from './identity.ts';
 
@@ -95,6 +95,11 @@ export function expandResources(resources: Resource[], ctx: ExpandContext, defau
   const prepared: { resource: Resource; manifest: JsonObject; ref: ObjectRef }[] = [];
   for (const resource of resources) {
     const { group } = splitApiVersion(resource.apiVersion);
+    const recreate = resource.metadata.annotations?.[RECREATE_KEY];
+    if (recreate !== undefined && recreate !== 'enabled' && recreate !== 'disabled') {
+      issues.push({ resource, path: ['metadata', 'annotations', RECREATE_KEY], message: `${RECREATE_KEY} is "enabled" (re-create the object when an immutable field changes) or "disabled", not "${recreate}"` });
+      continue;
+    }
     const namespaced = isNamespaced(resource, crds);
     if (!namespaced && resource.metadata.namespace !== undefined && builtinNamespaced(group, resource.kind) === false) {
       issues.push({ resource, path: ['metadata', 'namespace'], message: `${resource.kind} is cluster-scoped: remove metadata.namespace` });

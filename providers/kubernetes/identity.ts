@@ -9,6 +9,10 @@ export const OWNER_KEY = 'trueup.dev/owner';
 export const PRUNE_KEY = 'trueup.dev/prune';
 export const ADOPT_KEY = 'trueup.dev/adopt';
 export const PROVIDER_KEY = 'trueup.dev/provider';
+/** `enabled` on a manifest: an object whose immutable fields changed may be deleted and created
+ * again (Flux's `kustomize.toolkit.fluxcd.io/force`). Read from Git; kept on the object, like
+ * `trueup.dev/adopt`, so kubectl users see that trueup may re-create it. */
+export const RECREATE_KEY = 'trueup.dev/recreate';
 export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 /** Built-in cluster-scoped kinds (group/kind). Anything else built-in is namespaced. */
@@ -97,7 +101,14 @@ export function crdKey(name: string): string {
   return objectKey({ group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition', namespace: undefined, name });
 }
 
+export type ObjectType = 'object' | 'secret' | 'object-recreate' | 'secret-recreate';
+
 /** Object types of the provider: Secrets get their own so `data`/`stringData` are masked. */
 export function objectTypeOf(group: string, kind: string): 'secret' | 'object' {
   return group === '' && kind === 'Secret' ? 'secret' : 'object';
+}
+
+/** The type of an object that may only change by being re-created (see observe's dry run). */
+export function recreateTypeOf(type: string): ObjectType {
+  return type === 'secret' || type === 'secret-recreate' ? 'secret-recreate' : 'object-recreate';
 }

@@ -3,7 +3,7 @@
 // `@kubernetes/client-node` is loaded only when an instance first talks to a cluster.
 
 import { z } from 'zod';
-import { SDK_MAJOR, defineKind, defineProvider, type ObjectTypeDefinition } from '../../src/sdk/index.ts';
+import { SDK_MAJOR, defineKind, defineProvider, type ObjectTypeDefinition, type PlannedChange } from '../../src/sdk/index.ts';
 import { applyChanges } from './apply.ts';
 import { KubeClient } from './client.ts';
 import { expandResources } from './expand.ts';
@@ -39,17 +39,29 @@ export const manifestKind = defineKind({
   wholeDocument: true,
 });
 
+/** Deletes (and re-creations, which delete first) that need --force. */
+function dangerous(change: PlannedChange): string | undefined {
+  if (change.action !== 'delete' && change.action !== 'replace') return undefined;
+  const verb = change.action === 'delete' ? 'deleting' : 're-creating';
+  if (change.key.startsWith('apiextensions.k8s.io/CustomResourceDefinition/')) return `${verb} a CustomResourceDefinition deletes every custom resource of its kind`;
+  if (change.key.startsWith('core/Namespace/')) return `${verb} a Namespace deletes everything in it`;
+  if (change.action === 'replace' && change.scope === 'cluster') return 're-creating a cluster-scoped object deletes it first; what refers to it is without it until it is created again';
+  return undefined;
+}
+
+// Values of Secrets never reach plans, logs or errors.
+const SECRET_FIELDS = ['data.*', 'stringData.*'];
+
 const objectTypes: Record<string, ObjectTypeDefinition> = {
-  object: {
-    dangerous: (change) => {
-      if (change.action !== 'delete') return undefined;
-      if (change.key.startsWith('apiextensions.k8s.io/CustomResourceDefinition/')) return 'deleting a CustomResourceDefinition deletes every custom resource of its kind';
-      if (change.key.startsWith('core/Namespace/')) return 'deleting a Namespace deletes everything in it';
-      return undefined;
-    },
-  },
-  // Values of Secrets never reach plans, logs or errors.
-  secret: { sensitive: ['data.*', 'stringData.*'] },
+  object: { dangerous },
+  secret: { sensitive: SECRET_FIELDS, dangerous },
+  // Objects the API server refused to change in place (a dry run answered 422 "field is
+  // immutable") and whose manifest allows re-creation (trueup.dev/recreate: enabled). Which fields
+  // are immutable is the server's knowledge — built-in rules, a CRD's `self == oldSelf` — so
+  // observe moves such an object into one of these types rather than listing fields here: every
+  // difference is a replace.
+  'object-recreate': { replaceOn: ['*'], dangerous },
+  'secret-recreate': { replaceOn: ['*'], sensitive: SECRET_FIELDS, dangerous },
 };
 
 export default defineProvider({

@@ -8,14 +8,17 @@
 //      one unfiltered LIST per type and namespace when many are missing (a first apply);
 //   4. PATCH ?dryRun=All with each declared manifest whose object exists: what the object becomes
 //      after defaults and admission, returned as `refinedDesired` so the planner compares like
-//      with like. Objects that do not exist yet are planned as written.
+//      with like. Objects that do not exist yet are planned as written. A dry run refused because
+//      Git changed immutable fields makes the object a replace (trueup.dev/recreate: enabled) or
+//      fails the plan naming the field (see immutable.ts).
 
 import type { DesiredObject, JsonObject, ObserveRequest, ObserveResult, ObservedObject, ProviderContext, ScopeMatcher } from '../../src/sdk/index.ts';
 import { TerminalError, TransientError } from '../../src/sdk/index.ts';
 import { Discovery, resourcePath, type ApiResource } from './discovery.ts';
 import { apiError, type KubeClient } from './client.ts';
 import { comparable, manifestFor, refOf } from './expand.ts';
-import { OWNER_KEY, crdKey, namespaceKey, objectDisplay, objectKey, objectScope, objectTypeOf, splitApiVersion, type ObjectRef } from './identity.ts';
+import { OWNER_KEY, crdKey, namespaceKey, objectDisplay, objectKey, objectScope, objectTypeOf, recreateTypeOf, splitApiVersion, type ObjectRef } from './identity.ts';
+import { immutableCauses, immutableRefusal, recreateEnabled } from './immutable.ts';
 import { compareShape, handleOf, isProtected, metadataOf, ownershipOf, pruned, undeclaredValue } from './objects.ts';
 import type { KubernetesSettings } from './settings.ts';
 import { mapLimit } from './util.ts';
@@ -168,6 +171,8 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
 
   // 4. dry runs
   const refined: DesiredObject[] = [];
+  const observedByKey = new Map(objects.map((o) => [o.key, o]));
+  const refusals: string[] = [];
   await mapLimit(declared, env.settings.concurrency, async ({ d, manifest }) => {
     const resource = resourceOf.get(d.key);
     // Nothing to refine for an object that does not exist: the plan shows the manifest as
@@ -185,6 +190,22 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
     if (response.status === 429 || response.status >= 500) {
       throw new TransientError(`dry run answered HTTP ${response.status}`, { subject: d.display, operation: 'apply (dry run)' });
     }
+    const immutable = immutableCauses(response.status, response.body);
+    const observed = observedByKey.get(d.key);
+    if (immutable && observed?.ownership.state === 'owned') {
+      // Git changed a field the server will not change in place. With the manifest's consent the
+      // object is planned in a type whose every difference is a replace (delete, then create);
+      // without it the plan fails now, naming the field, rather than at apply. Objects trueup does
+      // not own are left to the planner's conflict (never deleted to be re-created).
+      if (recreateEnabled(d)) {
+        observed.type = recreateTypeOf(observed.type);
+        refined.push({ ...d, type: recreateTypeOf(d.type) });
+      } else {
+        refusals.push(immutableRefusal(d, immutable, observed.value));
+        refined.push(d);
+      }
+      return;
+    }
     if (response.status >= 300 || !isObject(response.body)) {
       // The namespace does not exist yet (it is created in this revision), or the server refuses
       // the object: plan with the manifest; apply reports the server's reason against the object.
@@ -196,6 +217,11 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
     const shape = compareShape(comparable(manifest), current, env.settings.fieldManager, ref.kind);
     refined.push({ ...d, value: pruned(response.body, shape) });
   });
+  if (refusals.length > 0) {
+    // Terminal for the whole instance, as Flux fails a Kustomization whose dry run fails: applying
+    // the rest while Git and the cluster disagree on an object would hide the problem.
+    throw new TerminalError(refusals.sort().join('\n'), { operation: 'apply (dry run)', code: 'FieldImmutable' });
+  }
   const order = new Map(request.desired.map((d, i) => [d.key, i]));
   refined.sort((a, b) => (order.get(a.key) ?? 0) - (order.get(b.key) ?? 0));
   return { objects, refinedDesired: refined };

@@ -20,6 +20,9 @@ export const settingsSchema = z.object({
   healthTimeoutSeconds: z.number().positive().default(300),
   /** How long apply waits for a new CRD to be Established before its custom resources. */
   crdTimeoutSeconds: z.number().positive().default(60),
+  /** How long re-creating an object (trueup.dev/recreate) waits for the old one to be gone:
+   * a foreground deletion lasts until the garbage collector removed its dependents (pods). */
+  deleteTimeoutSeconds: z.number().positive().default(300),
   requestTimeoutSeconds: z.number().positive().default(30),
   /** Retries of throttled / 5xx / network-failed requests inside one call. */
   retries: z.number().int().min(0).max(10).default(2),
