@@ -45,14 +45,15 @@ export function fieldPath(field: string): (string | number)[] {
 
 /**
  * The plan-time refusal for an object whose immutable fields changed and whose manifest does not
- * allow re-creation: file:line of the (first) field, the fields, and what Git changed under them
- * (paths only: values, a Secret's among them, never reach an error).
+ * allow re-creation: file:line of what changed, the fields, and what Git changed under them (paths
+ * only: values, a Secret's among them, never reach an error).
  */
 export function immutableRefusal(d: DesiredObject, causes: readonly ImmutableCause[], liveValue: JsonValue): string {
   const fields = [...new Set(causes.map((c) => c.field))];
-  const at = d.resource.locate(fieldPath(fields[0] ?? ''));
   const under = (path: string) => fields.some((f) => path === f || path.startsWith(`${f}.`) || path.startsWith(`${f}[`));
   const changed = diffValues(liveValue, d.value).map((diff) => diff.path).filter((p) => under(p) && !fields.includes(p));
+  // The narrowest place: what changed (a PVC's storageClassName) rather than the rule's field (spec).
+  const at = d.resource.locate(fieldPath(changed[0] ?? fields[0] ?? ''));
   const shown = changed.slice(0, 5).join(', ') + (changed.length > 5 ? `, … (${changed.length - 5} more)` : '');
   const what = fields.length === 1 ? `field ${fields[0] ?? ''} is immutable` : `fields ${fields.join(', ')} are immutable`;
   return `${at.file}:${at.line}: ${d.resource.kind}/${d.resource.metadata.name}: ${what}${shown ? ` (changed: ${shown})` : ''}; ` +

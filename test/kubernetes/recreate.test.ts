@@ -216,6 +216,24 @@ describe('kubernetes provider: objects whose immutable fields changed are re-cre
     assert.deepEqual(after.spec.selector, { matchLabels: { app: 'api' } });
   });
 
+  it('names what changed under a broad rule: a PVC\'s storage class under "spec"', async () => {
+    const pvc = (storageClass: string) => `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: { name: data, namespace: web }
+spec:
+  accessModes: [ReadWriteOnce]
+  storageClassName: ${storageClass}
+  resources: { requests: { storage: 1Gi } }
+`;
+    await trueup.converge(docs(NS, deployment('api'), pvc('standard')));
+    const revision = docs(NS, deployment('api'), pvc('fast'));
+    const prepared = await trueup.plan(revision);
+    assert.deepEqual(prepared.plan.errors.map((e) => e.message), [
+      `apply (dry run): cluster.yaml:${lineOf(revision, 'storageClassName: fast')}: PersistentVolumeClaim/data: field spec is immutable (changed: spec.storageClassName); set the annotation trueup.dev/recreate: enabled to delete and re-create it`,
+    ]);
+    await trueup.converge(docs(NS, deployment('api'))); // leave the namespace as the next tests expect
+  });
+
   it('with trueup.dev/recreate: enabled, the plan shows a replace that counts against the update threshold', async () => {
     const prepared = await trueup.plan(docs(NS, deployment('api-v2', RECREATE)));
     assert.deepEqual(prepared.plan.errors, []);
