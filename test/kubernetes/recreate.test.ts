@@ -270,6 +270,9 @@ spec:
       .map((e) => [e.event, e.object.metadata.uid === before.metadata.uid ? 'old' : 'new', Array.isArray(e.object.metadata.finalizers) ? e.object.metadata.finalizers.join() : '']);
     assert.deepEqual(events.slice(0, 3), [['MODIFIED', 'old', 'foregroundDeletion'], ['DELETED', 'old', ''], ['ADDED', 'new', '']]);
     assert.deepEqual(summary(await trueup.plan(revision)), [], 'the second plan is empty');
+    // The opt-in changes nothing for fields that can change in place.
+    const scaled = await trueup.plan(docs(NS, deployment('api-v2', RECREATE).replace('replicas: 2', 'replicas: 3')));
+    assert.deepEqual(summary(scaled), ['update Deployment web/api']);
   });
 
   it('re-creates a Job whose template changed, and an immutable Secret without showing its values', async () => {
@@ -328,5 +331,29 @@ spec:
       assert.match(error.message, new RegExp(`cluster\\.yaml:${lineOf(revision, 'trueup.dev/recreate')}:\\d+.*trueup\\.dev/recreate is "enabled" .* or "disabled", not "yes"`));
       return true;
     });
+  });
+});
+
+describe('kubernetes provider: a re-creation whose old object outlives the wait', () => {
+  let cluster: Cluster;
+  before(async () => {
+    cluster = await startCluster({ controllers: true, foregroundDeletionMs: 1000 });
+  });
+  after(async () => cluster.stop());
+
+  it('reports the replace failed (transient, naming the finalizer) and the next pass creates the object once it is gone', async () => {
+    const trueup = new Harness(settingsFor(cluster, { deleteTimeoutSeconds: 0.2 }), ['cluster', 'namespace/web']);
+    await trueup.converge(docs(NS, deployment('api')));
+    const revision = docs(NS, deployment('api-v2', RECREATE));
+    const result = await trueup.apply(await trueup.plan(revision));
+    assert.deepEqual(result.reports.map((r) => [r.change.action, r.status, r.error?.transient]), [['replace', 'failed', true]]);
+    assert.match(result.reports[0]?.error?.message ?? '', /Deployment web\/api: replace: still being deleted after 0\.2s \(finalizers: foregroundDeletion\)/);
+    const path = `${cluster.emulator.url}/apis/apps/v1/namespaces/web/deployments/api`;
+    while ((await fetch(path)).status !== 404) await new Promise((r) => setTimeout(r, 50));
+    const next = await trueup.plan(revision);
+    assert.deepEqual(summary(next), ['create Deployment web/api']);
+    await trueup.converge(revision);
+    assert.equal(await cluster.kubectl(['-n', 'web', 'get', 'deploy', 'api', '-o', 'jsonpath={.spec.selector.matchLabels.app}']), 'api-v2');
+    assert.deepEqual(summary(await trueup.plan(revision)), []);
   });
 });
