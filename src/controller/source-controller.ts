@@ -590,9 +590,12 @@ export class SourceController {
     // A drift check of the revision in force must not hide that a newer one is stalled.
     if (lane === 'drift' && condition(this.status, 'Stalled')?.status === 'True') return;
     this.status.errors = [];
+    // Declared objects trueup may not touch (not owned, out of scope) must not hide behind "Ready".
+    const leftAlone = this.status.lastPlan?.conflicts.length ?? 0;
+    const alone = leftAlone > 0 ? `; ${leftAlone} declared object${leftAlone === 1 ? '' : 's'} left alone (not owned or out of scope: see the last plan)` : '';
     const message = this.config.mode === 'detect'
-      ? `live state matches revision ${short(revision.id)} (${detail})`
-      : `revision ${short(revision.id)} applied and live state matches (${detail})`;
+      ? `live state matches revision ${short(revision.id)} (${detail})${alone}`
+      : `revision ${short(revision.id)} applied and live state matches (${detail})${alone}`;
     setCondition(this.status.conditions, { type: 'Ready', status: 'True', reason: 'Succeeded', message }, now);
     setCondition(this.status.conditions, { type: 'Stalled', status: 'False', reason: 'None', message: '' }, now);
     this.deps.emit({ type: 'in-sync', source: this.name, revision: revision.id });

@@ -57,6 +57,19 @@ describe('reconcile loop', () => {
     assert.ok(h.logs.some((l) => /Reconciliation finished in [\d.]+m?s \(applied, 2 create at sha256:[0-9a-f]+\), next run in \d/.test(l)), 'summary log line');
   });
 
+  it('says in Ready when declared objects are left alone (not owned), and never touches them', async () => {
+    await h.setItems(new Map([['item/team/hand', { bucket: 'team', name: 'hand', value: 'made by hand' }]]));
+    await h.write({ 'a.yaml': item('a', 'one') + item('hand', 'from git') });
+    const d = await h.daemon(config());
+    const source = d.controller.get('team');
+    await d.start(false);
+    await waitFor('first pass', () => source.status.history[0]);
+    assert.equal(cond(source.status, 'Ready')?.status, 'True');
+    assert.match(cond(source.status, 'Ready')?.message ?? '', /; 1 declared object left alone \(not owned or out of scope: see the last plan\)$/);
+    assert.deepEqual(source.status.lastPlan?.conflicts.map((c) => c.display), ['team/hand']);
+    assert.equal((await h.items()).get('item/team/hand')?.value, 'made by hand');
+  });
+
   it('never applies an invalid revision: the last applied one stays in force, Stalled says why', async () => {
     await h.write({ 'a.yaml': item('a', 'one') + item('b', 'two') });
     const d = await h.daemon(config());
