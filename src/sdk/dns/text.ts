@@ -39,28 +39,7 @@ export function tokenize(text: string, radix: EscapeRadix = 'decimal'): Token[] 
         break;
       }
       if (!quoted && /\s/.test(ch)) break;
-      if (ch === '\\') {
-        const digits = radix === 'octal' ? /^[0-7]{3}/ : /^[0-9]{3}/;
-        const rest = text.slice(i + 1, i + 4);
-        const m = digits.exec(rest);
-        if (m) {
-          const code = parseInt(m[0], radix === 'octal' ? 8 : 10);
-          if (code > 255) throw new DnsValueError(`escape \\${m[0]} is not a byte`);
-          bytes.push(code);
-          i += 4;
-          continue;
-        }
-        if (i + 1 >= n) throw new DnsValueError('a trailing backslash escapes nothing');
-        const next = text.codePointAt(i + 1) as number;
-        const s = String.fromCodePoint(next);
-        bytes.push(...Buffer.from(s));
-        i += 1 + s.length;
-        continue;
-      }
-      const cp = text.codePointAt(i) as number;
-      const s = String.fromCodePoint(cp);
-      bytes.push(...Buffer.from(s));
-      i += s.length;
+      i = readChar(text, i, radix, bytes);
     }
     if (!closed) throw new DnsValueError(`unterminated quoted string in ${JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text)}`);
     tokens.push({ bytes: Buffer.from(bytes), quoted });
@@ -114,25 +93,28 @@ export function txtBytes(value: string, radix: EscapeRadix = 'decimal'): Buffer 
 export function decodeEscapes(text: string, radix: EscapeRadix = 'decimal'): Buffer {
   const bytes: number[] = [];
   let i = 0;
-  while (i < text.length) {
-    const ch = text[i] as string;
-    if (ch === '\\') {
-      const m = (radix === 'octal' ? /^[0-7]{3}/ : /^[0-9]{3}/).exec(text.slice(i + 1, i + 4));
-      if (m) {
-        const code = parseInt(m[0], radix === 'octal' ? 8 : 10);
-        if (code > 255) throw new DnsValueError(`escape \\${m[0]} is not a byte`);
-        bytes.push(code);
-        i += 4;
-        continue;
-      }
-      if (i + 1 >= text.length) throw new DnsValueError('a trailing backslash escapes nothing');
-      i += 1;
-    }
-    const s = String.fromCodePoint(text.codePointAt(i) as number);
-    bytes.push(...Buffer.from(s));
-    i += s.length;
-  }
+  while (i < text.length) i = readChar(text, i, radix, bytes);
   return Buffer.from(bytes);
+}
+
+/** Decode the character at `i` (a `\DDD`/`\ooo` escape, `\x`, or a literal code point) into
+ * `bytes`; returns the index after it. */
+function readChar(text: string, i: number, radix: EscapeRadix, bytes: number[]): number {
+  let at = i;
+  if (text[at] === '\\') {
+    const m = (radix === 'octal' ? /^[0-7]{3}/ : /^[0-9]{3}/).exec(text.slice(at + 1, at + 4));
+    if (m) {
+      const code = parseInt(m[0], radix === 'octal' ? 8 : 10);
+      if (code > 255) throw new DnsValueError(`escape \\${m[0]} is not a byte`);
+      bytes.push(code);
+      return at + 4;
+    }
+    if (at + 1 >= text.length) throw new DnsValueError('a trailing backslash escapes nothing');
+    at += 1;
+  }
+  const s = String.fromCodePoint(text.codePointAt(at) as number);
+  bytes.push(...Buffer.from(s));
+  return at + s.length;
 }
 
 /** Quoted chunks of at most 255 bytes, separated by one space. An empty value is `""`. */
