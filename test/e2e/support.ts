@@ -4,7 +4,6 @@
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, request as httpRequest, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,52 +16,11 @@ import { startGitServer, type GitServer } from '../support/git-server.ts';
 import { TestRepo } from '../support/git-repo.ts';
 import { MOTO_ENV, startMoto, type Moto } from '../support/moto.ts';
 import { freePort } from '../support/ports.ts';
+import { MotoProxy } from '../support/moto-proxy.ts';
 
 const exec = promisify(execFile);
 export const WEBHOOK_SECRET = 'e2e-webhook-secret-3f9a';
 export const API_TOKEN = 'e2e-api-token-77c2';
-
-/** A transparent HTTP proxy in front of moto that can hold matching requests for a while
- * (to land a SIGTERM in the middle of an apply) and counts what passes through. */
-export class DelayProxy {
-  endpoint = '';
-  readonly seen: { method: string; path: string; body: string; at: number }[] = [];
-  hold: ((req: { method: string; path: string; body: string }) => number) | undefined;
-  private server: Server | undefined;
-
-  async start(target: string): Promise<void> {
-    const upstream = new URL(target);
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        const entry = { method: req.method ?? 'GET', path: req.url ?? '/', body, at: Date.now() };
-        this.seen.push(entry);
-        const delay = this.hold?.(entry) ?? 0;
-        setTimeout(() => {
-          const forward = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-            res.writeHead(up.statusCode ?? 502, up.headers);
-            up.pipe(res);
-          });
-          forward.on('error', (e) => {
-            res.writeHead(502);
-            res.end(String(e));
-          });
-          forward.end(body);
-        }, delay);
-      });
-    });
-    const port = await freePort();
-    await new Promise<void>((resolve) => this.server?.listen(port, '127.0.0.1', () => resolve()));
-    this.endpoint = `http://127.0.0.1:${port}`;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-}
 
 export interface DaemonProcess {
   child: ChildProcess;
@@ -78,7 +36,7 @@ export interface DaemonProcess {
 export interface E2E {
   dir: string;
   moto: Moto;
-  proxy: DelayProxy;
+  proxy: MotoProxy;
   gcp: CloudDnsEmulator;
   git: GitServer;
   repo: TestRepo;
@@ -103,7 +61,7 @@ export async function startE2E(): Promise<E2E> {
     startCloudDnsEmulator({ port: 0 }),
     startGitServer({ root: gitRoot }),
   ]);
-  const proxy = new DelayProxy();
+  const proxy = new MotoProxy();
   await proxy.start(moto.endpoint);
   const repo = await TestRepo.create(gitRoot, 'infra.git');
   const route53 = new Route53Client({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });

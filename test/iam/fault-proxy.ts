@@ -1,9 +1,9 @@
-// A loopback HTTP proxy in front of moto that can answer the next N requests with IAM's
-// throttling error (the documented wire format: HTTP 400, <ErrorResponse><Error><Code>Throttling),
-// or with any other IAM error, so tests see what the SDK and trueup do when AWS pushes back.
+// moto behind the shared proxy (test/support/moto-proxy.ts), with IAM's words: answer the next N
+// requests with IAM's throttling error (the documented wire format: HTTP 400,
+// <ErrorResponse><Error><Code>Throttling) or any other IAM error, optionally only for one action,
+// and list the IAM actions and form parameters of every request in order.
 
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import { freePort } from '../support/ports.ts';
+import { MotoProxy } from '../support/moto-proxy.ts';
 
 export interface Fault {
   code: string;
@@ -29,50 +29,26 @@ export interface FaultProxy {
 const errorXml = (f: Fault) => `<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>${f.code}</Code><Message>${f.message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`;
 
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
-  const port = await freePort();
-  const upstream = new URL(target);
-  let failures = 0;
-  let fault: Fault = { code: 'Throttling', message: 'Rate exceeded' };
+  const proxy = new MotoProxy();
   const actions: string[] = [];
   const requests: URLSearchParams[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const form = new URLSearchParams(body.toString());
-      const action = form.get('Action') ?? '';
-      actions.push(action);
-      requests.push(form);
-      if (failures > 0 && (!fault.action || fault.action === action)) {
-        failures -= 1;
-        res.writeHead(fault.status ?? 400, { 'content-type': 'text/xml' }).end(errorXml(fault));
-        return;
-      }
-      const forward = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
-      forward.on('error', (e) => res.writeHead(502).end(String(e)));
-      forward.end(body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const actionOf = (body: string) => new URLSearchParams(body).get('Action') ?? '';
+  proxy.onRequest = (req) => {
+    const form = new URLSearchParams(req.body);
+    actions.push(form.get('Action') ?? '');
+    requests.push(form);
+  };
+  const failNext = (n: number, fault: Fault) => {
+    proxy.rules.length = 0;
+    proxy.rules.push({ match: (req) => !fault.action || fault.action === actionOf(req.body), status: fault.status ?? 400, body: errorXml(fault), times: n });
+  };
+  await proxy.start(target);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: proxy.endpoint,
     actions,
     requests,
-    throttleNext: (n) => {
-      failures = n;
-      fault = { code: 'Throttling', message: 'Rate exceeded' };
-    },
-    failNext: (n, f) => {
-      failures = n;
-      fault = f;
-    },
-    stop: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    throttleNext: (n) => failNext(n, { code: 'Throttling', message: 'Rate exceeded' }),
+    failNext,
+    stop: () => proxy.stop(),
   };
 }

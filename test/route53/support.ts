@@ -2,7 +2,6 @@
 // answer with AWS's documented throttling and InvalidChangeBatch bodies where moto cannot), a
 // direct SDK client for changes "behind trueup's back", and plan/apply through the real engine.
 
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { ProviderRegistry } from '../../src/engine/registry.ts';
 import { applyPrepared, preparePlan, type PreparedPlan } from '../../src/engine/pipeline.ts';
@@ -12,69 +11,13 @@ import { silentLogger } from '../../src/report/log.ts';
 import type { ProviderDefinition } from '../../src/sdk/index.ts';
 import route53Provider from '../../providers/aws-route53/index.ts';
 import type { Route53Instance } from '../../providers/aws-route53/instance.ts';
+import { MotoProxy } from '../support/moto-proxy.ts';
 import type { Route53Settings } from '../../providers/aws-route53/settings.ts';
 import { MOTO_ENV, startMoto, type Moto } from '../support/moto.ts';
-import { freePort } from '../support/ports.ts';
 
 for (const [k, v] of Object.entries(MOTO_ENV)) process.env[k] ??= v;
 
-export interface FaultRule {
-  /** Answer matching requests (method, path, body) with this status and XML instead of forwarding. */
-  match(req: { method: string; path: string; body: string }): boolean;
-  status: number;
-  body: string;
-  /** How many matching requests to answer (default: every one). */
-  times?: number;
-}
-
-export class FaultProxy {
-  readonly rules: FaultRule[] = [];
-  readonly seen: { method: string; path: string; body: string; status?: number }[] = [];
-  private server: Server | undefined;
-  endpoint = '';
-
-  async start(target: string): Promise<void> {
-    const port = await freePort();
-    const upstream = new URL(target);
-    this.server = createServer((req, res) => {
-      void readBody(req).then((body) => {
-        const entry: { method: string; path: string; body: string; status?: number } = { method: req.method ?? 'GET', path: req.url ?? '/', body };
-        this.seen.push(entry);
-        const rule = this.rules.find((r) => r.match(entry) && (r.times === undefined || r.times > 0));
-        if (rule) {
-          if (rule.times !== undefined) rule.times -= 1;
-          entry.status = rule.status;
-          res.writeHead(rule.status, { 'content-type': 'text/xml', 'x-amzn-requestid': 'proxy-fault' });
-          res.end(rule.body);
-          return;
-        }
-        const forward = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-          entry.status = up.statusCode;
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        });
-        forward.on('error', (e) => {
-          res.writeHead(502);
-          res.end(String(e));
-        });
-        forward.end(body);
-      });
-    });
-    await new Promise<void>((resolve) => this.server?.listen(port, '127.0.0.1', () => resolve()));
-    this.endpoint = `http://127.0.0.1:${port}`;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
+export { MotoProxy, type FaultRule } from '../support/moto-proxy.ts';
 
 /** AWS's documented body for a rejected change batch (Route 53 API reference, errors). */
 export function invalidChangeBatchXml(messages: string[]): string {
@@ -87,7 +30,7 @@ export function errorResponseXml(code: string, message: string, type = 'Sender')
 
 export interface Env {
   moto: Moto;
-  proxy: FaultProxy;
+  proxy: MotoProxy;
   /** Direct to moto: changes made behind trueup's back. */
   client: Route53Client;
   stop(): Promise<void>;
@@ -95,7 +38,7 @@ export interface Env {
 
 export async function startEnv(): Promise<Env> {
   const moto = await startMoto();
-  const proxy = new FaultProxy();
+  const proxy = new MotoProxy();
   await proxy.start(moto.endpoint);
   const client = new Route53Client({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
   return {

@@ -1,0 +1,81 @@
+// A loopback HTTP proxy in front of moto's server, for the AWS behaviours moto cannot show: it
+// answers matching requests with AWS's documented error bodies (throttling, InvalidChangeBatch),
+// holds requests for a while (to land a SIGTERM mid-apply), and records what passes through.
+
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { freePort } from './ports.ts';
+
+export interface ProxiedRequest {
+  method: string;
+  path: string;
+  body: string;
+  /** When the proxy received it (ms since the epoch). */
+  at: number;
+  /** Status the client got (the fault's or the upstream's). */
+  status?: number;
+}
+
+export interface FaultRule {
+  /** Answer matching requests with this status and (XML) body instead of forwarding them. */
+  match(req: ProxiedRequest): boolean;
+  status: number;
+  body: string;
+  /** How many matching requests to answer (default: every one). */
+  times?: number;
+}
+
+export class MotoProxy {
+  endpoint = '';
+  readonly seen: ProxiedRequest[] = [];
+  readonly rules: FaultRule[] = [];
+  /** Milliseconds to hold a request before forwarding it (0: at once). */
+  hold: ((req: ProxiedRequest) => number) | undefined;
+  /** Called with every request as it arrives (before any fault rule). */
+  onRequest: ((req: ProxiedRequest) => void) | undefined;
+  private server: Server | undefined;
+
+  async start(target: string): Promise<void> {
+    const port = await freePort();
+    const upstream = new URL(target);
+    this.server = createServer((req, res) => {
+      void readBody(req).then((body) => {
+        const entry: ProxiedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', body, at: Date.now() };
+        this.seen.push(entry);
+        this.onRequest?.(entry);
+        const rule = this.rules.find((r) => r.match(entry) && (r.times === undefined || r.times > 0));
+        if (rule) {
+          if (rule.times !== undefined) rule.times -= 1;
+          entry.status = rule.status;
+          res.writeHead(rule.status, { 'content-type': 'text/xml', 'x-amzn-requestid': 'proxy-fault' });
+          res.end(rule.body);
+          return;
+        }
+        setTimeout(() => {
+          const forward = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+            entry.status = up.statusCode;
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            up.pipe(res);
+          });
+          forward.on('error', (e) => {
+            res.writeHead(502);
+            res.end(String(e));
+          });
+          forward.end(body);
+        }, this.hold?.(entry) ?? 0);
+      });
+    });
+    await new Promise<void>((resolve) => this.server?.listen(port, '127.0.0.1', () => resolve()));
+    this.endpoint = `http://127.0.0.1:${port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
