@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/load.ts';
 import { openEngine, type Engine } from '../engine/engine.ts';
-import type { LoadIssue } from '../load/issues.ts';
+import { formatPath, type LoadIssue } from '../load/issues.ts';
 import { Metrics } from '../report/metrics.ts';
 import { NotificationDispatcher, createNotifiers } from '../report/notify/dispatcher.ts';
 import { readSecret } from '../report/notify/secrets.ts';
@@ -136,7 +136,7 @@ function checkSourceNames(engine: Engine): void {
     names?.forEach((name, j) => {
       if (known.has(name)) return;
       const at = [...path, j];
-      issues.push({ ...locate(at), field: at.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join(''),
+      issues.push({ ...locate(at), field: formatPath(at),
         message: `no source "${name}"; sources: ${[...known].join(', ')}` });
     });
   };

@@ -8,7 +8,7 @@ import type {
 import { mapLimit, maskSensitive, pathMatches, scopeMatcher, toErrorInfo, type PlannedChange } from '../sdk/index.ts';
 import type { SafetyPolicy } from '../config/schema.ts';
 import { bindResources } from '../bind/bind.ts';
-import { InvalidRevisionError, type LoadIssue } from '../load/issues.ts';
+import { InvalidRevisionError, formatPath, type LoadIssue } from '../load/issues.ts';
 import { loadResources } from '../load/load.ts';
 import type { KindCatalog } from '../load/catalog.ts';
 import { planInstance } from '../plan/plan-objects.ts';
@@ -69,14 +69,14 @@ export function validateRevision(request: Pick<PlanRequest, 'revision' | 'catalo
     if (!entry) continue;
     const expanded = entry.instance.expand(resources, { instance: name, ownerId: request.ownerId });
     for (const issue of expanded.issues) {
-      issues.push({ ...issue.resource.locate(issue.path), field: formatField(issue.path), message: issue.message });
+      issues.push({ ...issue.resource.locate(issue.path), field: formatPath(issue.path), message: issue.message });
     }
     const seen = new Map<string, DesiredObject>();
     for (const object of expanded.objects) {
       const prior = seen.get(object.key);
       if (prior) {
         const p = prior.resource.locate(prior.path ?? []);
-        issues.push({ ...object.resource.locate(object.path ?? []), field: formatField(object.path ?? []),
+        issues.push({ ...object.resource.locate(object.path ?? []), field: formatPath(object.path ?? []),
           message: `${object.display} is declared twice for ${name} (also at ${p.file}:${p.line}:${p.column})` });
         continue;
       }
@@ -88,9 +88,6 @@ export function validateRevision(request: Pick<PlanRequest, 'revision' | 'catalo
   return { resources: loaded.resources, desired };
 }
 
-function formatField(path: ReadonlyArray<string | number>): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
-}
 
 export function providerContext(entry: InstanceEntry, request: Pick<PlanRequest, 'log' | 'ownerId' | 'signal' | 'hooks'>): ProviderContext {
   const log = request.log.child({ provider: entry.definition.type, instance: entry.name });

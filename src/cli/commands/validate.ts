@@ -13,7 +13,7 @@ import { builtinProviders } from '../../engine/builtins.ts';
 import { openEngine } from '../../engine/engine.ts';
 import { ProviderRegistry } from '../../engine/registry.ts';
 import { validateRevision } from '../../engine/pipeline.ts';
-import { InvalidRevisionError, formatIssue, type LoadIssue } from '../../load/issues.ts';
+import { InvalidRevisionError, formatIssue, formatPath, type LoadIssue } from '../../load/issues.ts';
 import { loadResources } from '../../load/load.ts';
 import { LocalSource } from '../../source/local.ts';
 import type { Revision } from '../../source/types.ts';
@@ -135,7 +135,7 @@ async function checkAgainstBuiltins(revision: Revision, checked: Checked): Promi
     const expanded = definition.create(settings.data, { instance: definition.type }).expand([resource], { instance: definition.type, ownerId: 'validate' });
     for (const issue of expanded.issues) {
       const at = issue.resource.locate(issue.path);
-      checked.issues.push({ ...at, field: issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join(''), message: issue.message });
+      checked.issues.push({ ...at, field: formatPath(issue.path), message: issue.message });
     }
   }
 }
