@@ -10,7 +10,7 @@
 import type * as IamSdk from '@aws-sdk/client-iam';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { ProviderContext, TokenBucket } from '../../src/sdk/index.ts';
-import { TerminalError, TransientError, sharedBucket } from '../../src/sdk/index.ts';
+import { TerminalError, TransientError, sharedBucket, withRetries } from '../../src/sdk/index.ts';
 import type { IamSettings } from './schema.ts';
 
 export type IamModule = typeof IamSdk;
@@ -108,21 +108,21 @@ export class IamApi {
    * ConcurrentModification and whatever `policy.retryOn` names (IAM's eventual consistency). */
   async write<T>(ctx: ProviderContext, operation: string, subject: string, run: (m: IamModule, c: IAMClient) => Promise<T>, policy: RetryPolicy = {}): Promise<T | undefined> {
     const m = await this.sdk();
-    const { attempts, baseDelayMs, maxDelayMs } = this.settings.consistency;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.once(ctx, operation, () => run(m, this.writer as IAMClient));
-      } catch (error) {
-        const e = awsError(error);
-        if (policy.doneOn?.(e)) return undefined;
-        const retryable = isTransient(e) || policy.retryOn?.(e) === true;
-        if (!retryable || attempt >= attempts || ctx.signal.aborted) {
-          throw toProviderError(error, subject, operation, policy.hint?.(e));
+    try {
+      return await withRetries(async () => {
+        try {
+          return await this.once(ctx, operation, () => run(m, this.writer as IAMClient));
+        } catch (error) {
+          if (policy.doneOn?.(awsError(error))) return undefined;
+          throw error;
         }
-        const delay = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
-        ctx.log.debug({ operation, subject, code: e.code, attempt, delay }, 'IAM call failed; retrying');
-        await new Promise((r) => setTimeout(r, delay));
-      }
+      }, {
+        ...this.settings.consistency, signal: ctx.signal,
+        retryable: (error) => isTransient(awsError(error)) || policy.retryOn?.(awsError(error)) === true,
+        onRetry: (error, attempt, delay) => ctx.log.debug({ operation, subject, code: awsError(error).code, attempt, delay }, 'IAM call failed; retrying'),
+      });
+    } catch (error) {
+      throw toProviderError(error, subject, operation, policy.hint?.(awsError(error)));
     }
   }
 

@@ -14,7 +14,7 @@
 
 import type { DNS } from '@google-cloud/dns';
 import type { ProviderContext } from '../../src/sdk/index.ts';
-import { sharedBucket, type TokenBucket } from '../../src/sdk/index.ts';
+import { sharedBucket, withRetries, type TokenBucket } from '../../src/sdk/index.ts';
 import { isRetryable, isThrottle, mapError } from './errors.ts';
 import type { GcpDnsSettings } from './settings.ts';
 
@@ -87,22 +87,24 @@ export class CloudDnsClient {
   /** One logical API call: rate limit, retries with backoff, metrics, typed errors. */
   private async call<T>(ctx: ProviderContext, operation: string, subject: string | undefined, fn: (dns: DNS) => Promise<T>): Promise<T> {
     const dns = await this.library();
-    const { attempts, baseDelayMs, maxDelayMs } = this.settings.retry;
-    for (let attempt = 1; ; attempt += 1) {
-      await this.bucket.take(ctx.signal);
-      const started = performance.now();
-      try {
-        const result = await fn(dns);
-        ctx.recordApiCall(operation, 'ok', performance.now() - started);
-        return result;
-      } catch (error) {
-        ctx.recordApiCall(operation, isThrottle(error) ? 'throttled' : 'error', performance.now() - started);
-        if (!isRetryable(error) || attempt >= attempts || ctx.signal.aborted) throw mapError(error, operation, subject);
-        const delay = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
-        const jittered = delay / 2 + Math.random() * (delay / 2);
-        ctx.log.debug({ operation, attempt, delayMs: Math.round(jittered), status: (error as { code?: unknown }).code }, 'Cloud DNS call failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, jittered));
-      }
+    try {
+      return await withRetries(async () => {
+        await this.bucket.take(ctx.signal);
+        const started = performance.now();
+        try {
+          const result = await fn(dns);
+          ctx.recordApiCall(operation, 'ok', performance.now() - started);
+          return result;
+        } catch (error) {
+          ctx.recordApiCall(operation, isThrottle(error) ? 'throttled' : 'error', performance.now() - started);
+          throw error;
+        }
+      }, {
+        ...this.settings.retry, jitter: true, signal: ctx.signal, retryable: isRetryable,
+        onRetry: (error, attempt, delayMs) => ctx.log.debug({ operation, attempt, delayMs: Math.round(delayMs), status: (error as { code?: unknown }).code }, 'Cloud DNS call failed; retrying'),
+      });
+    } catch (error) {
+      throw mapError(error, operation, subject);
     }
   }
 

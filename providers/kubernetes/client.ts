@@ -6,7 +6,7 @@
 
 import type { RequestOptions } from 'node:https';
 import type { JsonObject, JsonValue, ProviderContext } from '../../src/sdk/index.ts';
-import { TerminalError, TokenBucket, TransientError } from '../../src/sdk/index.ts';
+import { TerminalError, TokenBucket, TransientError, withRetries } from '../../src/sdk/index.ts';
 import type { KubernetesSettings } from './settings.ts';
 
 export interface ApiResponse {
@@ -106,27 +106,27 @@ export class KubeClient {
       throw error;
     }
     const attempts = Math.max(1, this.settings.retries + 1);
-    for (let attempt = 1; ; attempt += 1) {
-      await this.bucket.take(ctx.signal);
-      const started = Date.now();
-      try {
-        const response = await this.send(connection, spec, ctx.signal);
+    try {
+      return await withRetries(async (attempt) => {
+        await this.bucket.take(ctx.signal);
+        const started = Date.now();
+        let response: ApiResponse;
+        try {
+          response = await this.send(connection, spec, ctx.signal);
+        } catch (error) {
+          ctx.recordApiCall(spec.operation, 'error', Date.now() - started);
+          throw error;
+        }
         const throttled = response.status === 429;
         ctx.recordApiCall(spec.operation, response.status < 400 ? 'ok' : throttled ? 'throttled' : 'error', Date.now() - started);
-        if ((throttled || response.status >= 500) && attempt < attempts) {
-          await delay(this.settings.retryDelayMs * 2 ** (attempt - 1), ctx.signal);
-          continue;
-        }
+        // Throttling and 5xx are retried; the last such answer is returned for the caller to map.
+        if ((throttled || response.status >= 500) && attempt < attempts) throw new RetryableAnswer(response);
         return response;
-      } catch (error) {
-        ctx.recordApiCall(spec.operation, 'error', Date.now() - started);
-        if (error instanceof TerminalError) throw error;
-        if (attempt < attempts && !ctx.signal.aborted) {
-          await delay(this.settings.retryDelayMs * 2 ** (attempt - 1), ctx.signal);
-          continue;
-        }
-        throw new TransientError(`cannot reach the API server: ${(error as Error).message}`, { subject: spec.subject, operation: spec.operation, code: (error as { code?: string }).code, cause: error });
-      }
+      }, { attempts, baseDelayMs: this.settings.retryDelayMs, signal: ctx.signal, retryable: (error) => !(error instanceof TerminalError) });
+    } catch (error) {
+      if (error instanceof RetryableAnswer) return error.response;
+      if (error instanceof TerminalError) throw error;
+      throw new TransientError(`cannot reach the API server: ${(error as Error).message}`, { subject: spec.subject, operation: spec.operation, code: (error as { code?: string }).code, cause: error });
     }
   }
 
@@ -174,14 +174,13 @@ export class KubeClient {
   }
 }
 
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
+/** A throttled or 5xx answer that is worth another attempt. */
+class RetryableAnswer extends Error {
+  readonly response: ApiResponse;
+  constructor(response: ApiResponse) {
+    super(`HTTP ${response.status}`);
+    this.response = response;
+  }
 }
 
 /** A Kubernetes Status answer as a typed error: throttling, 5xx and optimistic-lock conflicts

@@ -5,3 +5,4 @@ export { canonicalJson, deepEqual, diffValues, pathMatches, maskSensitive } from
 export { scopeMatcher } from './scope.ts';
 export { TokenBucket, sharedBucket } from './rate-limit.ts';
 export { mapLimit } from './concurrency.ts';
+export { backoffDelay, sleep, withRetries, type RetryOptions } from './retry.ts';
