@@ -60,7 +60,6 @@ export function diffValues(before: JsonValue | undefined, after: JsonValue | und
 
 /** Does a dotted diff path (`spec.records[3].ttl`) fall under a pattern (`spec.*.ttl`, `path`)? */
 export function pathMatches(path: string, pattern: string): boolean {
-  const split = (p: string) => p.replace(/\[(\d+)\]/g, '.$1').split('.').filter(Boolean);
   const ps = split(path);
   const qs = split(pattern);
   if (qs.length > ps.length) return false;
@@ -83,6 +82,7 @@ export function maskSensitive(value: JsonValue | undefined, patterns: readonly s
   return value;
 }
 
+/** `a.b[3].c` → ['a', 'b', '3', 'c']. */
 function split(p: string): string[] {
   return p.replace(/\[(\d+)\]/g, '.$1').split('.').filter(Boolean);
 }
