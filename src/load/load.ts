@@ -21,10 +21,11 @@ export interface LoadResult {
   files: number;
 }
 
-const NAME = /^[A-Za-z0-9]([A-Za-z0-9._:/@*-]*[A-Za-z0-9.*])?$/;
+/** What `metadata.name` may hold (exported for the editor schema). */
+export const RESOURCE_NAME = /^[A-Za-z0-9]([A-Za-z0-9._:/@*-]*[A-Za-z0-9.*])?$/;
 
 const metadataSchema = z.object({
-  name: z.string().min(1, 'name must not be empty').max(253).regex(NAME, 'name may hold letters, digits and . _ : / @ * - only'),
+  name: z.string().min(1, 'name must not be empty').max(253).regex(RESOURCE_NAME, 'name may hold letters, digits and . _ : / @ * - only'),
   namespace: z.string().min(1).max(63).optional(),
   labels: z.record(z.string(), z.string()).optional(),
   annotations: z.record(z.string(), z.string()).optional(),

@@ -61,6 +61,10 @@ export interface KindDefinition<Spec = unknown> {
   wholeDocument?: boolean;
   /** Resource identity beyond apiVersion/kind/name (default: kind + namespace + name). */
   identity?(resource: Resource<Spec>): string;
+  /** Adds to the JSON Schema generated from `schema` for editors what zod cannot express there
+   * (checks done in refinements: value formats per DNS record type). Called once per generated
+   * sub-schema with the zod schema it came from; edits `jsonSchema` in place. */
+  refineJsonSchema?(zodSchema: unknown, jsonSchema: Record<string, unknown>): void;
 }
 
 /** Capabilities are data, so the engine and the docs can read them without calling anything. */

@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { defineKind } from '../types.ts';
 import { DnsValueError } from './errors.ts';
+import { addRecordSetRules } from './json-schema.ts';
 import { canonicalRdata, RECORD_TYPES } from './rdata.ts';
 
 export const DNS_API_VERSION = 'dns.trueup.dev/v1';
@@ -74,4 +75,7 @@ export const zoneKind = defineKind<ZoneSpec>({
   schema: zoneSpecSchema as unknown as z.ZodType<ZoneSpec>,
   // metadata.name is the zone's domain: `example.com` and `example.com.` are the same zone.
   identity: (resource) => resource.metadata.name.toLowerCase().replace(/\.?$/, '.'),
+  refineJsonSchema: (zodSchema, jsonSchema) => {
+    if (zodSchema === recordSetSchema) addRecordSetRules(jsonSchema);
+  },
 });
