@@ -5,6 +5,7 @@
 import { SDK_MAJOR, defineProvider, type PlannedChange, type ProviderInstance } from '../../src/sdk/index.ts';
 import { expandResources } from './expand.ts';
 import { TYPES } from './model.ts';
+import { iamPermissions } from './permissions.ts';
 import { kinds, settingsSchema, type IamSettings } from './schema.ts';
 
 /** A role replaced gets a new unique id: trust policies elsewhere (other accounts) that named
@@ -29,6 +30,7 @@ export default defineProvider({
   },
   capabilities: { import: true },
   create: (settings) => lazyInstance(settings),
+  permissions: iamPermissions,
 });
 
 /** `validate` and `schema` only expand: the instance's observe/apply code (and through it the

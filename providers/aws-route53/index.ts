@@ -6,6 +6,7 @@
 import { defineProvider, SDK_MAJOR, type PlannedChange } from '../../src/sdk/index.ts';
 import { apexNsDanger, RECORDSET_OBJECT_TYPE, ZONE_OBJECT_TYPE, zoneKind } from '../../src/sdk/dns/index.ts';
 import { createInstance } from './instance.ts';
+import { route53Permissions } from './permissions.ts';
 import { route53SettingsSchema } from './settings.ts';
 
 export default defineProvider({
@@ -27,4 +28,5 @@ export default defineProvider({
   },
   capabilities: { import: true },
   create: (settings) => createInstance(settings),
+  permissions: route53Permissions,
 });

@@ -12,6 +12,7 @@ import { CloudDnsClient } from './client.ts';
 import { expandZones } from './expand.ts';
 import { importZone } from './import.ts';
 import { observeZones, type ZoneRuntime } from './observe.ts';
+import { gcpDnsPermissions } from './permissions.ts';
 import { settingsSchema, type GcpDnsSettings } from './settings.ts';
 import { waitForDone } from './verify.ts';
 
@@ -47,4 +48,5 @@ export default defineProvider<GcpDnsSettings>({
   },
   capabilities: { import: true },
   create: (settings) => createInstance(settings),
+  permissions: gcpDnsPermissions,
 });

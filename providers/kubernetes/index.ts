@@ -10,6 +10,7 @@ import { expandResources } from './expand.ts';
 import { verifyHealth } from './health.ts';
 import { importNamespace } from './import.ts';
 import { observeCluster } from './observe.ts';
+import { kubernetesPermissions } from './permissions.ts';
 import { settingsSchema } from './settings.ts';
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -84,4 +85,5 @@ export default defineProvider({
       close: () => client.close(),
     };
   },
+  permissions: (request) => kubernetesPermissions(request),
 });

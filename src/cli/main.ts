@@ -9,13 +9,14 @@ import { EXIT, UsageError, type Command, type CommandIO } from './command.ts';
 import { applyCommand } from './commands/apply.ts';
 import { approveCommand } from './commands/approve.ts';
 import { importCommand } from './commands/import.ts';
+import { permissionsCommand } from './commands/permissions.ts';
 import { planCommand } from './commands/plan.ts';
 import { runCommand } from './commands/run.ts';
 import { schemaCommand } from './commands/schema.ts';
 import { validateCommand } from './commands/validate.ts';
 import { versionCommand } from './commands/version.ts';
 
-export const COMMANDS: Command[] = [validateCommand, planCommand, applyCommand, runCommand, approveCommand, importCommand, schemaCommand, versionCommand];
+export const COMMANDS: Command[] = [validateCommand, planCommand, applyCommand, runCommand, approveCommand, importCommand, permissionsCommand, schemaCommand, versionCommand];
 
 export function usage(commands: readonly Command[] = COMMANDS): string {
   const width = Math.max(...commands.map((c) => c.name.length));

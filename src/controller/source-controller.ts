@@ -312,7 +312,7 @@ export class SourceController {
           this.markInSync(revision, 'no drift', 'drift');
           return { result: 'in-sync', retry: false };
         }
-        for (const c of changes) this.deps.metrics.driftDetected.inc({ source: this.name, provider: c.provider });
+        for (const c of changes) this.deps.metrics.driftDetected.inc({ source: this.name, instance: c.provider });
         record.changes = countChanges(changes);
         this.status.lastPlan = planView(plan, 'drift');
         const summary = `${changes.length} object${changes.length === 1 ? '' : 's'} drifted from revision ${short(revision.id)}: ${changes.slice(0, 5).map((c) => `${c.action} ${c.display}`).join(', ')}${changes.length > 5 ? ', …' : ''}`;
@@ -501,9 +501,9 @@ export class SourceController {
       const result = await applyPrepared(prepared, {
         signal: control.waves.signal,
         onReport: (r) => {
-          metrics.changesApplied.inc({ source: this.name, provider: r.change.provider, action: r.change.action, outcome: r.status });
+          metrics.changesApplied.inc({ source: this.name, instance: r.change.provider, action: r.change.action, outcome: r.status });
           if (r.status === 'applied' && (r.change.action === 'update' || r.change.action === 'replace')) {
-            metrics.updatesIssued.inc({ source: this.name, provider: r.change.provider });
+            metrics.updatesIssued.inc({ source: this.name, instance: r.change.provider });
           }
         },
       });

@@ -9,6 +9,8 @@ import type { ProviderRegistry } from './registry.ts';
 export interface InstanceEntry {
   name: string;
   definition: ProviderDefinition;
+  /** The instance's settings as its provider's schema parsed them. */
+  settings?: unknown;
   instance: ProviderInstance;
 }
 
@@ -27,7 +29,7 @@ export function createInstances(loaded: LoadedConfig, registry: ProviderRegistry
       issues.push(...zodIssuesToLoadIssues(settings.error.issues, ['providers', name, 'settings'], loaded.locate));
       continue;
     }
-    out.set(name, { name, definition, instance: definition.create(settings.data, { instance: name }) });
+    out.set(name, { name, definition, settings: settings.data, instance: definition.create(settings.data, { instance: name }) });
   }
   if (issues.length > 0) throw new ConfigError(issues, 'engine config');
   return out;

@@ -1,11 +1,17 @@
 // Prometheus metrics for `trueup run`. One registry per daemon (not prom-client's global one), so
 // tests and embedders can run several side by side. Names follow Prometheus conventions
-// (`_total` counters, `_seconds` durations); every series a dashboard needs to see a stuck or
-// silently looping source is here: results per pass, changes issued, drift, API calls.
+// (`_total` only on counters, `_seconds` durations, the standard `process_*` / `nodejs_*` names for
+// the runtime, so stock dashboards and alerts work); every series a dashboard needs to see a stuck
+// or silently looping source is here: results per pass, changes issued, drift, API calls.
+//
+// Labels mean one thing everywhere: `provider` is a provider type (aws-route53), `instance` a
+// provider instance of the engine config (route53-prod), `source` a source.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type PassLane = 'git' | 'drift' | 'approve';
+
+const TOTAL_NAMED_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 export class Metrics {
   readonly registry = new Registry();
@@ -13,9 +19,9 @@ export class Metrics {
   readonly reconcileTotal: Counter<'source' | 'lane' | 'result'>;
   readonly apiRequests: Counter<'provider' | 'instance' | 'operation' | 'outcome'>;
   readonly apiRequestDuration: Histogram<'provider' | 'operation'>;
-  readonly changesApplied: Counter<'source' | 'provider' | 'action' | 'outcome'>;
-  readonly updatesIssued: Counter<'source' | 'provider'>;
-  readonly driftDetected: Counter<'source' | 'provider'>;
+  readonly changesApplied: Counter<'source' | 'instance' | 'action' | 'outcome'>;
+  readonly updatesIssued: Counter<'source' | 'instance'>;
+  readonly driftDetected: Counter<'source' | 'instance'>;
   readonly resourcesManaged: Gauge<'source'>;
   readonly revisionInfo: Gauge<'source' | 'revision'>;
   readonly sourceCondition: Gauge<'source' | 'condition'>;
@@ -24,7 +30,12 @@ export class Metrics {
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'trueup_process_' });
+    if (options.defaultMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry });
+      // prom-client exports these three counts as gauges named `_total`, which Prometheus
+      // reserves for counters; their per-type siblings (nodejs_active_handles{type=…}) stay.
+      for (const name of TOTAL_NAMED_GAUGES) this.registry.removeSingleMetric(name);
+    }
     this.reconcileDuration = new Histogram({
       name: 'trueup_reconcile_duration_seconds', help: 'Duration of reconcile passes per source and lane (git: new revisions; drift: re-observe live state)',
       labelNames: ['source', 'lane'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300], registers,
@@ -43,15 +54,15 @@ export class Metrics {
     });
     this.changesApplied = new Counter({
       name: 'trueup_changes_applied_total', help: 'Changes sent to providers, by provider instance, action and outcome (applied, failed, skipped)',
-      labelNames: ['source', 'provider', 'action', 'outcome'], registers,
+      labelNames: ['source', 'instance', 'action', 'outcome'], registers,
     });
     this.updatesIssued = new Counter({
       name: 'trueup_updates_issued_total', help: 'Updates and replaces issued to providers; a rate that never falls to zero is an update loop',
-      labelNames: ['source', 'provider'], registers,
+      labelNames: ['source', 'instance'], registers,
     });
     this.driftDetected = new Counter({
       name: 'trueup_drift_detected_total', help: 'Objects found differing from the applied revision by a drift check',
-      labelNames: ['source', 'provider'], registers,
+      labelNames: ['source', 'instance'], registers,
     });
     this.resourcesManaged = new Gauge({
       name: 'trueup_resources_managed', help: 'Objects the source manages after its last plan', labelNames: ['source'], registers,

@@ -279,6 +279,32 @@ export interface ProviderDefinition<Settings = unknown> {
   capabilities: ProviderCapabilities;
   /** Create an instance. Must not do network I/O (clients connect lazily). */
   create(settings: Settings, info: { instance: string }): ProviderInstance;
+  /** The least privilege an instance needs for what a repository declares and its scopes allow
+   * (`trueup permissions`). Pure: no I/O. Optional; providers without it are listed as unknown. */
+  permissions?(request: PermissionRequest<Settings>): PermissionSet;
+}
+
+/** What `permissions` is asked for: one provider instance, as every source that uses it sees it. */
+export interface PermissionRequest<Settings = unknown> {
+  instance: string;
+  settings: Settings;
+  /** Scope patterns the engine config allows, over every source that uses this instance. */
+  scopes: string[];
+  /** What the sources declare for this instance: object types and scopes say which calls apply needs. */
+  desired: DesiredObject[];
+  /** Only what observe and plan need (detect mode, pull-request previews): no writes. */
+  readOnly: boolean;
+}
+
+/** Permissions in the form the cloud consumes, plus the reasons where they are broader than the scopes. */
+export interface PermissionSet {
+  /** How to use `document`: `aws-iam-policy` (a policy document), `gcp-custom-role` (a custom
+   * role's fields), `kubernetes-rbac` (a list of Role/ClusterRole and binding objects), or a
+   * plugin's own. */
+  format: string;
+  document: JsonValue;
+  /** Where the document is broader than the scopes, and why (an action the API cannot scope). */
+  notes: string[];
 }
 
 /** Helper that keeps the settings type flowing from schema to `create` for provider authors. */

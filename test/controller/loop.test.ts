@@ -117,8 +117,8 @@ describe('reconcile loop', () => {
     await waitFor('drift status', () => source.status.drift?.corrected);
     assert.equal(source.status.drift?.changes[0]?.display, 'team/a');
     assert.ok(events.some((e) => e.type === 'drift' && e.corrected));
-    assert.match(await d.metrics.text(), /trueup_drift_detected_total\{source="team",provider="mem"\} 1/);
-    assert.match(await d.metrics.text(), /trueup_updates_issued_total\{source="team",provider="mem"\} 1/);
+    assert.match(await d.metrics.text(), /trueup_drift_detected_total\{source="team",instance="mem"\} 1/);
+    assert.match(await d.metrics.text(), /trueup_updates_issued_total\{source="team",instance="mem"\} 1/);
   });
 
   it('detect mode reports differences and drift but changes nothing', async () => {
@@ -287,7 +287,7 @@ describe('reconcile loop', () => {
     assert.equal(error?.transient, false);
     assert.ok((await h.items()).has('item/team/good'), 'independent resources still applied');
     assert.equal(source.status.lastAppliedRevision, undefined, 'a partly applied revision is not reported as applied');
-    assert.match(await d.metrics.text(), /trueup_changes_applied_total\{source="team",provider="mem",action="create",outcome="failed"\} 1/);
+    assert.match(await d.metrics.text(), /trueup_changes_applied_total\{source="team",instance="mem",action="create",outcome="failed"\} 1/);
   });
 
   it('drift checks finish a revision whose apply failed part-way, never revert it', async () => {

@@ -137,7 +137,7 @@ describe('trueup run (apply mode) against Route 53, Cloud DNS and a Git server',
       return p?.result === 'applied' && p;
     });
     assert.deepEqual(pass.changes, { create: 0, update: 1, replace: 0, delete: 0 });
-    assert.match(await daemon.metrics(), /trueup_updates_issued_total\{source="infra",provider="route53"\} 1/);
+    assert.match(await daemon.metrics(), /trueup_updates_issued_total\{source="infra",instance="route53"\} 1/);
   });
 
   it('a bad commit changes nothing: Stalled with the file, line and field; the last good revision stays', async () => {

@@ -65,7 +65,7 @@ describe('trueup run: apply, detect and approve modes', () => {
     });
     assert.equal(s.drift?.changes[0]?.display, `www.${DRIFTY}. A`);
     assert.ok(s.history.some((p) => p.lane === 'drift' && p.result === 'applied'));
-    assert.match(await daemon.metrics(), /trueup_drift_detected_total\{source="drifty",provider="route53"\} 1/);
+    assert.match(await daemon.metrics(), /trueup_drift_detected_total\{source="drifty",instance="route53"\} 1/);
   });
 
   it('detect mode: differences and drift are reported, never changed', async () => {
@@ -87,7 +87,7 @@ describe('trueup run: apply, detect and approve modes', () => {
     const after = await daemon.status('watch');
     assert.equal(after.drift?.corrected, false);
     assert.equal(after.lastAppliedRevision, undefined);
-    assert.match(await daemon.metrics(), /trueup_drift_detected_total\{source="watch",provider="route53"\} [1-9]/);
+    assert.match(await daemon.metrics(), /trueup_drift_detected_total\{source="watch",instance="route53"\} [1-9]/);
     assert.doesNotMatch(await daemon.metrics(), /trueup_changes_applied_total\{source="watch"/);
   });
 

@@ -73,9 +73,25 @@ describe('HTTP surface', () => {
       'trueup_resources_managed', 'trueup_last_applied_revision_info', 'trueup_source_condition']) {
       assert.match(metrics.text, new RegExp(`^${name}\\{`, 'm'), name);
     }
-    assert.match(metrics.text, /trueup_changes_applied_total\{source="team",provider="mem",action="create",outcome="applied"\} 1/);
+    assert.match(metrics.text, /trueup_changes_applied_total\{source="team",instance="mem",action="create",outcome="applied"\} 1/);
     assert.match(metrics.text, /trueup_last_applied_revision_info\{source="team",revision="sha256:[0-9a-f]+"\} 1/);
     assert.match(metrics.text, /trueup_cloud_api_requests_total\{provider="memory",instance="mem",operation="list",outcome="ok"\} \d/);
+  });
+
+  it('names metrics as Prometheus users expect: standard process metrics, _total only on counters, one meaning per label', async () => {
+    const text = (await call('/metrics')).text;
+    // Stock dashboards and alerts (node-exporter style process panels) find these names.
+    for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'process_start_time_seconds', 'nodejs_heap_size_used_bytes']) {
+      assert.match(text, new RegExp(`^${name}(\\{| )`, 'm'), name);
+    }
+    assert.doesNotMatch(text, /^trueup_process_/m);
+    const types = new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1] ?? '', m[2] ?? '']));
+    const totalGauges = [...types].filter(([name, type]) => name.endsWith('_total') && type !== 'counter').map(([name]) => name);
+    assert.deepEqual(totalGauges, []);
+    // `provider` is always a provider type and `instance` always an instance of the engine config.
+    const values = (label: string) => new Set([...text.matchAll(new RegExp(`[{,]${label}="([^"]*)"`, 'g'))].map((m) => m[1]));
+    assert.deepEqual([...values('provider')], ['memory']);
+    assert.deepEqual([...values('instance')], ['mem']);
   });
 
   it('serves per-source status as JSON', async () => {
