@@ -8,6 +8,9 @@
 //   ListOpenIDConnectProviders/Get  per OIDC provider in scope (no bulk call exists)
 //
 // For 1,000 roles that is a handful of pages, not 3+N calls per role (see docs/iam.md).
+//
+// Ownership: the owner tag on roles, users, policies, instance profiles and OIDC providers; the
+// owner mark (owner-mark.ts) on groups, which take no tags. Nothing is owned by its path.
 
 import type {
   DesiredObject, JsonObject, ObserveRequest, ObserveResult, ObservedObject, Ownership, ProviderContext, ScopeMatcher,
@@ -18,6 +21,7 @@ import type {
 } from '@aws-sdk/client-iam';
 import type { IamApi } from './client.ts';
 import { parseDocument } from './document.ts';
+import { GROUP_OWNER_MARK, ownerOfMark } from './owner-mark.ts';
 import {
   TYPES, hasPlaceholder, isServiceLinkedPath, issuerOf, objectKey, oidcScope, ownerOf, parseArn, pathScope, tagMap,
   withAccount,
@@ -88,6 +92,10 @@ export async function readAccount(api: IamApi, ctx: ProviderContext, allowed: Sc
     }
   };
   const policyDeps = (arns: string[]) => arns.map((a) => localPolicyKey.get(a)).filter((k): k is string => !!k);
+  // Every role, user and group, in scope or not: deleting a managed policy detaches it from all.
+  const principals = new Map<string, Principal>();
+  const notePrincipal = (type: 'role' | 'user' | 'group', path: string, name: string, owner: string | undefined, inScope: boolean) =>
+    principals.set(objectKey(type, name), { display: `${type} ${path}${name}`, ownership: ownership(owner, ctx.ownerId), inScope });
 
   // ListRoles for description and max session duration (GAAD omits both).
   const roleExtras = new Map<string, { description?: string | undefined; maxSessionDuration?: number | undefined }>();
@@ -108,7 +116,9 @@ export async function readAccount(api: IamApi, ctx: ProviderContext, allowed: Sc
     const name = r.RoleName ?? '';
     const managed = attachedOf(r.AttachedManagedPolicies);
     noteAttachment(managed, 'roles', name);
-    if (isServiceLinkedPath(path) || !allowed.allows(pathScope(path))) continue;
+    const inScope = !isServiceLinkedPath(path) && allowed.allows(pathScope(path));
+    notePrincipal(TYPES.role, path, name, ownerOf(r.Tags), inScope);
+    if (!inScope) continue;
     const subject = `role ${path}${name}`;
     const extras = roleExtras.get(name) ?? {};
     const value: JsonObject = {
@@ -139,6 +149,7 @@ export async function readAccount(api: IamApi, ctx: ProviderContext, allowed: Sc
     const name = u.UserName ?? '';
     const managed = attachedOf(u.AttachedManagedPolicies);
     noteAttachment(managed, 'users', name);
+    notePrincipal(TYPES.user, path, name, ownerOf(u.Tags), allowed.allows(pathScope(path)));
     if (!allowed.allows(pathScope(path))) continue;
     const subject = `user ${path}${name}`;
     const groups = [...new Set(u.GroupList ?? [])].sort();
@@ -158,16 +169,17 @@ export async function readAccount(api: IamApi, ctx: ProviderContext, allowed: Sc
     const name = g.GroupName ?? '';
     const managed = attachedOf(g.AttachedManagedPolicies);
     noteAttachment(managed, 'groups', name);
-    if (!allowed.allows(pathScope(path))) continue;
     const subject = `group ${path}${name}`;
+    // The owner mark is trueup's proof of creation, not part of the group's value.
+    const mark = g.GroupPolicyList?.find((p) => p.PolicyName === GROUP_OWNER_MARK);
+    const owner = mark ? ownerOfMark(decode(mark.PolicyDocument, subject, `inline policy ${GROUP_OWNER_MARK}`)) : undefined;
+    notePrincipal(TYPES.group, path, name, owner, allowed.allows(pathScope(path)));
+    if (!allowed.allows(pathScope(path))) continue;
     const handle: GroupHandle = { kind: 'group', arn: g.Arn ?? '', members: (groupMembers.get(name) ?? []).sort() };
-    // Groups cannot be tagged: a group is ours when it lives under a path this source may
-    // touch, except the root path / that everything shares (docs/iam.md).
-    const owned: Ownership = path === '/' ? { state: 'unowned' } : { state: 'owned' };
     objects.push(withDeps({
       key: objectKey(TYPES.group, name), type: TYPES.group, display: subject, scope: pathScope(path),
-      value: { path, inlinePolicies: inlineOf(g.GroupPolicyList, subject), managedPolicies: managed },
-      ownership: owned, handle,
+      value: { path, inlinePolicies: inlineOf(g.GroupPolicyList?.filter((p) => p !== mark), subject), managedPolicies: managed },
+      ownership: ownership(owner, ctx.ownerId), handle,
     }, new Set(policyDeps(managed))));
   }
 
@@ -189,12 +201,47 @@ export async function readAccount(api: IamApi, ctx: ProviderContext, allowed: Sc
       key: objectKey(TYPES.policy, name), type: TYPES.policy, display: subject, scope: pathScope(path), value,
       ownership: ownership(ownerOf(tags), ctx.ownerId), handle,
     };
+    const removal = policyRemoval(handle.attachedTo, principals);
+    if (removal) policyObjects[i].removal = removal;
   });
   objects.push(...policyObjects);
 
   objects.push(...await readInstanceProfiles(api, ctx, allowed, concurrency));
   objects.push(...await readOidcProviders(api, ctx, allowed, concurrency, desired));
   return objects;
+}
+
+interface Principal { display: string; ownership: Ownership; inScope: boolean }
+
+/** Deleting (or replacing) a managed policy detaches it from every principal first, as IAM
+ * requires (DeletePolicy fails with DeleteConflict while it is attached). Detaching it from a
+ * principal this source does not own, or may not touch, changes what isn't ours: refused unless
+ * forced. Every detachment is listed with the change. */
+export function policyRemoval(attachedTo: PolicyHandle['attachedTo'], principals: ReadonlyMap<string, Principal>): ObservedObject['removal'] | undefined {
+  const effects: string[] = [];
+  const foreign: string[] = [];
+  const kinds = [[TYPES.role, attachedTo.roles], [TYPES.user, attachedTo.users], [TYPES.group, attachedTo.groups]] as const;
+  for (const [type, names] of kinds) {
+    for (const name of [...names].sort()) {
+      const p = principals.get(objectKey(type, name)) ?? { display: `${type} ${name}`, ownership: { state: 'unowned' }, inScope: false };
+      const why: string[] = [];
+      if (p.ownership.state === 'unowned') why.push('carries no trueup owner mark');
+      if (p.ownership.state === 'foreign') why.push(`owned by "${p.ownership.owner}"`);
+      if (!p.inScope) why.push('outside this source\'s scopes');
+      if (why.length === 0) {
+        effects.push(`detaches it from ${p.display}`);
+      } else {
+        effects.push(`detaches it from ${p.display} (not this source's: ${why.join(', ')})`);
+        foreign.push(`${p.display} (${why.join(', ')})`);
+      }
+    }
+  }
+  if (effects.length === 0) return undefined;
+  const removal: NonNullable<ObservedObject['removal']> = { effects };
+  if (foreign.length > 0) {
+    removal.refuse = `attached to ${foreign.length === 1 ? 'a principal' : `${foreign.length} principals`} this source does not own or may not touch: ${foreign.join('; ')}. IAM refuses DeletePolicy while a policy is attached (DeleteConflict); deleting it means detaching it from them`;
+  }
+  return removal;
 }
 
 interface AuthorizationDetails {
