@@ -15,9 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import {
-  AttachGroupPolicyCommand, AttachRolePolicyCommand, CreateGroupCommand, CreatePolicyCommand, CreateRoleCommand, GetGroupCommand,
-  GetGroupPolicyCommand, GetPolicyCommand, ListAttachedRolePoliciesCommand, ListGroupPoliciesCommand, ListRoleTagsCommand,
-  PutGroupPolicyCommand, type IAMClient,
+  AttachGroupPolicyCommand, AttachRolePolicyCommand, CreateGroupCommand, CreateInstanceProfileCommand, CreateOpenIDConnectProviderCommand,
+  CreatePolicyCommand, CreateRoleCommand, CreateUserCommand, GetGroupCommand, GetGroupPolicyCommand, GetInstanceProfileCommand, GetPolicyCommand,
+  ListAttachedRolePoliciesCommand, ListGroupPoliciesCommand, ListOpenIDConnectProviderTagsCommand,
+  ListPolicyTagsCommand, ListRoleTagsCommand, ListUserTagsCommand, PutGroupPolicyCommand, type IAMClient,
 } from '@aws-sdk/client-iam';
 import { runTrueup } from '../support/cli.ts';
 import { rawClient, startMoto, type Moto } from './support.ts';
@@ -50,7 +51,7 @@ beforeEach(async () => {
   await moto.reset();
   await rm(join(dir, 'resources'), { recursive: true, force: true });
   await mkdir(join(dir, 'resources'));
-  await configure(['path/qa/*']);
+  await configure(['path/qa/*', 'oidc-provider/*']);
 });
 
 async function configure(scopes: string[]): Promise<void> {
@@ -140,7 +141,7 @@ describe('IAM ownership through the CLI', () => {
     await iam.send(new CreateGroupCommand({ GroupName: 'ops', Path: '/legacy/' }));
     await iam.send(new PutGroupPolicyCommand({ GroupName: 'ops', PolicyName: 'read', PolicyDocument: JSON.stringify(readDoc) }));
     await iam.send(new CreateGroupCommand({ GroupName: 'admins', Path: '/legacy/' }));
-    await configure(['path/qa/*', 'path/legacy/*']);
+    await configure(['path/qa/*', 'path/legacy/*', 'oidc-provider/*']);
     const widened = await trueup('plan', '--detailed-exitcode');
     assert.equal(widened.code, 0, `nothing to do, nothing deleted:\n${widened.stdout}${widened.stderr}`);
     assert.doesNotMatch(widened.stdout, /delete/);
@@ -184,25 +185,38 @@ describe('IAM ownership through the CLI', () => {
     await iam.send(new CreateGroupCommand({ GroupName: 'legacy-ops', Path: '/qa/' }));
     await iam.send(new PutGroupPolicyCommand({ GroupName: 'legacy-ops', PolicyName: 'read', PolicyDocument: JSON.stringify(readDoc) }));
     await iam.send(new CreateRoleCommand({ RoleName: 'legacy-role', Path: '/qa/', AssumeRolePolicyDocument: JSON.stringify(trust) }));
+    await iam.send(new CreatePolicyCommand({ PolicyName: 'legacy-policy', Path: '/qa/', PolicyDocument: JSON.stringify(readDoc) }));
+    await iam.send(new CreateUserCommand({ UserName: 'legacy-user', Path: '/qa/' }));
+    await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'legacy-profile', Path: '/qa/' }));
+    await iam.send(new CreateOpenIDConnectProviderCommand({ Url: 'https://legacy.example.com', ClientIDList: ['sts.amazonaws.com'], ThumbprintList: ['6938fd4d98bab03faadb97b34396831e3780aea1'] }));
     const adopt = { 'trueup.dev/adopt': 'true' };
     const declared = (annotations?: Record<string, string>) => keep +
       resource('Group', 'legacy-ops', { path: '/qa/', inlinePolicies: { read: readDoc } }, annotations) +
-      resource('Role', 'legacy-role', { path: '/qa/', assumeRolePolicy: trust }, annotations);
+      resource('Role', 'legacy-role', { path: '/qa/', assumeRolePolicy: trust }, annotations) +
+      resource('Policy', 'legacy-policy', { path: '/qa/', document: readDoc }, annotations) +
+      resource('User', 'legacy-user', { path: '/qa/' }, annotations) +
+      resource('InstanceProfile', 'legacy-profile', { path: '/qa/' }, annotations) +
+      resource('OpenIDConnectProvider', 'legacy-oidc', { url: 'https://legacy.example.com', clientIds: ['sts.amazonaws.com'] }, annotations);
     await git(declared());
     const conflict = await trueup('plan');
-    assert.match(conflict.stdout, /! iam group \/qa\/legacy-ops: exists but carries no trueup owner mark/);
-    assert.match(conflict.stdout, /! iam role \/qa\/legacy-role: exists but carries no trueup owner mark/);
+    const kinds = ['group /qa/legacy-ops', 'role /qa/legacy-role', 'policy /qa/legacy-policy', 'user /qa/legacy-user', 'instance profile /qa/legacy-profile', 'OIDC provider legacy.example.com'];
+    for (const entity of kinds) assert.ok(conflict.stdout.includes(`! iam ${entity}: exists but carries no trueup owner mark`), `${entity} left alone:\n${conflict.stdout}`);
 
     await git(declared(adopt));
     const plan = await trueup('plan', '--detailed-exitcode');
     assert.equal(plan.code, 2, plan.stdout + plan.stderr);
     assert.match(plan.stdout, /^ {2}~ update {2}group \/qa\/legacy-ops {2}iam\.yaml:\d+\n {6}→ adopts it: writes this source's owner mark on an object trueup did not create$/m);
-    assert.match(plan.stdout, /^ {2}~ update {2}role \/qa\/legacy-role {2}iam\.yaml:\d+\n {6}→ adopts it/m);
+    for (const entity of kinds) assert.match(plan.stdout, new RegExp(`^ {2}~ update {2}${entity} {2}iam\\.yaml:\\d+\\n {6}→ adopts it`, 'm'));
     assert.doesNotMatch(plan.stdout, /Left alone/);
     await apply();
     assert.equal(await exists(() => iam.send(new GetGroupPolicyCommand({ GroupName: 'legacy-ops', PolicyName: 'trueup.dev-owner' }))), true);
-    const tags = await iam.send(new ListRoleTagsCommand({ RoleName: 'legacy-role' }));
-    assert.equal(tags.Tags?.find((t) => t.Key === 'trueup.dev/owner')?.Value, 'qa');
+    const owner = (tags: { Key?: string | undefined; Value?: string | undefined }[] | undefined) => tags?.find((t) => t.Key === 'trueup.dev/owner')?.Value;
+    assert.equal(owner((await iam.send(new ListRoleTagsCommand({ RoleName: 'legacy-role' }))).Tags), 'qa');
+    assert.equal(owner((await iam.send(new ListPolicyTagsCommand({ PolicyArn: policyArn('/qa/', 'legacy-policy') }))).Tags), 'qa');
+    assert.equal(owner((await iam.send(new ListUserTagsCommand({ UserName: 'legacy-user' }))).Tags), 'qa');
+    // moto has no ListInstanceProfileTags (it answers an HTML 500); GetInstanceProfile returns the tags.
+    assert.equal(owner((await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: 'legacy-profile' }))).InstanceProfile?.Tags), 'qa');
+    assert.equal(owner((await iam.send(new ListOpenIDConnectProviderTagsCommand({ OpenIDConnectProviderArn: `arn:aws:iam::${ACCOUNT}:oidc-provider/legacy.example.com` }))).Tags), 'qa');
     await assertNoChanges();
     // Adopted for good: the annotation can go.
     await git(declared());
