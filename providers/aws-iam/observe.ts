@@ -176,11 +176,17 @@ export async function readAccount(api: IamApi, ctx: ProviderContext, allowed: Sc
     notePrincipal(TYPES.group, path, name, owner, allowed.allows(pathScope(path)));
     if (!allowed.allows(pathScope(path))) continue;
     const handle: GroupHandle = { kind: 'group', arn: g.Arn ?? '', members: (groupMembers.get(name) ?? []).sort() };
-    objects.push(withDeps({
+    const group = withDeps({
       key: objectKey(TYPES.group, name), type: TYPES.group, display: subject, scope: pathScope(path),
       value: { path, inlinePolicies: inlineOf(g.GroupPolicyList?.filter((p) => p !== mark), subject), managedPolicies: managed },
       ownership: ownership(owner, ctx.ownerId), handle,
-    }, new Set(policyDeps(managed))));
+    }, new Set(policyDeps(managed)));
+    // Users are read before groups, so every member is known here.
+    const members = handle.members.map((u) => principals.get(objectKey(TYPES.user, u)) ?? { display: `user ${u}`, ownership: { state: 'unowned' }, inScope: false } satisfies Principal);
+    const removal = removalOf(members, (d) => `removes ${d} from it`, (list) =>
+      `has members this source does not own or may not touch: ${list}. IAM refuses DeleteGroup while it has members (DeleteConflict); deleting it means removing them from it`);
+    if (removal) group.removal = removal;
+    objects.push(group);
   }
 
   // Local managed policies in scope: their tags need one call each.
@@ -206,42 +212,63 @@ export async function readAccount(api: IamApi, ctx: ProviderContext, allowed: Sc
   });
   objects.push(...policyObjects);
 
-  objects.push(...await readInstanceProfiles(api, ctx, allowed, concurrency));
+  const profiles = await readInstanceProfiles(api, ctx, allowed, concurrency);
+  objects.push(...profiles);
+  // A role leaves its instance profiles before DeleteRole; profiles are read last, so their
+  // ownership is joined to the roles here (a profile not read is outside the scopes).
+  const profileByName = new Map(profiles.map((p) => [p.key, p]));
+  for (const o of objects) {
+    if (o.type !== TYPES.role) continue;
+    const ties = (o.handle as RoleHandle).instanceProfiles.map((name): Principal => {
+      const p = profileByName.get(objectKey(TYPES.instanceProfile, name));
+      // Outside the scopes its tags are not read; being outside is reason enough.
+      return p ? { display: p.display, ownership: p.ownership, inScope: true } : { display: `instance profile ${name}`, ownership: { state: 'owned' }, inScope: false };
+    });
+    const removal = removalOf(ties, (d) => `removes it from ${d}`, (list) =>
+      `is in instance profiles this source does not own or may not touch: ${list}. IAM refuses DeleteRole while the role is in an instance profile (DeleteConflict); deleting it means removing it from them`);
+    if (removal) o.removal = removal;
+  }
   objects.push(...await readOidcProviders(api, ctx, allowed, concurrency, desired));
   return objects;
 }
 
+/** The other side of a tie an entity's removal breaks: whose it is, and whether this source may touch it. */
 interface Principal { display: string; ownership: Ownership; inScope: boolean }
 
-/** Deleting (or replacing) a managed policy detaches it from every principal first, as IAM
- * requires (DeletePolicy fails with DeleteConflict while it is attached). Detaching it from a
- * principal this source does not own, or may not touch, changes what isn't ours: refused unless
- * forced. Every detachment is listed with the change. */
-export function policyRemoval(attachedTo: PolicyHandle['attachedTo'], principals: ReadonlyMap<string, Principal>): ObservedObject['removal'] | undefined {
+/** Removing an IAM entity first breaks its ties to others, as IAM requires (DeleteConflict
+ * otherwise): a managed policy is detached from every principal, a group loses its members, a
+ * role leaves its instance profiles. Each tie is listed with the change; one whose other side is
+ * not this source's (unowned, another owner's, outside the scopes) makes the removal need --force. */
+export function removalOf(ties: readonly Principal[], effect: (display: string) => string, refusal: (list: string) => string): ObservedObject['removal'] | undefined {
   const effects: string[] = [];
   const foreign: string[] = [];
-  const kinds = [[TYPES.role, attachedTo.roles], [TYPES.user, attachedTo.users], [TYPES.group, attachedTo.groups]] as const;
-  for (const [type, names] of kinds) {
-    for (const name of [...names].sort()) {
-      const p = principals.get(objectKey(type, name)) ?? { display: `${type} ${name}`, ownership: { state: 'unowned' }, inScope: false };
-      const why: string[] = [];
-      if (p.ownership.state === 'unowned') why.push('carries no trueup owner mark');
-      if (p.ownership.state === 'foreign') why.push(`owned by "${p.ownership.owner}"`);
-      if (!p.inScope) why.push('outside this source\'s scopes');
-      if (why.length === 0) {
-        effects.push(`detaches it from ${p.display}`);
-      } else {
-        effects.push(`detaches it from ${p.display} (not this source's: ${why.join(', ')})`);
-        foreign.push(`${p.display} (${why.join(', ')})`);
-      }
+  for (const p of ties) {
+    const why: string[] = [];
+    if (p.ownership.state === 'unowned') why.push('carries no trueup owner mark');
+    if (p.ownership.state === 'foreign') why.push(`owned by "${p.ownership.owner}"`);
+    if (!p.inScope) why.push('outside this source\'s scopes');
+    if (why.length === 0) {
+      effects.push(effect(p.display));
+    } else {
+      effects.push(`${effect(p.display)} (not this source's: ${why.join(', ')})`);
+      foreign.push(`${p.display} (${why.join(', ')})`);
     }
   }
   if (effects.length === 0) return undefined;
   const removal: NonNullable<ObservedObject['removal']> = { effects };
-  if (foreign.length > 0) {
-    removal.refuse = `attached to ${foreign.length === 1 ? 'a principal' : `${foreign.length} principals`} this source does not own or may not touch: ${foreign.join('; ')}. IAM refuses DeletePolicy while a policy is attached (DeleteConflict); deleting it means detaching it from them`;
-  }
+  if (foreign.length > 0) removal.refuse = refusal(foreign.join('; '));
   return removal;
+}
+
+export function policyRemoval(attachedTo: PolicyHandle['attachedTo'], principals: ReadonlyMap<string, Principal>): ObservedObject['removal'] | undefined {
+  const ties: Principal[] = [];
+  const kinds = [[TYPES.role, attachedTo.roles], [TYPES.user, attachedTo.users], [TYPES.group, attachedTo.groups]] as const;
+  for (const [type, names] of kinds) {
+    for (const name of [...names].sort()) ties.push(principals.get(objectKey(type, name)) ?? { display: `${type} ${name}`, ownership: { state: 'unowned' }, inScope: false });
+  }
+  const count = ties.filter((p) => p.ownership.state !== 'owned' || !p.inScope).length;
+  return removalOf(ties, (d) => `detaches it from ${d}`, (list) =>
+    `attached to ${count === 1 ? 'a principal' : `${count} principals`} this source does not own or may not touch: ${list}. IAM refuses DeletePolicy while a policy is attached (DeleteConflict); deleting it means detaching it from them`);
 }
 
 interface AuthorizationDetails {

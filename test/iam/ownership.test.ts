@@ -1,7 +1,8 @@
 // Ownership in IAM through the CLI, as an operator meets it: `trueup plan/apply/import` as child
 // processes against moto_server, with entities made by hand through the AWS SDK.
 //   - deleting an owned managed policy never silently detaches it from principals trueup does
-//     not own or may not touch (refused, exit 3; --force detaches and the plan says so);
+//     not own or may not touch (refused, exit 3; --force detaches and the plan says so), nor a
+//     group its hand-made members, nor a role its hand-made instance profiles;
 //   - groups are owned by trueup's owner-mark inline policy, never by their path: widening a
 //     scope over hand-made groups deletes nothing; adoption is explicit (trueup.dev/adopt, import).
 //
@@ -15,8 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import {
-  AttachGroupPolicyCommand, AttachRolePolicyCommand, CreateGroupCommand, CreateInstanceProfileCommand, CreateOpenIDConnectProviderCommand,
-  CreatePolicyCommand, CreateRoleCommand, CreateUserCommand, GetGroupCommand, GetGroupPolicyCommand, GetInstanceProfileCommand, GetPolicyCommand,
+  AddRoleToInstanceProfileCommand, AddUserToGroupCommand, AttachGroupPolicyCommand, AttachRolePolicyCommand, CreateGroupCommand, CreateInstanceProfileCommand, CreateOpenIDConnectProviderCommand,
+  CreatePolicyCommand, CreateRoleCommand, CreateUserCommand, GetGroupCommand, GetGroupPolicyCommand, GetInstanceProfileCommand, GetPolicyCommand, GetUserCommand,
   ListAttachedRolePoliciesCommand, ListGroupPoliciesCommand, ListOpenIDConnectProviderTagsCommand,
   ListPolicyTagsCommand, ListRoleTagsCommand, ListUserTagsCommand, PutGroupPolicyCommand, type IAMClient,
 } from '@aws-sdk/client-iam';
@@ -132,6 +133,29 @@ describe('IAM ownership through the CLI', () => {
     await apply();
     assert.deepEqual((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'app' }))).AttachedPolicies, []);
     assert.equal(await exists(() => iam.send(new GetPolicyCommand({ PolicyArn: policyArn('/qa/', 'qa-tmp') }))), false);
+    await assertNoChanges();
+  });
+
+  it('deleting a group with a hand-made member, or a role in a hand-made instance profile, is refused unless forced, naming them', async () => {
+    await git(keep + resource('Group', 'devs', { path: '/qa/' }) + resource('Role', 'app', { path: '/qa/', assumeRolePolicy: trust }));
+    await apply();
+    await iam.send(new CreateUserCommand({ UserName: 'bob', Path: '/people/' }));
+    await iam.send(new AddUserToGroupCommand({ GroupName: 'devs', UserName: 'bob' }));
+    await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'hand-profile', Path: '/qa/' }));
+    await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'hand-profile', RoleName: 'app' }));
+
+    await git(keep);
+    const plan = await trueup('plan');
+    assert.equal(plan.code, 3, plan.stdout + plan.stderr);
+    assert.match(plan.stdout, /✗ iam group \/qa\/devs: has members this source does not own or may not touch: user \/people\/bob \(carries no trueup owner mark, outside this source's scopes\)\. IAM refuses DeleteGroup while it has members \(DeleteConflict\).*force required/);
+    assert.match(plan.stdout, /✗ iam role \/qa\/app: is in instance profiles this source does not own or may not touch: instance profile \/qa\/hand-profile \(carries no trueup owner mark\)\..*force required/);
+    const applied = await apply('--force');
+    assert.match(applied, /→ removes user \/people\/bob from it \(not this source's: carries no trueup owner mark, outside this source's scopes\)/);
+    assert.match(applied, /→ removes it from instance profile \/qa\/hand-profile \(not this source's: carries no trueup owner mark\)/);
+    assert.equal(await exists(() => iam.send(new GetGroupCommand({ GroupName: 'devs' }))), false);
+    assert.equal(await exists(() => iam.send(new GetUserCommand({ UserName: 'bob' }))), true, 'the member itself is not deleted');
+    const profile = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: 'hand-profile' }));
+    assert.deepEqual(profile.InstanceProfile?.Roles, [], 'the profile stays, without the role');
     await assertNoChanges();
   });
 
