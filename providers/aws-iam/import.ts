@@ -10,6 +10,7 @@ import type { ImportRequest, JsonObject, ObservedObject, ProviderContext } from 
 import { writeOwnerMark } from './apply/group.ts';
 import type { IamApi } from './client.ts';
 import { TYPES, nameOfKey } from './model.ts';
+import { GROUP_OWNER_MARK } from './owner-mark.ts';
 import { readAccount } from './observe.ts';
 import { API_VERSION, OWNER_TAG } from './schema.ts';
 
@@ -40,7 +41,7 @@ export async function importEntities(api: IamApi, request: ImportRequest, ctx: P
       continue;
     }
     if (o.ownership.state === 'unowned') await claim(api, ctx, o);
-    documents.push(toDocument(o));
+    documents.push(toDocument(o.type === TYPES.group ? withoutMark(o) : o));
   }
   return documents;
 }
@@ -70,6 +71,13 @@ async function claim(api: IamApi, ctx: ProviderContext, o: ObservedObject): Prom
       await writeOwnerMark({ api, ctx }, o.display, name);
       break;
   }
+}
+
+/** A group's policy under the reserved name was overwritten by the mark import just wrote. */
+function withoutMark(o: ObservedObject): ObservedObject {
+  const value = o.value as JsonObject;
+  const { [GROUP_OWNER_MARK]: _replaced, ...inlinePolicies } = value.inlinePolicies as JsonObject;
+  return { ...o, value: { ...value, inlinePolicies } };
 }
 
 const META_NAME = /^[A-Za-z0-9]([A-Za-z0-9._:/@*-]*[A-Za-z0-9.*])?$/;

@@ -170,9 +170,11 @@ export async function readAccount(api: IamApi, ctx: ProviderContext, allowed: Sc
     const managed = attachedOf(g.AttachedManagedPolicies);
     noteAttachment(managed, 'groups', name);
     const subject = `group ${path}${name}`;
-    // The owner mark is trueup's proof of creation, not part of the group's value.
-    const mark = g.GroupPolicyList?.find((p) => p.PolicyName === GROUP_OWNER_MARK);
-    const owner = mark ? ownerOfMark(decode(mark.PolicyDocument, subject, `inline policy ${GROUP_OWNER_MARK}`)) : undefined;
+    // The owner mark is trueup's proof of creation, not part of the group's value. A policy under
+    // the reserved name that is not a mark proves nothing and stays visible (adopting replaces it).
+    const found = g.GroupPolicyList?.find((p) => p.PolicyName === GROUP_OWNER_MARK);
+    const owner = found ? ownerOfMark(decode(found.PolicyDocument, subject, `inline policy ${GROUP_OWNER_MARK}`)) : undefined;
+    const mark = owner === undefined ? undefined : found;
     notePrincipal(TYPES.group, path, name, owner, allowed.allows(pathScope(path)));
     if (!allowed.allows(pathScope(path))) continue;
     const handle: GroupHandle = { kind: 'group', arn: g.Arn ?? '', members: (groupMembers.get(name) ?? []).sort() };

@@ -247,6 +247,22 @@ describe('IAM ownership through the CLI', () => {
     await assertNoChanges();
   });
 
+  it('a policy someone put under the reserved name proves nothing: the group is unowned, and adopting it replaces that policy visibly', async () => {
+    const grant = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:*'], Resource: ['*'] }] };
+    await iam.send(new CreateGroupCommand({ GroupName: 'fake', Path: '/qa/' }));
+    await iam.send(new PutGroupPolicyCommand({ GroupName: 'fake', PolicyName: 'trueup.dev-owner', PolicyDocument: JSON.stringify(grant) }));
+    await git(keep + resource('Group', 'fake', { path: '/qa/' }));
+    const conflict = await trueup('plan');
+    assert.match(conflict.stdout, /! iam group \/qa\/fake: exists but carries no trueup owner mark/);
+    await git(keep + resource('Group', 'fake', { path: '/qa/' }, { 'trueup.dev/adopt': 'true' }));
+    const plan = await trueup('plan');
+    assert.match(plan.stdout, /~ update {2}group \/qa\/fake {2}iam\.yaml:\d+\n {6}→ adopts it.*\n {6}inlinePolicies\.trueup\.dev-owner: .*s3:\*.* → \(removed\)/);
+    await apply();
+    const mark = await iam.send(new GetGroupPolicyCommand({ GroupName: 'fake', PolicyName: 'trueup.dev-owner' }));
+    assert.match(decodeURIComponent(mark.PolicyDocument ?? ''), /"NotAction":"\*".*group\/trueup\.dev\/owner\/qa/);
+    await assertNoChanges();
+  });
+
   it('import writes the group owner mark, and import → commit → plan is empty', async () => {
     const p = await iam.send(new CreatePolicyCommand({ PolicyName: 'web-read', Path: '/qa/web/', PolicyDocument: JSON.stringify(readDoc) }));
     await iam.send(new CreateGroupCommand({ GroupName: 'web-devs', Path: '/qa/web/' }));

@@ -58,10 +58,15 @@ async function createGroup(env: ApplyEnv, change: ApplyChange, name: string): Pr
 }
 
 async function updateGroup(env: ApplyEnv, change: ApplyChange, name: string): Promise<void> {
-  const before = change.before as GroupValue;
+  let before = change.before as GroupValue;
   const after = resolvedAfter<GroupValue>(env, change);
-  // Adopting (trueup import, trueup.dev/adopt, safety.adoptUnowned): the mark comes first.
-  if (change.observed?.ownership.state !== 'owned') await writeOwnerMark(env, change.display, name);
+  // Adopting (trueup.dev/adopt, safety.adoptUnowned): the mark comes first. It overwrites a
+  // policy someone put under the reserved name, which the plan showed as removed.
+  if (change.observed?.ownership.state !== 'owned') {
+    await writeOwnerMark(env, change.display, name);
+    const { [GROUP_OWNER_MARK]: _replaced, ...inlinePolicies } = before.inlinePolicies;
+    before = { ...before, inlinePolicies };
+  }
   if (before.path !== after.path) {
     await env.api.write(env.ctx, 'UpdateGroup', change.display, (m, c) => c.send(new m.UpdateGroupCommand({ GroupName: name, NewPath: after.path })));
   }
