@@ -5,6 +5,7 @@
 
 import type { DesiredObject, ExpandContext, JsonObject, JsonValue, Resource, ResourceIssue } from '../../src/sdk/index.ts';
 import { normalizeDocument } from './document.ts';
+import { GROUP_OWNER_MARK } from './owner-mark.ts';
 import {
   ACCOUNT_PLACEHOLDER, TYPES, arnOf, arnResource, isServiceLinkedPath, issuerOf, objectKey, oidcScope, parseArn, pathScope,
   type ObjectType,
@@ -189,8 +190,8 @@ export function expandResources(resources: Resource[], ctx: ExpandContext, accou
       }
       case 'Group': {
         const spec = r.spec as GroupSpec;
-        if (spec.path === '/') {
-          issue(['spec', 'path'], 'IAM groups cannot carry trueup\'s owner tag, so trueup owns groups by path: give the group a path this source is allowed to manage (e.g. /trueup/), not /');
+        if (GROUP_OWNER_MARK in spec.inlinePolicies) {
+          issue(['spec', 'inlinePolicies', GROUP_OWNER_MARK], `the inline policy name ${GROUP_OWNER_MARK} is reserved: trueup writes it on the groups it creates as its proof of ownership`);
           continue;
         }
         value = {

@@ -3,12 +3,14 @@
 // from the same normalised values observe compares, so import → commit → plan is empty.
 //
 // Importing is how a person hands an existing entity to trueup: entities that carry no owner
-// tag get this source's owner tag (the only write import makes). Entities owned by another
-// source are left out, as are groups at the root path / (trueup owns groups by path).
+// mark get this source's (the owner tag, or the owner-mark inline policy on groups: the only
+// write import makes). Entities owned by another source are left out.
 
 import type { ImportRequest, JsonObject, ObservedObject, ProviderContext } from '../../src/sdk/index.ts';
+import { writeOwnerMark } from './apply/group.ts';
 import type { IamApi } from './client.ts';
 import { TYPES, nameOfKey } from './model.ts';
+import { GROUP_OWNER_MARK } from './owner-mark.ts';
 import { readAccount } from './observe.ts';
 import { API_VERSION, OWNER_TAG } from './schema.ts';
 
@@ -38,17 +40,13 @@ export async function importEntities(api: IamApi, request: ImportRequest, ctx: P
       ctx.log.warn({ key: o.key, owner: o.ownership.owner }, 'not imported: owned by another trueup source');
       continue;
     }
-    if (o.type === TYPES.group && (o.value as JsonObject).path === '/') {
-      ctx.log.warn({ key: o.key }, 'not imported: groups at the root path / cannot be owned by trueup (give it a path)');
-      continue;
-    }
-    if (o.ownership.state === 'unowned' && o.type !== TYPES.group) await claim(api, ctx, o);
-    documents.push(toDocument(o));
+    if (o.ownership.state === 'unowned') await claim(api, ctx, o);
+    documents.push(toDocument(o.type === TYPES.group ? withoutMark(o) : o));
   }
   return documents;
 }
 
-/** Write this source's owner tag on an entity being imported. */
+/** Write this source's owner tag (or a group's owner mark) on an entity being imported. */
 async function claim(api: IamApi, ctx: ProviderContext, o: ObservedObject): Promise<void> {
   const name = nameOfKey(o.key);
   const Tags = [{ Key: OWNER_TAG, Value: ctx.ownerId }];
@@ -69,7 +67,17 @@ async function claim(api: IamApi, ctx: ProviderContext, o: ObservedObject): Prom
     case TYPES.oidcProvider:
       await api.write(ctx, 'TagOpenIDConnectProvider', o.display, (m, c) => c.send(new m.TagOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn, Tags })));
       break;
+    case TYPES.group:
+      await writeOwnerMark({ api, ctx }, o.display, name);
+      break;
   }
+}
+
+/** A group's policy under the reserved name was overwritten by the mark import just wrote. */
+function withoutMark(o: ObservedObject): ObservedObject {
+  const value = o.value as JsonObject;
+  const { [GROUP_OWNER_MARK]: _replaced, ...inlinePolicies } = value.inlinePolicies as JsonObject;
+  return { ...o, value: { ...value, inlinePolicies } };
 }
 
 const META_NAME = /^[A-Za-z0-9]([A-Za-z0-9._:/@*-]*[A-Za-z0-9.*])?$/;

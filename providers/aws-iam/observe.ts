@@ -8,6 +8,9 @@
 //   ListOpenIDConnectProviders/Get  per OIDC provider in scope (no bulk call exists)
 //
 // For 1,000 roles that is a handful of pages, not 3+N calls per role (see docs/iam.md).
+//
+// Ownership: the owner tag on roles, users, policies, instance profiles and OIDC providers; the
+// owner mark (owner-mark.ts) on groups, which take no tags. Nothing is owned by its path.
 
 import type {
   DesiredObject, JsonObject, ObserveRequest, ObserveResult, ObservedObject, Ownership, ProviderContext, ScopeMatcher,
@@ -18,6 +21,7 @@ import type {
 } from '@aws-sdk/client-iam';
 import type { IamApi } from './client.ts';
 import { parseDocument } from './document.ts';
+import { GROUP_OWNER_MARK, ownerOfMark } from './owner-mark.ts';
 import {
   TYPES, hasPlaceholder, isServiceLinkedPath, issuerOf, objectKey, oidcScope, ownerOf, parseArn, pathScope, tagMap,
   withAccount,
@@ -88,6 +92,10 @@ export async function readAccount(api: IamApi, ctx: ProviderContext, allowed: Sc
     }
   };
   const policyDeps = (arns: string[]) => arns.map((a) => localPolicyKey.get(a)).filter((k): k is string => !!k);
+  // Every role, user and group, in scope or not: deleting a managed policy detaches it from all.
+  const principals = new Map<string, Principal>();
+  const notePrincipal = (type: 'role' | 'user' | 'group', path: string, name: string, owner: string | undefined, inScope: boolean) =>
+    principals.set(objectKey(type, name), { display: `${type} ${path}${name}`, ownership: ownership(owner, ctx.ownerId), inScope });
 
   // ListRoles for description and max session duration (GAAD omits both).
   const roleExtras = new Map<string, { description?: string | undefined; maxSessionDuration?: number | undefined }>();
@@ -108,7 +116,9 @@ export async function readAccount(api: IamApi, ctx: ProviderContext, allowed: Sc
     const name = r.RoleName ?? '';
     const managed = attachedOf(r.AttachedManagedPolicies);
     noteAttachment(managed, 'roles', name);
-    if (isServiceLinkedPath(path) || !allowed.allows(pathScope(path))) continue;
+    const inScope = !isServiceLinkedPath(path) && allowed.allows(pathScope(path));
+    notePrincipal(TYPES.role, path, name, ownerOf(r.Tags), inScope);
+    if (!inScope) continue;
     const subject = `role ${path}${name}`;
     const extras = roleExtras.get(name) ?? {};
     const value: JsonObject = {
@@ -139,6 +149,7 @@ export async function readAccount(api: IamApi, ctx: ProviderContext, allowed: Sc
     const name = u.UserName ?? '';
     const managed = attachedOf(u.AttachedManagedPolicies);
     noteAttachment(managed, 'users', name);
+    notePrincipal(TYPES.user, path, name, ownerOf(u.Tags), allowed.allows(pathScope(path)));
     if (!allowed.allows(pathScope(path))) continue;
     const subject = `user ${path}${name}`;
     const groups = [...new Set(u.GroupList ?? [])].sort();
@@ -158,17 +169,26 @@ export async function readAccount(api: IamApi, ctx: ProviderContext, allowed: Sc
     const name = g.GroupName ?? '';
     const managed = attachedOf(g.AttachedManagedPolicies);
     noteAttachment(managed, 'groups', name);
-    if (!allowed.allows(pathScope(path))) continue;
     const subject = `group ${path}${name}`;
+    // The owner mark is trueup's proof of creation, not part of the group's value. A policy under
+    // the reserved name that is not a mark proves nothing and stays visible (adopting replaces it).
+    const found = g.GroupPolicyList?.find((p) => p.PolicyName === GROUP_OWNER_MARK);
+    const owner = found ? ownerOfMark(decode(found.PolicyDocument, subject, `inline policy ${GROUP_OWNER_MARK}`)) : undefined;
+    const mark = owner === undefined ? undefined : found;
+    notePrincipal(TYPES.group, path, name, owner, allowed.allows(pathScope(path)));
+    if (!allowed.allows(pathScope(path))) continue;
     const handle: GroupHandle = { kind: 'group', arn: g.Arn ?? '', members: (groupMembers.get(name) ?? []).sort() };
-    // Groups cannot be tagged: a group is ours when it lives under a path this source may
-    // touch, except the root path / that everything shares (docs/iam.md).
-    const owned: Ownership = path === '/' ? { state: 'unowned' } : { state: 'owned' };
-    objects.push(withDeps({
+    const group = withDeps({
       key: objectKey(TYPES.group, name), type: TYPES.group, display: subject, scope: pathScope(path),
-      value: { path, inlinePolicies: inlineOf(g.GroupPolicyList, subject), managedPolicies: managed },
-      ownership: owned, handle,
-    }, new Set(policyDeps(managed))));
+      value: { path, inlinePolicies: inlineOf(g.GroupPolicyList?.filter((p) => p !== mark), subject), managedPolicies: managed },
+      ownership: ownership(owner, ctx.ownerId), handle,
+    }, new Set(policyDeps(managed)));
+    // Users are read before groups, so every member is known here.
+    const members = handle.members.map((u) => principals.get(objectKey(TYPES.user, u)) ?? { display: `user ${u}`, ownership: { state: 'unowned' }, inScope: false } satisfies Principal);
+    const removal = removalOf(members, (d) => `removes ${d} from it`, (list) =>
+      `has members this source does not own or may not touch: ${list}. IAM refuses DeleteGroup while it has members (DeleteConflict); deleting it means removing them from it`);
+    if (removal) group.removal = removal;
+    objects.push(group);
   }
 
   // Local managed policies in scope: their tags need one call each.
@@ -189,12 +209,68 @@ export async function readAccount(api: IamApi, ctx: ProviderContext, allowed: Sc
       key: objectKey(TYPES.policy, name), type: TYPES.policy, display: subject, scope: pathScope(path), value,
       ownership: ownership(ownerOf(tags), ctx.ownerId), handle,
     };
+    const removal = policyRemoval(handle.attachedTo, principals);
+    if (removal) policyObjects[i].removal = removal;
   });
   objects.push(...policyObjects);
 
-  objects.push(...await readInstanceProfiles(api, ctx, allowed, concurrency));
+  const profiles = await readInstanceProfiles(api, ctx, allowed, concurrency);
+  objects.push(...profiles);
+  // A role leaves its instance profiles before DeleteRole; profiles are read last, so their
+  // ownership is joined to the roles here (a profile not read is outside the scopes).
+  const profileByName = new Map(profiles.map((p) => [p.key, p]));
+  for (const o of objects) {
+    if (o.type !== TYPES.role) continue;
+    const ties = (o.handle as RoleHandle).instanceProfiles.map((name): Principal => {
+      const p = profileByName.get(objectKey(TYPES.instanceProfile, name));
+      // Outside the scopes its tags are not read; being outside is reason enough.
+      return p ? { display: p.display, ownership: p.ownership, inScope: true } : { display: `instance profile ${name}`, ownership: { state: 'owned' }, inScope: false };
+    });
+    const removal = removalOf(ties, (d) => `removes it from ${d}`, (list) =>
+      `is in instance profiles this source does not own or may not touch: ${list}. IAM refuses DeleteRole while the role is in an instance profile (DeleteConflict); deleting it means removing it from them`);
+    if (removal) o.removal = removal;
+  }
   objects.push(...await readOidcProviders(api, ctx, allowed, concurrency, desired));
   return objects;
+}
+
+/** The other side of a tie an entity's removal breaks: whose it is, and whether this source may touch it. */
+interface Principal { display: string; ownership: Ownership; inScope: boolean }
+
+/** Removing an IAM entity first breaks its ties to others, as IAM requires (DeleteConflict
+ * otherwise): a managed policy is detached from every principal, a group loses its members, a
+ * role leaves its instance profiles. Each tie is listed with the change; one whose other side is
+ * not this source's (unowned, another owner's, outside the scopes) makes the removal need --force. */
+export function removalOf(ties: readonly Principal[], effect: (display: string) => string, refusal: (list: string) => string): ObservedObject['removal'] | undefined {
+  const effects: string[] = [];
+  const foreign: string[] = [];
+  for (const p of ties) {
+    const why: string[] = [];
+    if (p.ownership.state === 'unowned') why.push('carries no trueup owner mark');
+    if (p.ownership.state === 'foreign') why.push(`owned by "${p.ownership.owner}"`);
+    if (!p.inScope) why.push('outside this source\'s scopes');
+    if (why.length === 0) {
+      effects.push(effect(p.display));
+    } else {
+      effects.push(`${effect(p.display)} (not this source's: ${why.join(', ')})`);
+      foreign.push(`${p.display} (${why.join(', ')})`);
+    }
+  }
+  if (effects.length === 0) return undefined;
+  const removal: NonNullable<ObservedObject['removal']> = { effects };
+  if (foreign.length > 0) removal.refuse = refusal(foreign.join('; '));
+  return removal;
+}
+
+export function policyRemoval(attachedTo: PolicyHandle['attachedTo'], principals: ReadonlyMap<string, Principal>): ObservedObject['removal'] | undefined {
+  const ties: Principal[] = [];
+  const kinds = [[TYPES.role, attachedTo.roles], [TYPES.user, attachedTo.users], [TYPES.group, attachedTo.groups]] as const;
+  for (const [type, names] of kinds) {
+    for (const name of [...names].sort()) ties.push(principals.get(objectKey(type, name)) ?? { display: `${type} ${name}`, ownership: { state: 'unowned' }, inScope: false });
+  }
+  const count = ties.filter((p) => p.ownership.state !== 'owned' || !p.inScope).length;
+  return removalOf(ties, (d) => `detaches it from ${d}`, (list) =>
+    `attached to ${count === 1 ? 'a principal' : `${count} principals`} this source does not own or may not touch: ${list}. IAM refuses DeletePolicy while a policy is attached (DeleteConflict); deleting it means detaching it from them`);
 }
 
 interface AuthorizationDetails {

@@ -126,8 +126,8 @@ export type UserSpec = z.infer<typeof userSchema>;
 
 export const groupSchema = z.object({
   name: iamName(128).optional(),
-  /** Groups cannot be tagged: trueup owns the groups under the paths its source may touch, never
-   * under `/` (see docs/iam.md). */
+  /** Groups cannot be tagged: trueup marks the groups it creates with a reserved inline policy
+   * (see docs/iam.md, Ownership). */
   path: iamPath,
   inlinePolicies,
   managedPolicies,

@@ -6,7 +6,8 @@
 //   yes     | no                    | -         | create
 //   yes     | yes, equal            | owned     | unchanged
 //   yes     | yes, differs          | owned     | update (replace when a replaceOn field differs)
-//   yes     | yes                   | unowned   | conflict (update when adoptUnowned)
+//   yes     | yes                   | unowned   | conflict (update writing the owner mark when adopted:
+//           |                       |           | safety.adoptUnowned, or trueup.dev/adopt on the resource)
 //   yes     | yes                   | foreign   | conflict: another owner's object is never taken
 //   no      | yes                   | owned     | delete (unless protected)
 //   no      | yes                   | other     | left alone
@@ -14,7 +15,7 @@
 import type {
   DesiredObject, FieldDiff, JsonValue, ObjectTypeDefinition, ObservedObject, PlannedChange,
 } from '../sdk/index.ts';
-import { deepEqual, diffValues, pathMatches } from '../sdk/index.ts';
+import { ADOPT_ANNOTATION, deepEqual, diffValues, pathMatches } from '../sdk/index.ts';
 import type { PlanConflict } from './types.ts';
 
 export interface InstancePlanInput {
@@ -63,36 +64,48 @@ export function planInstance(input: InstancePlanInput): InstancePlan {
         reason: `exists and is owned by "${o.ownership.owner}"; trueup never takes over another owner's object` });
       continue;
     }
-    if (o.ownership.state === 'unowned' && !input.adoptUnowned) {
+    const adopting = o.ownership.state === 'unowned';
+    if (adopting && !input.adoptUnowned && d.resource.metadata.annotations?.[ADOPT_ANNOTATION] !== 'true') {
       conflicts.push({ provider: input.instance, key: d.key, display: d.display, location: base().location,
-        reason: 'exists but carries no trueup owner mark; import it (trueup import) or allow adoption (safety.adoptUnowned) to manage it' });
+        reason: `exists but carries no trueup owner mark; import it (trueup import) or allow adoption (safety.adoptUnowned) to manage it, or adopt this one with the annotation ${ADOPT_ANNOTATION}: "true" on its resource` });
       continue;
     }
     const before = normalize(typeDef, o.value);
-    if (deepEqual(before, after) && o.ownership.state === 'owned') {
+    if (deepEqual(before, after) && !adopting) {
       unchanged += 1;
       continue;
     }
     const diffs: FieldDiff[] = diffValues(before, after);
     const replace = diffs.some((diff) => (typeDef.replaceOn ?? []).some((p) => pathMatches(diff.path, p)));
-    changes.push({ ...base(), action: replace ? 'replace' : 'update', before, after, diffs });
+    const change: PlannedChange = { ...base(), action: replace ? 'replace' : 'update', before, after, diffs };
+    if (adopting) change.effects = ['adopts it: writes this source\'s owner mark on an object trueup did not create'];
+    if (replace) removal(change, o);
+    changes.push(change);
   }
 
   for (const o of input.observed) {
     if (desiredKeys.has(o.key) || o.ownership.state !== 'owned' || o.protected) continue;
     const typeDef = input.objectTypes[o.type] ?? {};
     const before = normalize(typeDef, o.value);
-    changes.push({
+    const change: PlannedChange = {
       action: 'delete', key: o.key, type: o.type, display: o.display, scope: o.scope,
       provider: input.instance, before, diffs: diffValues(before, undefined), dependsOn: [...(o.dependsOn ?? [])].sort(),
-    });
+    };
+    removal(change, o);
+    changes.push(change);
   }
 
   for (const change of changes) {
     const reason = input.objectTypes[change.type]?.dangerous?.(change);
-    if (reason) change.dangerous = reason;
+    if (reason) change.dangerous = change.dangerous ? `${change.dangerous}; ${reason}` : reason;
   }
   return { changes, conflicts, unchanged, ownedByScope };
+}
+
+/** What the provider said removing the live object also does (and whether that needs --force). */
+function removal(change: PlannedChange, o: ObservedObject): void {
+  if (o.removal?.effects?.length) change.effects = [...(change.effects ?? []), ...o.removal.effects];
+  if (o.removal?.refuse) change.dangerous = o.removal.refuse;
 }
 
 function normalize(def: ObjectTypeDefinition, value: JsonValue): JsonValue {

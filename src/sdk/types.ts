@@ -98,6 +98,10 @@ export interface DesiredObject {
   path?: ReadonlyArray<string | number>;
 }
 
+/** The annotation (`metadata.annotations`) by which a person adopts, in Git, an existing object
+ * that carries no owner mark: the plan updates it and writes the mark. */
+export const ADOPT_ANNOTATION = 'trueup.dev/adopt';
+
 export type Ownership =
   /** Carries this source's owner id (or lives in a scope this source fully manages). */
   | { state: 'owned' }
@@ -119,6 +123,15 @@ export interface ObservedObject {
   handle?: unknown;
   /** Never delete this object even when owned and undeclared (apex SOA, opted out of prune). */
   protected?: boolean;
+  /** What deleting or replacing this live object does beyond the object itself, which only the
+   * provider can see when observing (a managed policy is detached from every principal first).
+   * The planner copies it onto a delete or replace of this object. */
+  removal?: {
+    /** Why the removal needs `--force` (it would change something this source does not own). */
+    refuse?: string;
+    /** Side effects shown with the change (`detaches it from role /ci/deploy`). */
+    effects?: string[];
+  };
 }
 
 /** How objects of one type are compared and shown. Defaults live in the planner. */
@@ -154,6 +167,9 @@ export interface PlannedChange {
   diffs: FieldDiff[];
   /** Why `--force` is needed, when it is. */
   dangerous?: string;
+  /** What else the change does that its diffs do not show (attachments detached with a deleted
+   * policy, an owner mark written when adopting). Shown with the change; covered by the checksum. */
+  effects?: string[];
   dependsOn: string[];
   location?: SourceLocation;
 }

@@ -99,7 +99,7 @@ describe('Cloud DNS zone ownership', () => {
     const declared = zoneDoc('other.example.', '    mine: [{ type: A, value: 192.0.2.5 }]\n    theirs: [{ type: A, value: 192.0.2.6 }]\n', '  management: full\n') + keep;
     const plan = await h.plan(declared);
     assert.deepEqual(plan.plan.conflicts.map((c) => `${c.display}: ${c.reason}`), [
-      'theirs.other.example. A: exists but carries no trueup owner mark; import it (trueup import) or allow adoption (safety.adoptUnowned) to manage it',
+      'theirs.other.example. A: exists but carries no trueup owner mark; import it (trueup import) or allow adoption (safety.adoptUnowned) to manage it, or adopt this one with the annotation trueup.dev/adopt: "true" on its resource',
       'zone other.example.: exists and is owned by "other-team"; trueup never takes over another owner\'s object',
     ]);
     assert.deepEqual(changeLines(plan).filter((l) => l.includes('other.example.')), ['create mine.other.example. A'],

@@ -105,7 +105,7 @@ spec:
 apiVersion: iam.aws.trueup.dev/v1
 kind: Group
 metadata: { name: g }
-spec: { path: / }
+spec: { path: /, inlinePolicies: { trueup.dev-owner: { Statement: { Effect: Allow, Action: "s3:*", Resource: "*" } } } }
 ---
 apiVersion: iam.aws.trueup.dev/v1
 kind: Role
@@ -123,7 +123,7 @@ spec:
 `);
     assert.equal(found.length, 6, found.join('\n'));
     assert.ok(found.some((p) => p.startsWith('iam/roles.yaml:13:21:') && p.includes('spec.managedPolicies[0]: reference "missing" does not name a Policy')), found.join('\n'));
-    assert.ok(found.some((p) => p.startsWith('iam/roles.yaml:18:15:') && p.includes('spec.path: IAM groups cannot carry')), found.join('\n'));
+    assert.ok(found.some((p) => p.startsWith('iam/roles.yaml:18:54:') && p.includes('spec.inlinePolicies["trueup.dev-owner"]: the inline policy name trueup.dev-owner is reserved')), found.join('\n'));
     assert.ok(found.some((p) => p.startsWith('iam/roles.yaml:24:9:') && p.includes('service-linked and reserved roles')), found.join('\n'));
     assert.ok(found.some((p) => p.includes('spec.path: an IAM path starts and ends with /')), found.join('\n'));
     assert.ok(found.some((p) => p.includes('spec.document.Statement') && p.includes('Effect is Allow or Deny')), found.join('\n'));

@@ -39,6 +39,12 @@ Plan: 1 to create, 1 to update, 0 to replace, 1 to delete, 40 unchanged.
 `);
   });
 
+  it('shows what a change also does (effects) under it, in text and Markdown', () => {
+    const withEffects: Plan = { ...plan, changes: [{ action: 'delete', key: 'p', type: 'policy', display: 'policy /qa/tmp', scope: 'path/qa/', provider: 'iam', before: {}, diffs: [], dependsOn: [], effects: ['detaches it from role /qa/app'] }] };
+    assert.ok(renderPlanText(withEffects).includes('  - delete  policy /qa/tmp\n      → detaches it from role /qa/app\n'));
+    assert.ok(renderPlanMarkdown(withEffects).includes('- delete policy /qa/tmp\n      → detaches it from role /qa/app\n'));
+  });
+
   it('colours actions only when asked', () => {
     const text = renderPlanText(plan, colours);
     assert.ok(text.includes('\u001b[32m+ create \u001b[39m'));

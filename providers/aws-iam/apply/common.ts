@@ -3,7 +3,7 @@
 // list is removed), always adding before removing so permissions never have a gap.
 
 import type { ApplyChange, JsonObject, JsonValue, ProviderContext } from '../../../src/sdk/index.ts';
-import { TerminalError, TransientError, canonicalJson, deepEqual } from '../../../src/sdk/index.ts';
+import { ADOPT_ANNOTATION, TerminalError, TransientError, canonicalJson, deepEqual } from '../../../src/sdk/index.ts';
 import { JUST_CREATED, NO_SUCH_ENTITY, type IamApi } from '../client.ts';
 import { serializeDocument } from '../document.ts';
 import { hasPlaceholder, nameOfKey, withAccount } from '../model.ts';
@@ -120,15 +120,17 @@ export async function syncTags(
 export const changed = (a: JsonValue | undefined, b: JsonValue | undefined): boolean => canonicalJson(a) !== canonicalJson(b);
 
 /** EntityAlreadyExists on a create, for an entity trueup cannot adopt: one without this
- * source's owner tag, or one of ours that lives under another (immutable) path. */
-export function alreadyExists(subject: string, operation: string, owner: string | undefined, ownerId: string, importName: string, livePath?: string): Error {
+ * source's owner tag (or mark, for groups), or one of ours that lives under another (immutable) path. */
+export function alreadyExists(subject: string, operation: string, owner: string | undefined, ownerId: string, importName: string, livePath?: string, mark = 'owner tag'): Error {
   if (owner === ownerId) {
-    return new TerminalError(`already exists with this source's owner tag but under path ${livePath ?? '(another path)'}, which IAM cannot change in place; declare that path, or delete the old one (it is outside this source's scopes or was left by an earlier revision)`, {
+    return new TerminalError(`already exists with this source's ${mark} but under path ${livePath ?? '(another path)'}, which IAM cannot change in place; declare that path, or delete the old one (it is outside this source's scopes or was left by an earlier revision)`, {
       subject, operation, code: 'EntityAlreadyExists',
     });
   }
-  const whose = owner === undefined ? 'carries no trueup owner tag' : `is owned by "${owner}"`;
-  return new TerminalError(`already exists and ${whose}; trueup never takes over what it cannot prove it owns. To manage it, run \`trueup import\` with selector ${importName}, commit the result, and plan again (or remove it from Git, or delete it in AWS)`, {
+  const whose = owner === undefined ? `carries no trueup ${mark}` : `is owned by "${owner}"`;
+  const where = livePath ? ` It lives under path ${livePath}: declare that path, within this source's scopes.` : '';
+  const adopt = owner === undefined ? `To manage it, adopt it explicitly: run \`trueup import\` with selector ${importName} and commit the result, or add the annotation ${ADOPT_ANNOTATION}: "true" to its metadata in Git; then plan again.${where} Otherwise remove it from Git, or delete it in AWS` : 'Remove it from Git, or choose another name';
+  return new TerminalError(`already exists and ${whose}; trueup never takes over what it cannot prove it owns. ${adopt}`, {
     subject, operation, code: 'EntityAlreadyExists',
   });
 }

@@ -1,11 +1,14 @@
 // Customer-managed policies. A document change is a new default version (CreatePolicyVersion
 // SetAsDefault), deleting the oldest non-default version first when the five IAM allows exist.
 // Delete follows real AWS semantics even where an emulator is laxer: detach from every role,
-// user and group (ListEntitiesForPolicy), delete non-default versions, then DeletePolicy.
+// user and group (ListEntitiesForPolicy), delete non-default versions, then DeletePolicy. It
+// detaches only from the principals the plan listed (observe's attachments, refused unless
+// forced when one is not this source's): one attached since is a DeleteConflict, as in IAM.
 // Path, name and description are immutable: a replace re-attaches the new policy wherever the
 // old one was attached when its ARN stays the same.
 
 import type { ApplyChange, JsonObject } from '../../../src/sdk/index.ts';
+import { TerminalError } from '../../../src/sdk/index.ts';
 import { NO_SUCH_ENTITY, type AwsError } from '../client.ts';
 import { parseDocument, serializeDocument } from '../document.ts';
 import { arnOf, arnResource, ownerOf, tagMap, TYPES, type PolicyValue } from '../model.ts';
@@ -28,11 +31,11 @@ export async function applyPolicy(env: ApplyEnv, change: ApplyChange): Promise<v
     case 'update':
       return updatePolicy(env, change, handle?.arn ?? policyArn(env, change, name));
     case 'delete':
-      await deletePolicy(env, change.display, handle?.arn ?? policyArn(env, change, name));
+      await deletePolicy(env, change.display, handle?.arn ?? policyArn(env, change, name), handle?.attachedTo);
       return;
     case 'replace': {
       const oldArn = handle?.arn ?? policyArn(env, change, name);
-      const attachedTo = await deletePolicy(env, change.display, oldArn);
+      const attachedTo = await deletePolicy(env, change.display, oldArn, handle?.attachedTo);
       const newArn = await createPolicy(env, change, name);
       if (newArn === oldArn) {
         for (const [kind, entity] of attachedTo) await attach(env, kind, entity, change.display, newArn);
@@ -116,8 +119,9 @@ async function listVersions(env: ApplyEnv, subject: string, arn: string): Promis
 
 const versionNumber = (id: string): number => Number(id.replace(/^v/, '')) || 0;
 
-/** Every prerequisite IAM documents for DeletePolicy, in order. Returns where it was attached. */
-export async function deletePolicy(env: ApplyEnv, subject: string, arn: string): Promise<[Principal, string][]> {
+/** Every prerequisite IAM documents for DeletePolicy, in order. Returns where it was attached.
+ * `planned` are the attachments the plan showed; any other is refused before anything changes. */
+export async function deletePolicy(env: ApplyEnv, subject: string, arn: string, planned: PolicyHandle['attachedTo'] | undefined): Promise<[Principal, string][]> {
   const { api, ctx } = env;
   const attachedTo: [Principal, string][] = [];
   const entities = await listAll(api, ctx, 'ListEntitiesForPolicy', subject, (m, c, marker) =>
@@ -131,6 +135,13 @@ export async function deletePolicy(env: ApplyEnv, subject: string, arn: string):
     for (const r of page.PolicyRoles ?? []) if (r.RoleName) attachedTo.push(['role', r.RoleName]);
     for (const u of page.PolicyUsers ?? []) if (u.UserName) attachedTo.push(['user', u.UserName]);
     for (const g of page.PolicyGroups ?? []) if (g.GroupName) attachedTo.push(['group', g.GroupName]);
+  }
+  const shown = new Set([...(planned?.roles ?? []).map((n) => `role/${n}`), ...(planned?.users ?? []).map((n) => `user/${n}`), ...(planned?.groups ?? []).map((n) => `group/${n}`)]);
+  const unplanned = attachedTo.filter(([kind, entity]) => !shown.has(`${kind}/${entity}`));
+  if (unplanned.length > 0) {
+    throw new TerminalError(`is attached to ${unplanned.map(([kind, entity]) => `${kind} ${entity}`).join(', ')}, which the plan did not show; trueup detaches a policy it deletes only from the principals the plan listed. Plan again`, {
+      subject, operation: 'ListEntitiesForPolicy', code: 'DeleteConflict',
+    });
   }
   for (const [kind, entity] of attachedTo) await detach(env, kind, entity, subject, arn);
   const versions = await listVersions(env, subject, arn).catch((error: unknown) => {

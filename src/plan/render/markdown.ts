@@ -20,6 +20,7 @@ export function renderPlanMarkdown(plan: Plan): string {
     for (const c of changes) {
       out.push(`${SYMBOL[c.action]} ${c.action} ${c.display}`);
       if (c.dangerous) out.push(`! ${c.dangerous}`);
+      for (const e of c.effects ?? []) out.push(`      → ${e}`);
       for (const d of diffLines(c, 40)) {
         if (d.before !== undefined) out.push(`-     ${d.path}: ${show(d.before)}`);
         if (d.after !== undefined) out.push(`+     ${d.path}: ${show(d.after)}`);

@@ -22,6 +22,7 @@ export function renderPlanText(plan: Plan, palette: Palette = plain): string {
       const where = c.location ? p.dim(`  ${c.location.file}:${c.location.line}`) : '';
       lines.push(`  ${colour(`${SYMBOL[c.action]} ${c.action.padEnd(7)}`)} ${c.display}${note}${where}`);
       if (c.dangerous) lines.push(`      ${p.red(`! ${c.dangerous}`)}`);
+      for (const e of c.effects ?? []) lines.push(`      ${p.dim('→')} ${e}`);
       for (const d of diffLines(c, 24)) lines.push(`      ${renderDiff(d, c.action, p)}`);
     }
   }
