@@ -65,7 +65,7 @@ export function planInstance(input: InstancePlanInput): InstancePlan {
     }
     if (o.ownership.state === 'unowned' && !input.adoptUnowned) {
       conflicts.push({ provider: input.instance, key: d.key, display: d.display, location: base().location,
-        reason: 'exists but carries no trueup owner mark; import it (trueup import) or allow adoption (safety.adoptUnowned) to manage it' });
+        reason: o.unownedReason ?? 'exists but carries no trueup owner mark; import it (trueup import) or allow adoption (safety.adoptUnowned) to manage it' });
       continue;
     }
     const before = normalize(typeDef, o.value);

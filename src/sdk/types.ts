@@ -115,6 +115,9 @@ export interface ObservedObject {
   handle?: unknown;
   /** Never delete this object even when owned and undeclared (apex SOA, opted out of prune). */
   protected?: boolean;
+  /** Shown instead of the planner's generic text when this object is declared but `unowned`:
+   * why trueup cannot prove it owns it and how a person adopts it (a hand-made DNS zone). */
+  unownedReason?: string;
 }
 
 /** How objects of one type are compared and shown. Defaults live in the planner. */
