@@ -28,16 +28,24 @@ const REJECTIONS = new Set(['InvalidChangeBatch', 'InvalidInput']);
 
 export async function applyChanges(api: Route53Api, state: InstanceState, changes: ApplyChange[], ctx: ProviderContext): Promise<ChangeOutcome[]> {
   const outcomes: ChangeOutcome[] = [];
+  // Zones whose owner tags (adoption or repair) could not be written: their record changes, which
+  // rest on that ownership, wait for the next pass.
+  const unproven = new Set<string>();
   for (const change of changes.filter((c) => c.type === ZONE_OBJECT_TYPE)) {
     try {
       const detail = await applyZoneChange(api, state, change, ctx);
       outcomes.push(detail ? { key: change.key, status: 'applied', detail } : { key: change.key, status: 'applied' });
     } catch (error) {
       outcomes.push({ key: change.key, status: 'failed', error: toErrorInfo(toProviderError(error, 'apply', change.display)) });
+      if ((change.observed?.handle as ZoneHandle | undefined)?.writeOwnerTags) unproven.add(change.scope);
     }
   }
   const byZone = new Map<string, ApplyChange[]>();
   for (const change of changes.filter((c) => c.type === RECORDSET_OBJECT_TYPE)) {
+    if (unproven.has(change.scope)) {
+      outcomes.push({ key: change.key, status: 'failed', error: { message: `not applied: the owner tags of ${change.scope.slice(5)} could not be written; the next pass tries again`, transient: true } });
+      continue;
+    }
     const zone = change.scope.slice('zone/'.length);
     const list = byZone.get(zone);
     if (list) list.push(change);
