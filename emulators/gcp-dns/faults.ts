@@ -13,11 +13,15 @@ export interface FaultRule {
   /** Only requests for this operation (`changes.create`, `resourceRecordSets.list`, ...) or matching this pattern. */
   operation?: string | RegExp;
   method?: string;
+  /** Carry the request out, then answer with the error: the answer is lost, as when a connection
+   * drops after the server acted (the client cannot tell it happened). */
+  afterApplying?: boolean;
 }
 
 export interface FaultDecision {
   delayMs: number;
   error?: CloudDnsApiError;
+  afterApplying?: boolean;
 }
 
 export class FaultInjector {
@@ -49,6 +53,7 @@ export class FaultInjector {
       decision.delayMs += rule.delayMs ?? 0;
       if (rule.status !== undefined) {
         decision.error = errorFor(rule.status);
+        if (rule.afterApplying) decision.afterApplying = true;
         break;
       }
     }

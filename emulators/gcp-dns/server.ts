@@ -62,8 +62,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Server
     }
     const fault = options.faults.decide(method, route.operation);
     if (fault.delayMs > 0) await new Promise((r) => setTimeout(r, fault.delayMs));
-    if (fault.error) throw fault.error;
+    if (fault.error && !fault.afterApplying) throw fault.error;
     reply = route.run(options, query, body);
+    if (fault.error) throw fault.error;
   } catch (error) {
     if (!(error instanceof CloudDnsApiError)) throw error;
     reply = { status: error.code, body: error.body() };

@@ -114,7 +114,7 @@ export class CloudDnsState {
       description: typeof body.description === 'string' ? body.description : '',
       id: String(this.nextId++ * 7919n + 1000000000000000000n),
       creationTime: new Date().toISOString(),
-      labels: isObject(body.labels) ? Object.fromEntries(Object.entries(body.labels).filter(([, v]) => typeof v === 'string')) as Record<string, string> : {},
+      labels: parseLabels(body.labels),
     };
     const rrsets = new Map<string, Rrset>();
     rrsets.set(keyOf(dnsName, 'SOA'), {
@@ -138,9 +138,12 @@ export class CloudDnsState {
     if (body.visibility !== undefined && body.visibility !== state.zone.visibility) {
       throw invalid(`Invalid value for 'entity.managedZone.visibility': the visibility of a managed zone cannot be changed`);
     }
+    // Everything is checked before anything changes: a refused patch changes nothing.
+    const labels = body.labels !== undefined ? parseLabels(body.labels) : undefined;
+    const networks = body.privateVisibilityConfig !== undefined ? parseNetworks(body.privateVisibilityConfig, state.zone.visibility) : undefined;
     if (typeof body.description === 'string') state.zone.description = body.description;
-    if (isObject(body.labels)) state.zone.labels = Object.fromEntries(Object.entries(body.labels).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
-    if (body.privateVisibilityConfig !== undefined) state.zone.networks = parseNetworks(body.privateVisibilityConfig, state.zone.visibility);
+    if (labels) state.zone.labels = labels;
+    if (networks) state.zone.networks = networks;
     return { before, after: structuredClone(state.zone) };
   }
 
@@ -280,6 +283,31 @@ export class CloudDnsState {
     state.changes.push(change);
     return change;
   }
+}
+
+/**
+ * Labels as Google Cloud checks them on every resource that has them: at most 64; keys 1-63
+ * characters starting with a lower-case letter, values 0-63 characters, both made of lower-case
+ * letters, digits, `_` and `-` (international lower-case letters are allowed too).
+ */
+const LABEL_KEY = /^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$/u;
+const LABEL_VALUE = /^[\p{Ll}\p{Lo}\p{N}_-]{0,63}$/u;
+export const MAX_LABELS = 64;
+
+function parseLabels(labels: unknown): Record<string, string> {
+  if (labels === undefined || labels === null) return {};
+  if (!isObject(labels)) throw invalid(`Invalid value for 'entity.managedZone.labels': a map of strings`);
+  const entries = Object.entries(labels);
+  if (entries.length > MAX_LABELS) throw invalid(`Invalid value for 'entity.managedZone.labels': at most ${MAX_LABELS} labels, got ${entries.length}`);
+  for (const [key, value] of entries) {
+    if (!LABEL_KEY.test(key)) {
+      throw invalid(`Invalid value for 'entity.managedZone.labels': key '${key}' must be 1-63 lower-case letters, digits, '_' or '-', starting with a letter`);
+    }
+    if (typeof value !== 'string' || !LABEL_VALUE.test(value)) {
+      throw invalid(`Invalid value for 'entity.managedZone.labels.${key}': '${String(value)}' must be at most 63 lower-case letters, digits, '_' or '-'`);
+    }
+  }
+  return Object.fromEntries(entries) as Record<string, string>;
 }
 
 function parseNetworks(config: unknown, visibility: string): string[] {

@@ -5,7 +5,6 @@
 //   replace → DELETE (live) + CREATE in one request (routing policy or alias-ness changed)
 // In shared zones the registry TXT record travels in the same request as what it marks.
 
-import { randomUUID } from 'node:crypto';
 import type { Change, ResourceRecordSet } from '@aws-sdk/client-route-53';
 import {
   TerminalError, toErrorInfo, type ApplyChange, type ChangeOutcome, type ProviderContext,
@@ -18,6 +17,7 @@ import type { Route53Api } from './client.ts';
 import { apiMessage, errorCode, isTransientAws, toProviderError } from './errors.ts';
 import type { ZoneValue } from './expand.ts';
 import { NAMESPACE, zoneExtensionSchema } from './extension.ts';
+import { callerReference } from './ownership.ts';
 import {
   groupKey, MANAGEMENT_TAG, OWNER_TAG, REGISTRY_PREFIX_TAG, type InstanceState, type RecordHandle, type ZoneHandle, type ZoneState,
 } from './state.ts';
@@ -28,16 +28,24 @@ const REJECTIONS = new Set(['InvalidChangeBatch', 'InvalidInput']);
 
 export async function applyChanges(api: Route53Api, state: InstanceState, changes: ApplyChange[], ctx: ProviderContext): Promise<ChangeOutcome[]> {
   const outcomes: ChangeOutcome[] = [];
+  // Zones whose owner tags (adoption or repair) could not be written: their record changes, which
+  // rest on that ownership, wait for the next pass.
+  const unproven = new Set<string>();
   for (const change of changes.filter((c) => c.type === ZONE_OBJECT_TYPE)) {
     try {
       const detail = await applyZoneChange(api, state, change, ctx);
       outcomes.push(detail ? { key: change.key, status: 'applied', detail } : { key: change.key, status: 'applied' });
     } catch (error) {
       outcomes.push({ key: change.key, status: 'failed', error: toErrorInfo(toProviderError(error, 'apply', change.display)) });
+      if ((change.observed?.handle as ZoneHandle | undefined)?.writeOwnerTags) unproven.add(change.scope);
     }
   }
   const byZone = new Map<string, ApplyChange[]>();
   for (const change of changes.filter((c) => c.type === RECORDSET_OBJECT_TYPE)) {
+    if (unproven.has(change.scope)) {
+      outcomes.push({ key: change.key, status: 'failed', error: { message: `not applied: the owner tags of ${change.scope.slice(5)} could not be written; the next pass tries again`, transient: true } });
+      continue;
+    }
     const zone = change.scope.slice('zone/'.length);
     const list = byZone.get(zone);
     if (list) list.push(change);
@@ -171,7 +179,7 @@ async function applyZoneChange(api: Route53Api, state: InstanceState, change: Ap
   const subject = change.display;
   if (change.action === 'delete') {
     const handle = change.observed?.handle as ZoneHandle | undefined;
-    if (!handle?.tagged) throw new TerminalError(`not deleted: the zone does not carry the ${OWNER_TAG}=${ctx.ownerId} tag`, { subject, operation: 'DeleteHostedZone' });
+    if (!handle?.ours) throw new TerminalError(`not deleted: the zone carries neither the ${OWNER_TAG}=${ctx.ownerId} tag nor a CallerReference trueup wrote for this owner`, { subject, operation: 'DeleteHostedZone' });
     await api.call(ctx, 'DeleteHostedZone', { Id: handle.zoneId }, subject);
     state.zones.delete((change.before as unknown as ZoneValue).name);
     return undefined;
@@ -184,14 +192,13 @@ async function applyZoneChange(api: Route53Api, state: InstanceState, change: Ap
     const created = await api.call(ctx, 'CreateHostedZone', {
       Name: want.name,
       // Unique per attempt: a reused CallerReference is refused (AWS) or makes a second zone (moto).
-      CallerReference: `trueup-${randomUUID()}`,
+      // It names the owner: the proof of creation if the tag call below never lands.
+      CallerReference: callerReference(ctx.ownerId),
       HostedZoneConfig: { PrivateZone: want.private, ...(ext.comment !== undefined ? { Comment: ext.comment } : {}) },
       ...(first ? { VPC: { VPCId: first.id, VPCRegion: first.region as never } } : {}),
     }, subject);
     const id = bareZoneId(created.HostedZone?.Id ?? '');
-    const tags = [{ Key: OWNER_TAG, Value: ctx.ownerId }, { Key: MANAGEMENT_TAG, Value: spec?.management ?? 'full' }];
-    if (spec && spec.registryPrefix !== DEFAULT_REGISTRY_PREFIX) tags.push({ Key: REGISTRY_PREFIX_TAG, Value: spec.registryPrefix });
-    await api.call(ctx, 'ChangeTagsForResource', { ResourceType: 'hostedzone', ResourceId: id, AddTags: tags }, subject);
+    await api.call(ctx, 'ChangeTagsForResource', { ResourceType: 'hostedzone', ResourceId: id, AddTags: ownerTags(ctx.ownerId, spec) }, subject);
     for (const vpc of want.vpcs?.slice(1) ?? []) {
       await api.call(ctx, 'AssociateVPCWithHostedZone', { HostedZoneId: id, VPC: { VPCId: vpc.id, VPCRegion: vpc.region as never } }, subject);
     }
@@ -215,11 +222,23 @@ async function applyZoneChange(api: Route53Api, state: InstanceState, change: Ap
   for (const vpc of before.vpcs ?? []) {
     if (!wants.has(`${vpc.id} ${vpc.region}`)) await api.call(ctx, 'DisassociateVPCFromHostedZone', { HostedZoneId: handle.zoneId, VPC: { VPCId: vpc.id, VPCRegion: vpc.region as never } }, subject);
   }
+  if (handle.writeOwnerTags) {
+    // Adopted, or ours by its CallerReference with the tags its create pass never wrote.
+    await api.call(ctx, 'ChangeTagsForResource', { ResourceType: 'hostedzone', ResourceId: handle.zoneId, AddTags: ownerTags(ctx.ownerId, spec) }, subject);
+    return handle.writeOwnerTags === 'adopt' ? 'adopted: owner tags written' : 'owner tags repaired';
+  }
   if (want.management !== undefined && before.management !== want.management && handle.tagged) {
     await api.call(ctx, 'ChangeTagsForResource', { ResourceType: 'hostedzone', ResourceId: handle.zoneId, AddTags: [{ Key: MANAGEMENT_TAG, Value: want.management }] }, subject);
     return `management tag set to ${want.management}`;
   }
   return undefined;
+}
+
+/** The tags that make a hosted zone this owner's, and say how to read it once it leaves Git. */
+function ownerTags(ownerId: string, spec: ZoneSpec | undefined): { Key: string; Value: string }[] {
+  const tags = [{ Key: OWNER_TAG, Value: ownerId }, { Key: MANAGEMENT_TAG, Value: spec?.management ?? 'full' }];
+  if (spec && spec.registryPrefix !== DEFAULT_REGISTRY_PREFIX) tags.push({ Key: REGISTRY_PREFIX_TAG, Value: spec.registryPrefix });
+  return tags;
 }
 
 /** Wait until every change id of `applied` is INSYNC (GetChange), or the timeout. */

@@ -18,6 +18,9 @@ export interface ZoneValue {
   /** Kept in the zone's management tag, so a zone later removed from Git is read in the mode
    * Git last declared (a zone switched from full to shared must not be read as full). */
   management?: 'full' | 'shared';
+  /** Observed only: the zone is ours to tag (adopted, or created by trueup and its tag call lost)
+   * but carries no owner tags yet; the update that writes them shows `ownerMark: "missing" → (removed)`. */
+  ownerMark?: 'missing';
 }
 
 export function expandZones(resources: Resource[], _ctx: ExpandContext): { objects: DesiredObject[]; issues: ResourceIssue[] } {

@@ -1,14 +1,15 @@
 // import: the Zone document of a live hosted zone, alias and routing-policy records included, so
-// adopting a zone is: import, commit, plan shows nothing. The apex SOA and NS stay with Route 53
+// adopting a zone is: import, commit, a plan that shows only the adoption (owner tags written),
+// then nothing. The apex SOA and NS stay with Route 53
 // (a full zone never deletes them undeclared), and registry TXT records are not user data.
 
 import { TerminalError, type ImportRequest, type JsonObject, type JsonValue, type ProviderContext } from '../../src/sdk/index.ts';
 import {
-  canonicalName, DEFAULT_REGISTRY_PREFIX, parseRegistryName, parseRegistryValue, zoneDocument, zoneScope, type ImportedRecordSet,
+  ADOPT_ANNOTATION, canonicalName, DEFAULT_REGISTRY_PREFIX, parseRegistryName, parseRegistryValue, zoneDocument, zoneScope, type ImportedRecordSet,
 } from '../../src/sdk/dns/index.ts';
 import type { Route53Api } from './client.ts';
 import { NAMESPACE } from './extension.ts';
-import { listRecordSets } from './observe.ts';
+import { listRecordSets, zoneProof } from './observe.ts';
 import { bareZoneId, fromResourceRecordSet } from './wire.ts';
 
 export async function importZone(api: Route53Api, request: ImportRequest, ctx: ProviderContext): Promise<JsonObject[]> {
@@ -42,9 +43,16 @@ export async function importZone(api: Route53Api, request: ImportRequest, ctx: P
     if (Object.keys(block).length > 0) record.extensions = { [NAMESPACE]: block as unknown as JsonValue };
     records.push(record);
   }
+  // A zone trueup cannot prove it created is adopted by committing this document: it carries the
+  // adopt annotation, so the plan shows the update that writes the owner tags (import itself only
+  // reads: tags written here would make the zone ours before anyone reviewed or committed it).
+  const tags = await api.call(ctx, 'ListTagsForResources', { ResourceType: 'hostedzone', ResourceIds: [id] }, `hosted zone ${name}`);
+  const proof = zoneProof(zone, tags.ResourceTagSets?.[0]?.Tags, ctx.ownerId);
   const doc = zoneDocument({
     zone: name, management: 'full', records,
     ...(Object.keys(zoneExt).length > 0 ? { zoneExtensions: { [NAMESPACE]: zoneExt } } : {}),
+    // (Another owner's zone gets no annotation: adoption never takes it over; the plan says so.)
+    ...(proof.owner === undefined ? { metadata: { annotations: { [ADOPT_ANNOTATION]: 'true' } } } : {}),
   });
   return [doc];
 }

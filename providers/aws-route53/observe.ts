@@ -7,11 +7,12 @@ import {
   TerminalError, mapLimit, type DesiredObject, type JsonObject, type ObserveRequest, type ObserveResult, type ObservedObject, type ProviderContext,
 } from '../../src/sdk/index.ts';
 import {
-  canonicalName, DEFAULT_REGISTRY_PREFIX, DEFAULT_TTL, RECORDSET_OBJECT_TYPE, recordOwnership, recordSetDisplay, recordSetKey, RegistryIndex,
-  ZONE_OBJECT_TYPE, zoneKey, zoneScope, type Management, type ZoneSpec,
+  adoptRequested, canonicalName, DEFAULT_REGISTRY_PREFIX, DEFAULT_TTL, RECORDSET_OBJECT_TYPE, recordOwnership, recordSetDisplay, recordSetKey, RegistryIndex,
+  unprovenZoneReason, ZONE_OBJECT_TYPE, zoneKey, zoneScope, type Management, type ZoneSpec,
 } from '../../src/sdk/dns/index.ts';
 import type { Route53Api } from './client.ts';
 import type { ZoneValue } from './expand.ts';
+import { callerOwner, ownerFromCallerReference } from './ownership.ts';
 import {
   groupKey, MANAGEMENT_TAG, OWNER_TAG, REGISTRY_PREFIX_TAG, type InstanceState, type RecordHandle, type ZoneHandle, type ZoneState,
 } from './state.ts';
@@ -22,6 +23,7 @@ export const PAGE_SIZE = 300;
 interface DeclaredZoneInfo {
   value: ZoneValue;
   spec: ZoneSpec;
+  resource: DesiredObject['resource'];
 }
 
 export async function observe(api: Route53Api, state: InstanceState, request: ObserveRequest, ctx: ProviderContext): Promise<ObserveResult> {
@@ -29,7 +31,7 @@ export async function observe(api: Route53Api, state: InstanceState, request: Ob
   for (const d of request.desired) {
     if (d.type === ZONE_OBJECT_TYPE) {
       const value = d.value as unknown as ZoneValue;
-      declared.set(value.name, { value, spec: d.resource.spec as ZoneSpec });
+      declared.set(value.name, { value, spec: d.resource.spec as ZoneSpec, resource: d.resource });
     }
   }
   const listed = await listHostedZones(api, ctx);
@@ -47,7 +49,7 @@ export async function observe(api: Route53Api, state: InstanceState, request: Ob
   for (const [name, zones] of byName) {
     const want = declared.get(name);
     const zone = zones.find((z) => want !== undefined && (z.Config?.PrivateZone === true) === want.value.private) ??
-      zones.find((z) => tagValue(tags.get(bareZoneId(z.Id ?? '')), OWNER_TAG) === ctx.ownerId) ?? zones[0];
+      zones.find((z) => zoneProof(z, tags.get(bareZoneId(z.Id ?? '')), ctx.ownerId).ours) ?? zones[0];
     if (zone) picked.push({ zone, name });
   }
 
@@ -56,37 +58,53 @@ export async function observe(api: Route53Api, state: InstanceState, request: Ob
   const work = picked.map(({ zone, name }) => async () => {
     const id = bareZoneId(zone.Id ?? '');
     const zoneTags = tags.get(id) ?? [];
-    const owner = tagValue(zoneTags, OWNER_TAG);
-    const ours = owner === ctx.ownerId;
     const want = declared.get(name);
-    // In a zone another source owns, only registry marks prove ownership, whatever Git declares.
-    const management: Management = owner !== undefined && !ours ? 'shared' : want?.spec.management ??
-      (ours && tagValue(zoneTags, MANAGEMENT_TAG) === 'full' ? 'full' : 'shared');
-    const registryPrefix = want?.spec.registryPrefix ?? (ours ? tagValue(zoneTags, REGISTRY_PREFIX_TAG) : undefined) ?? DEFAULT_REGISTRY_PREFIX;
+    const proof = zoneProof(zone, zoneTags, ctx.ownerId);
+    const { owner, ours, tagged } = proof;
+    // Adopted in this pass: a zone nobody marked, declared with the adopt annotation.
+    const adopting = owner === undefined && want !== undefined && adoptRequested(want.resource);
+    const proven = ours || adopting;
+    // Only a zone trueup can prove it created (or one being adopted) is read as Git declares; in
+    // any other zone only registry marks prove ownership: `full` would hand trueup every
+    // hand-made record set in it to delete.
+    const management: Management = !proven ? 'shared' : want?.spec.management ??
+      (tagged && tagValue(zoneTags, MANAGEMENT_TAG) === 'full' ? 'full' : 'shared');
+    // A zone nobody marked, declared shared, is used as it is (never tagged, never deleted): shared
+    // is the mode for zones trueup does not own. Declared full, it is left alone and the plan says
+    // how to adopt it.
+    const usedAsIs = owner === undefined && !adopting && want?.spec.management === 'shared';
+    const registryPrefix = want?.spec.registryPrefix ?? (tagged ? tagValue(zoneTags, REGISTRY_PREFIX_TAG) : undefined) ?? DEFAULT_REGISTRY_PREFIX;
     const zoneState: ZoneState = {
       id, name, private: zone.Config?.PrivateZone === true, management, registryPrefix, registryTtl: want?.spec.ttl ?? DEFAULT_TTL,
       registryLive: new Map(), ownedGroups: new Map(),
     };
-    if (ours && management === 'shared' && tagValue(zoneTags, MANAGEMENT_TAG) === 'full') zoneState.leavingFull = true;
-    // Our zone reports the mode its tag records (an update rewrites a stale tag); a zone we do not
-    // own is never tagged, so it echoes what Git declares.
+    if (tagged && management === 'shared' && tagValue(zoneTags, MANAGEMENT_TAG) === 'full') zoneState.leavingFull = true;
+    // Our tagged zone reports the mode its tag records (an update rewrites a stale tag). A zone to
+    // adopt, or ours without its tags (their call failed), reports the owner tags missing: the
+    // update that writes them is in the plan. Any other zone is never tagged: it echoes Git.
     const taggedMode = tagValue(zoneTags, MANAGEMENT_TAG);
     const zoneValue: ZoneValue = { name, private: zoneState.private };
-    const mode = ours ? (taggedMode === 'full' || taggedMode === 'shared' ? taggedMode : undefined) : want?.spec.management;
+    const mode = tagged ? (taggedMode === 'full' || taggedMode === 'shared' ? taggedMode : undefined) : proven ? undefined : want?.spec.management;
     if (mode !== undefined) zoneValue.management = mode;
+    if (proven && !tagged) zoneValue.ownerMark = 'missing';
     if (zoneState.private) {
       const detail = await api.call(ctx, 'GetHostedZone', { Id: id }, `hosted zone ${name}`);
       zoneValue.vpcs = (detail.VPCs ?? []).map((v) => ({ id: v.VPCId ?? '', region: v.VPCRegion ?? '' }))
         .sort((a, b) => (a.id + a.region < b.id + b.region ? -1 : 1));
     }
-    const zoneHandle: ZoneHandle = { zoneId: id, tagged: ours };
+    const zoneHandle: ZoneHandle = { zoneId: id, tagged, ours };
+    if (proven && !tagged) zoneHandle.writeOwnerTags = adopting ? 'adopt' : 'repair';
     const zoneObject: ObservedObject = {
       key: zoneKey(name), type: ZONE_OBJECT_TYPE, display: `hosted zone ${name}`, scope: zoneScope(name),
       value: zoneValue as unknown as JsonObject, handle: zoneHandle,
-      // An untagged zone (made by hand, or before trueup) is used but never deleted.
-      ownership: owner === undefined || ours ? { state: 'owned' } : { state: 'foreign', owner },
+      ownership: proven || usedAsIs ? { state: 'owned' } : owner !== undefined ? { state: 'foreign', owner } : { state: 'unowned' },
     };
-    if (owner === undefined) zoneObject.protected = true;
+    if (usedAsIs) zoneObject.protected = true;
+    else if (!proven && owner === undefined) {
+      zoneObject.unownedReason = unprovenZoneReason({
+        mark: `${OWNER_TAG} tag and no trueup CallerReference`, importHint: `trueup import --provider ${ctx.instance} ${name}`,
+      });
+    }
     objects.push(zoneObject);
 
     const sets = await listRecordSets(api, ctx, id, name);
@@ -214,5 +232,14 @@ function refineAliases(desired: readonly DesiredObject[], state: InstanceState):
 
 function tagValue(tags: readonly Tag[] | undefined, key: string): string | undefined {
   return tags?.find((t) => t.Key === key)?.Value;
+}
+
+/** Who a hosted zone proves it belongs to: its owner tag, else the owner its CallerReference names. */
+export function zoneProof(zone: HostedZone, tags: readonly Tag[] | undefined, ownerId: string): { owner?: string; ours: boolean; tagged: boolean } {
+  const tagOwner = tagValue(tags, OWNER_TAG);
+  if (tagOwner !== undefined && tagOwner !== '') return { owner: tagOwner, ours: tagOwner === ownerId, tagged: tagOwner === ownerId };
+  const created = ownerFromCallerReference(zone.CallerReference);
+  if (created === undefined) return { ours: false, tagged: false };
+  return { owner: created, ours: created === callerOwner(ownerId), tagged: false };
 }
 

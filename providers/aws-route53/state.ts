@@ -34,8 +34,13 @@ export interface RecordHandle {
 
 export interface ZoneHandle {
   zoneId: string;
-  /** Carries this source's owner tag (only then may it be deleted). */
+  /** Carries this source's owner tag. */
   tagged: boolean;
+  /** Proven ours: the owner tag, or a CallerReference trueup wrote for this owner (only then may
+   * it be deleted). */
+  ours: boolean;
+  /** The next update writes the owner tags: on a zone being adopted, or on ours without them. */
+  writeOwnerTags?: 'adopt' | 'repair';
 }
 
 export class InstanceState {

@@ -48,9 +48,20 @@ export async function applyChanges(changes: ApplyChange[], ctx: ProviderContext,
   const zones = changes.filter((c) => c.type === ZONE_OBJECT_TYPE);
   // Zones are created before their record sets and deleted after them (the engine already runs
   // them in separate waves; this keeps one mixed batch right too).
-  for (const change of zones.filter((c) => c.action !== 'delete')) outcomes.push(await applyZone(change, ctx, deps));
+  // Zones whose adoption (owner labels) failed: their record changes rest on that ownership and
+  // wait for the next pass.
+  const unproven = new Set<string>();
+  for (const change of zones.filter((c) => c.action !== 'delete')) {
+    const outcome = await applyZone(change, ctx, deps);
+    outcomes.push(outcome);
+    if (outcome.status === 'failed' && (change.observed?.handle as ZoneHandle | undefined)?.adopt) unproven.add(change.scope);
+  }
   const byZone = new Map<string, ApplyChange[]>();
   for (const change of changes.filter((c) => c.type === RECORDSET_OBJECT_TYPE)) {
+    if (unproven.has(change.scope)) {
+      outcomes.push({ key: change.key, status: 'failed', error: { message: `not applied: the owner labels of ${change.scope.slice(5)} could not be written; the next pass tries again`, transient: true } });
+      continue;
+    }
     const zone = zoneFromScope(change.scope) ?? change.scope;
     byZone.set(zone, [...(byZone.get(zone) ?? []), change]);
   }
@@ -108,7 +119,10 @@ async function applyZone(change: ApplyChange, ctx: ProviderContext, deps: ApplyD
     const patch: Partial<ApiZone> = {};
     if (after.description !== undefined) patch.description = after.description as string;
     if (after.visibility === 'private') patch.privateVisibilityConfig = { networks: ((after.networks ?? []) as string[]).map((networkUrl) => ({ networkUrl })) };
-    if (handle?.ours && (before?.management !== after.management || before?.registryPrefix !== after.registryPrefix)) {
+    if (handle?.adopt) {
+      // Adopted: the owner labels are the proof from now on. Labels the zone already has are kept.
+      patch.labels = { ...handle.labels, ...ownerLabels(ctx.ownerId, read.management, read.registryPrefix) };
+    } else if (handle?.ours && (before?.management !== after.management || before?.registryPrefix !== after.registryPrefix)) {
       // Only a zone already ours is relabelled (observe drops the marks from the others' desired
       // value). A label patch replaces the whole map: keep every label trueup does not write.
       const labels = { ...handle.labels, ...ownerLabels(ctx.ownerId, read.management, read.registryPrefix) };
@@ -116,7 +130,7 @@ async function applyZone(change: ApplyChange, ctx: ProviderContext, deps: ApplyD
       patch.labels = labels;
     }
     await deps.client.patchZone(ctx, managedZone, patch, subject);
-    return { key: change.key, status: 'applied' };
+    return handle?.adopt ? { key: change.key, status: 'applied', detail: 'adopted: owner labels written' } : { key: change.key, status: 'applied' };
   } catch (error) {
     return { key: change.key, status: 'failed', error: toErrorInfo(error, 'managedZones') };
   }

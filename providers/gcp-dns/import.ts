@@ -1,12 +1,14 @@
 // `trueup import <zone>`: the Zone document of a live managed zone, routing policies included,
-// so adopting a zone is import, commit, and a plan that shows nothing. The apex SOA and NS
+// so adopting a zone is import, commit, a plan that shows only the adoption (owner labels
+// written), then nothing. The apex SOA and NS
 // (the DNS host's) and types a Zone cannot declare (SPF, DNSKEY…) are left out.
 
 import type { ImportRequest, JsonObject, JsonValue, ProviderContext } from '../../src/sdk/index.ts';
 import { TerminalError } from '../../src/sdk/index.ts';
-import { canonicalName, isRecordType, zoneDocument, zoneScope, type ImportedRecordSet } from '../../src/sdk/dns/index.ts';
+import { ADOPT_ANNOTATION, canonicalName, isRecordType, zoneDocument, zoneScope, type ImportedRecordSet } from '../../src/sdk/dns/index.ts';
 import { DEFAULT_DESCRIPTION } from './apply.ts';
 import type { CloudDnsClient } from './client.ts';
+import { zoneMarks } from './labels.ts';
 import { liveRecordValue } from './observe.ts';
 import { defaultZoneName, networkUrl } from './policy.ts';
 
@@ -54,5 +56,9 @@ export async function importZone(request: ImportRequest, ctx: ProviderContext, c
   if (zone.description && zone.description !== DEFAULT_DESCRIPTION) gcp.description = zone.description;
   const input: Parameters<typeof zoneDocument>[0] = { zone: dnsName, records };
   if (Object.keys(gcp).length > 0) input.zoneExtensions = { gcp };
+  // A zone nobody labelled is adopted by committing this document: it carries the adopt
+  // annotation, so the plan shows the update that writes the owner labels (import itself only
+  // reads: labels written here would make the zone ours before anyone reviewed or committed it).
+  if (zoneMarks(zone.labels, ctx.ownerId).owner === undefined) input.metadata = { annotations: { [ADOPT_ANNOTATION]: 'true' } };
   return [zoneDocument(input)];
 }

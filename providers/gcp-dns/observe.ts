@@ -3,17 +3,18 @@
 // the DNS model: a full zone owns every set (apex SOA/NS protected); a shared zone owns what its
 // registry TXT records mark, and the registry records themselves are hidden from plans. Zones
 // follow their labels (labels.ts), as Route 53 hosted zones follow their tags: ours (deletable
-// once removed from Git), unmarked (made by hand: used, never deleted) or another owner's.
+// once removed from Git), unmarked (made by hand: read as shared, never labelled or deleted until
+// adopted) or another owner's.
 
 import type { DesiredObject, JsonObject, ObservedObject, ObserveRequest, ObserveResult, ProviderContext } from '../../src/sdk/index.ts';
 import { TerminalError, mapLimit } from '../../src/sdk/index.ts';
 import {
-  DEFAULT_REGISTRY_PREFIX, RECORDSET_OBJECT_TYPE, RegistryIndex, ZONE_OBJECT_TYPE, isRecordType, readZone, recordOwnership, recordSetDisplay,
-  recordSetKey, registryName, zoneKey, zoneScope, type Management,
+  adoptRequested, DEFAULT_REGISTRY_PREFIX, RECORDSET_OBJECT_TYPE, RegistryIndex, ZONE_OBJECT_TYPE, isRecordType, readZone, recordOwnership, recordSetDisplay,
+  recordSetKey, registryName, unprovenZoneReason, zoneKey, zoneScope, type Management,
 } from '../../src/sdk/dns/index.ts';
 import type { ApiRrset, ApiZone, CloudDnsClient } from './client.ts';
 import { recordValue, withoutMarks, zoneSettings } from './expand.ts';
-import { zoneMarks, type ZoneMarks } from './labels.ts';
+import { OWNER_LABEL, zoneMarks, type ZoneMarks } from './labels.ts';
 import { defaultZoneName, networkUrl, policyFromWire, valuesFromWire, type ZoneGcp } from './policy.ts';
 
 /** What apply needs to know about a zone, kept from the last observe (or zone create). */
@@ -35,6 +36,8 @@ export interface ZoneHandle {
   managedZone: string;
   /** Carries this source's owner label: only then may it be deleted or relabelled. */
   ours: boolean;
+  /** Carries no owner label and its Zone asks to adopt it: the next update writes the labels. */
+  adopt?: boolean;
   /** The live labels (a label patch replaces the whole map, so others' labels are kept). */
   labels: Record<string, string>;
 }
@@ -51,6 +54,8 @@ export interface DeclaredZoneInfo {
   management: Management;
   registryPrefix: string;
   gcp: ZoneGcp;
+  /** The Zone carries the adopt annotation. */
+  adopt: boolean;
 }
 
 /** Zones declared in the desired objects (their resource holds the Zone document). */
@@ -61,7 +66,7 @@ export function declaredZones(desired: readonly DesiredObject[]): DeclaredZoneIn
     const { zone } = readZone(object.resource);
     const gcp = zoneSettings(object.resource);
     if (!zone || !gcp) continue;
-    out.push({ dnsName: zone.name, management: zone.management, registryPrefix: zone.registryPrefix, gcp });
+    out.push({ dnsName: zone.name, management: zone.management, registryPrefix: zone.registryPrefix, gcp, adopt: adoptRequested(object.resource) });
   }
   return out;
 }
@@ -151,26 +156,41 @@ export async function observeZones(input: {
   let done = 0;
   await mapLimit(picked, 4, async ({ live, dnsName, declared: d }) => {
     const marks = zoneMarks(live.labels, ctx.ownerId);
-    if (d && !marks.ours) unmarked.add(zoneKey(dnsName));
-    // As for Route 53 hosted zones: in a zone another owner marked, only registry records prove
-    // ownership whatever Git declares; an undeclared zone of ours is read as its label says
-    // (shared when it says nothing), any other undeclared zone as shared.
-    const management: Management = marks.owner !== undefined && !marks.ours ? 'shared'
+    // Adopted in this pass: a zone nobody labelled, declared with the adopt annotation.
+    const adopting = d !== undefined && marks.owner === undefined && d.adopt;
+    const proven = marks.ours || adopting;
+    if (d && !proven) unmarked.add(zoneKey(dnsName));
+    // As for Route 53 hosted zones: only a zone trueup can prove it created (its owner label,
+    // written in the create call itself) or one being adopted is read as Git declares; in any other
+    // zone only registry records prove ownership (`full` would hand trueup every hand-made record
+    // set to delete). An undeclared zone of ours is read as its label says (shared when it says
+    // nothing). A zone nobody labelled, declared shared, is used as it is (never labelled, never
+    // deleted); declared full, it is left alone and the plan says how to adopt it.
+    const management: Management = !proven ? 'shared'
       : d?.management ?? (marks.ours && marks.management === 'full' ? 'full' : 'shared');
+    const usedAsIs = marks.owner === undefined && !adopting && d?.management === 'shared';
     const registryPrefix = d?.registryPrefix ?? (marks.ours ? marks.registryPrefix : undefined) ?? DEFAULT_REGISTRY_PREFIX;
     // Our zone was full until now and Git makes it shared: its sets were provably ours, so they stay
     // owned for this pass, and each one without a registry mark plans an update that writes it.
     const leavingFull = marks.ours && marks.management === 'full' && management === 'shared';
     const scope = zoneScope(dnsName);
     const valueOptions: { description: boolean; marks?: ZoneMarks } = { description: d === undefined || d.gcp.description !== undefined };
-    if (marks.ours) valueOptions.marks = marks;
+    if (proven) valueOptions.marks = marks;
     const handle: ZoneHandle = { managedZone: live.name, ours: marks.ours, labels: { ...live.labels } };
+    const value = liveZoneValue(live, project, valueOptions);
+    if (adopting) {
+      handle.adopt = true;
+      // Shown as `ownerMark: "missing" → (removed)`: the update writes the owner labels.
+      value.ownerMark = 'missing';
+    }
     const zoneObject: ObservedObject = {
-      key: zoneKey(dnsName), type: ZONE_OBJECT_TYPE, display: `zone ${dnsName}`, scope, value: liveZoneValue(live, project, valueOptions), handle,
-      // A zone without an owner mark (made by hand, or before trueup) is used as it is, never deleted.
-      ownership: marks.owner === undefined || marks.ours ? { state: 'owned' } : { state: 'foreign', owner: marks.owner },
+      key: zoneKey(dnsName), type: ZONE_OBJECT_TYPE, display: `zone ${dnsName}`, scope, value, handle,
+      ownership: proven || usedAsIs ? { state: 'owned' } : marks.owner !== undefined ? { state: 'foreign', owner: marks.owner } : { state: 'unowned' },
     };
-    if (marks.owner === undefined) zoneObject.protected = true;
+    if (usedAsIs) zoneObject.protected = true;
+    else if (!proven && marks.owner === undefined) {
+      zoneObject.unownedReason = unprovenZoneReason({ mark: `${OWNER_LABEL} label`, importHint: `trueup import --provider ${ctx.instance} ${live.name}` });
+    }
     const out: ObservedObject[] = [zoneObject];
     const rrsets = await client.listRrsets(ctx, live.name, `zone ${dnsName}`);
     const registry = new RegistryIndex(registryPrefix);

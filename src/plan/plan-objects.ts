@@ -67,7 +67,7 @@ export function planInstance(input: InstancePlanInput): InstancePlan {
     const adopting = o.ownership.state === 'unowned';
     if (adopting && !input.adoptUnowned && d.resource.metadata.annotations?.[ADOPT_ANNOTATION] !== 'true') {
       conflicts.push({ provider: input.instance, key: d.key, display: d.display, location: base().location,
-        reason: `exists but carries no trueup owner mark; import it (trueup import) or allow adoption (safety.adoptUnowned) to manage it, or adopt this one with the annotation ${ADOPT_ANNOTATION}: "true" on its resource` });
+        reason: o.unownedReason ?? `exists but carries no trueup owner mark; import it (trueup import) or allow adoption (safety.adoptUnowned) to manage it, or adopt this one with the annotation ${ADOPT_ANNOTATION}: "true" on its resource` });
       continue;
     }
     const before = normalize(typeDef, o.value);

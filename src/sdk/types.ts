@@ -132,6 +132,9 @@ export interface ObservedObject {
     /** Side effects shown with the change (`detaches it from role /ci/deploy`). */
     effects?: string[];
   };
+  /** Shown instead of the planner's generic text when this object is declared but `unowned`:
+   * why trueup cannot prove it owns it and how a person adopts it (a hand-made DNS zone). */
+  unownedReason?: string;
 }
 
 /** How objects of one type are compared and shown. Defaults live in the planner. */

@@ -47,6 +47,32 @@ describe('Cloud DNS emulator', () => {
     assert.equal(errorOf(missing.json).status, 'NOT_FOUND');
   });
 
+  it('checks zone labels as Google Cloud does: keys start with a lower-case letter, lower-case letters, digits, _ and - only, at most 63 characters, at most 64 labels', async () => {
+    const ok = await call('POST', '/managedZones', { name: 'labelled', dnsName: 'labelled.example.', labels: { 'managed-by': 'trueup', 'trueup-owner': 'team_a-1', empty: '' } });
+    assert.equal(ok.status, 200);
+    assert.deepEqual(ok.json.labels, { 'managed-by': 'trueup', 'trueup-owner': 'team_a-1', empty: '' });
+    for (const labels of [{ Owner: 'x' }, { '1st': 'x' }, { owner: 'Team.A' }, { [`k${'x'.repeat(63)}`]: 'v' }, { owner: 'v'.repeat(64) },
+      Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, 'v']))]) {
+      const bad = await call('POST', '/managedZones', { name: 'badlabels', dnsName: 'bad.example.', labels });
+      assert.equal(bad.status, 400, JSON.stringify(labels));
+      assert.equal(errorOf(bad.json).errors[0]?.reason, 'invalid');
+      assert.match(errorOf(bad.json).message, /entity\.managedZone\.labels/);
+    }
+    assert.equal((await call('GET', '/managedZones/badlabels')).status, 404, 'nothing created');
+    const patched = await call('PATCH', '/managedZones/labelled', { labels: { 'managed-by': 'Trueup' } });
+    assert.equal(patched.status, 400);
+    assert.deepEqual((await call('GET', '/managedZones/labelled')).json.labels, { 'managed-by': 'trueup', 'trueup-owner': 'team_a-1', empty: '' }, 'a refused patch changes nothing');
+    assert.equal((await call('DELETE', '/managedZones/labelled')).status, 204);
+  });
+
+  it('can lose the answer to a request it carried out (afterApplying)', async () => {
+    dns.injectFaults({ operation: 'managedZones.create', status: 503, afterApplying: true });
+    const lost = await call('POST', '/managedZones', { name: 'lost', dnsName: 'lost.example.' });
+    assert.equal(lost.status, 503);
+    assert.equal((await call('GET', '/managedZones/lost')).status, 200, 'the zone was created all the same');
+    assert.equal((await call('DELETE', '/managedZones/lost')).status, 204);
+  });
+
   it('applies a change all or nothing', async () => {
     const ok = await call('POST', '/managedZones/z/changes', { additions: [a('www.example.com.', '192.0.2.1'), a('api.example.com.', '192.0.2.2')] });
     assert.equal(ok.status, 200);

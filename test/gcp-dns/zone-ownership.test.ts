@@ -68,7 +68,7 @@ describe('Cloud DNS zone ownership', () => {
     assert.equal(zoneExists('busy-example'), false, 'with only the apex SOA and NS left it is deleted');
   });
 
-  it('uses a zone made by hand as it is, never labels it, and never deletes it when its Zone leaves Git', async () => {
+  it('reads a zone made by hand as shared until adopted, never labels it, and never deletes it when its Zone leaves Git', async () => {
     await library.createZone('hand-example', { dnsName: 'hand.example.', description: 'made by hand' });
     const h = engine(['hand.example.', 'keep.example.']);
     const keep = zoneDoc('keep.example.', '    www: [{ type: A, value: 192.0.2.9 }]\n');
@@ -76,16 +76,18 @@ describe('Cloud DNS zone ownership', () => {
     const first = await h.plan(declared);
     assert.deepEqual(changeLines(first).sort(), ['create www.hand.example. A', 'create www.keep.example. A', 'create zone keep.example.'],
       'the hand-made zone is not created again');
-    await h.converge(declared);
+    assert.deepEqual(first.plan.conflicts.map((c) => c.display), ['zone hand.example.'], 'the plan says how to adopt it');
+    assert.match(first.plan.conflicts[0]?.reason ?? '', /no trueup-owner label.*read as a shared zone.*trueup\.dev\/adopt.*trueup import --provider clouddns hand-example/);
+    assert.equal((await applyPrepared(first)).failed, 0);
     assert.deepEqual(dns.state.zone(PROJECT, 'hand-example').zone.labels, {}, 'a zone trueup did not create is never labelled');
+    assert.ok(rrsetNames('hand-example').includes('_trueup.a.www.hand.example. TXT'), 'the record it created carries a registry mark');
     assert.deepEqual(changeLines(await h.plan(declared)), []);
 
     const removed = await h.plan(keep, { force: false });
-    assert.deepEqual(changeLines(removed), [], 'neither the zone nor its records are proven ours: nothing to delete');
+    assert.deepEqual(changeLines(removed), ['delete www.hand.example. A'], 'only the record its registry mark proves ours; never the zone');
     assert.deepEqual(removed.plan.refusals, []);
     await h.converge(keep);
     assert.ok(zoneExists('hand-example'));
-    assert.ok(rrsetNames('hand-example').includes('www.hand.example. A'), 'its records are left alone');
   });
 
   it('treats a zone labelled by another owner as a conflict: records only through registry marks, nothing deleted', async () => {

@@ -220,7 +220,7 @@ void describe('zones of another source', () => {
 });
 
 void describe('adopting an existing zone', () => {
-  void it('imports a hand-made zone with weighted, failover, geolocation and alias records; the import plans nothing', async () => {
+  void it('imports a hand-made zone with weighted, failover, geolocation and alias records; the import plans only the adoption, then nothing', async () => {
     const zone = 'adopt.example.com';
     const created = await env.client.send(new CreateHostedZoneCommand({ Name: zone, CallerReference: `adopt-${Date.now()}` }));
     const id = created.HostedZone?.Id ?? '';
@@ -241,10 +241,15 @@ void describe('adopting an existing zone', () => {
     });
     const text = stringify(docs?.[0]);
     for (const fragment of ['setIdentifier: adopt-a', 'failover: PRIMARY', 'country: DE', 'alias:', 'ttl: 120']) assert.ok(text.includes(fragment), `${fragment} in\n${text}`);
+    assert.ok(text.includes('trueup.dev/adopt: "true"'), `the import adopts the zone trueup did not create:\n${text}`);
     const plan = await e.plan(text);
     assert.deepEqual(plan.plan.errors, []);
     assert.deepEqual(plan.plan.conflicts, []);
-    assert.deepEqual(plan.plan.changes.map((c) => `${c.action} ${c.display} ${JSON.stringify(c.diffs)}`), []);
+    assert.deepEqual(plan.plan.changes.map((c) => `${c.action} ${c.display} ${JSON.stringify(c.diffs)}`), [
+      `update hosted zone ${zone}. [{"path":"management","after":"full"},{"path":"ownerMark","before":"missing"}]`,
+    ], 'only the adoption: the owner tags are written, no record set changes');
+    await e.converge(text);
+    assert.deepEqual(changeLines(await e.plan(text)), []);
   });
 });
 

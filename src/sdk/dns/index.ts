@@ -19,8 +19,8 @@ export {
   RECORDSET_OBJECT_TYPE, ZONE_OBJECT_TYPE, recordSetDisplay, recordSetKey, zoneFromScope, zoneKey, zoneScope,
 } from './keys.ts';
 export {
-  apexNsDanger, HERITAGE, parseRegistryName, parseRegistryValue, recordOwnership, RegistryIndex, registryName, registryValue,
-  type Management, type OwnershipVerdict,
+  ADOPT_ANNOTATION, adoptRequested, apexNsDanger, HERITAGE, parseRegistryName, parseRegistryValue, recordOwnership, RegistryIndex, registryName, registryValue,
+  unprovenZoneReason, type Management, type OwnershipVerdict,
 } from './ownership.ts';
 export {
   readZone, recordSetValue, zoneDocument, type DeclaredRecordSet, type DeclaredZone, type ImportedRecordSet,

@@ -12,6 +12,13 @@
 //
 // Registry records are written in the same change batch as the record they mark, and are not
 // objects of their own: plans show the record set, providers add the registry change beside it.
+//
+// The zone itself is trueup's only when trueup can prove it created it: its owner tag/label, or a
+// mark left in the create call (Route 53's CallerReference; Cloud DNS labels are part of the
+// create). A zone without such proof (made by hand, or before trueup) is read as shared whatever
+// Git declares: `full` would make every hand-made record set trueup's to delete. A person adopts
+// it explicitly with the `trueup.dev/adopt: "true"` annotation on the Zone (the plan then shows
+// the zone update that writes the owner mark) or with `trueup import`.
 
 import type { Ownership } from '../types.ts';
 import { DnsValueError } from './errors.ts';
@@ -21,6 +28,9 @@ import { chunkQuoted, txtBytes } from './text.ts';
 export type Management = 'full' | 'shared';
 
 export const HERITAGE = 'trueup';
+/** Annotation on a Zone document that adopts a live zone trueup did not create (the same key the
+ * Kubernetes provider reads on manifests). */
+export const ADOPT_ANNOTATION = 'trueup.dev/adopt';
 const WILDCARD_LABEL = '_wildcard';
 
 /** Registry TXT name marking `name`/`type` in `zone` (all canonical). Throws DnsValueError when too long. */
@@ -138,4 +148,21 @@ export function apexNsDanger(change: { action: string; scope: string; before?: u
   const zone = change.scope.startsWith('zone/') ? change.scope.slice(5) : undefined;
   if (v && v.type === 'NS' && v.name === zone) return `${change.action} of the apex NS records of ${zone} changes the zone's delegation`;
   return undefined;
+}
+
+/** Does this Zone document ask to adopt a live zone trueup did not create? */
+export function adoptRequested(resource: { metadata: { annotations?: Record<string, string> } } | undefined): boolean {
+  return resource?.metadata.annotations?.[ADOPT_ANNOTATION] === 'true';
+}
+
+/**
+ * What the plan says, once per zone, about a zone declared `management: full` that trueup cannot
+ * prove it created: why its record sets are left alone and the two ways to adopt it. `mark` names
+ * the missing proof (`trueup.dev/owner tag`), `importHint` the import command line for this zone.
+ */
+export function unprovenZoneReason(input: { mark: string; importHint: string }): string {
+  return `exists but trueup cannot prove it created it (no ${input.mark}), so it is read as a shared zone whatever Git declares: `
+    + 'only record sets trueup\'s registry records mark are managed, the others are left alone. '
+    + `To adopt the zone (trueup then owns it and, with management: full, every record set in it), add metadata.annotations: { ${ADOPT_ANNOTATION}: "true" } `
+    + `to this Zone, or write the Zone from the live zone with: ${input.importHint}`;
 }
