@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { jsonMergePatch, jsonPatch, strategicMergePatch } from './merge.ts';
+import { fieldValidationOf } from './schema.ts';
 import type { KubeState, PatchType } from './state.ts';
 import { ApiError, apiVersionOf, clone, isMap, type Json, type JsonMap, type KubeObject, type ResourceType } from './types.ts';
 
@@ -43,13 +44,17 @@ export function createKubeServer(state: KubeState, requests: RequestRecord[], fa
   return server;
 }
 
-function send(res: ServerResponse, code: number, body: unknown): void {
+/** `warnings` become one `Warning: 299 - "text"` header each, as the API server sends them
+ * (RFC 7234 warn-code 299, agent "-", the text quoted like Go's strconv.Quote). */
+function send(res: ServerResponse, code: number, body: unknown, warnings: readonly string[] = []): void {
   if (res.headersSent) {
     res.end();
     return;
   }
   const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
+  const headers: Record<string, string | number | string[]> = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' };
+  if (warnings.length > 0) headers.Warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
+  res.writeHead(code, headers);
   res.end(text);
 }
 
@@ -158,6 +163,8 @@ async function handle(state: KubeState, requests: RequestRecord[], req: Incoming
   const dryRun = q.getAll('dryRun').includes('All');
   const userAgent = req.headers['user-agent'] ?? '';
   const manager = q.get('fieldManager') ?? (userAgent.split('/')[0] || 'unknown');
+  const warnings: string[] = [];
+  const fieldValidation = method === 'GET' || method === 'DELETE' ? 'Warn' : fieldValidationOf(q.get('fieldValidation'));
   const table = (req.headers.accept ?? '').includes('as=Table');
 
   if (method === 'GET' && name === undefined) {
@@ -183,7 +190,7 @@ async function handle(state: KubeState, requests: RequestRecord[], req: Incoming
     return;
   }
   if (method === 'POST' && name === undefined) {
-    send(res, dryRun ? 200 : 201, state.create(type, version, namespace, parseBody(body, contentType), { manager, dryRun }));
+    send(res, dryRun ? 200 : 201, state.create(type, version, namespace, parseBody(body, contentType), { manager, dryRun, fieldValidation, warnings }), warnings);
     return;
   }
   if (name === undefined) throw new ApiError(405, 'MethodNotAllowed', `${method} is not supported on a collection`);
@@ -192,7 +199,7 @@ async function handle(state: KubeState, requests: RequestRecord[], req: Incoming
     return;
   }
   if (method === 'PUT') {
-    send(res, 200, state.update(type, version, namespace, name, parseBody(body, contentType), { manager, dryRun }));
+    send(res, 200, state.update(type, version, namespace, name, parseBody(body, contentType), { manager, dryRun, fieldValidation, warnings }), warnings);
     return;
   }
   if (method === 'PATCH') {
@@ -209,8 +216,8 @@ async function handle(state: KubeState, requests: RequestRecord[], req: Incoming
         return false;
       }
     })();
-    const result = state.patch(type, version, namespace, name, patchType, parseBody(body, contentType), { manager, dryRun, force });
-    send(res, existed || dryRun ? 200 : 201, result);
+    const result = state.patch(type, version, namespace, name, patchType, parseBody(body, contentType), { manager, dryRun, force, fieldValidation, warnings });
+    send(res, existed || dryRun ? 200 : 201, result, warnings);
     return;
   }
   if (method === 'DELETE') {

@@ -10,6 +10,7 @@ import { applyDefaults, validate } from './defaults.ts';
 import { keepAllocated, validateUpdate } from './immutable.ts';
 import { canonical, describePath, fieldsOf, fromFieldsV1, getAt, removeAt, toFieldsV1, type FieldSet } from './fieldset.ts';
 import { jsonMergePatch, jsonPatch, mergeApplied, strategicMergePatch } from './merge.ts';
+import { decodingPath, dropFields, hasBuiltinSchema, typedPath, undeclaredBuiltin, undeclaredCustom, type FieldPath, type FieldValidation } from './schema.ts';
 import { ApiError, apiVersionOf, clone, groupOf, isMap, type Json, type JsonMap, type KubeObject, type ResourceType } from './types.ts';
 
 export interface StateOptions {
@@ -49,6 +50,11 @@ export interface WriteOptions {
   manager: string;
   dryRun: boolean;
   force?: boolean;
+  /** What to do with fields the kind's schema does not declare (create, update, patches; server-side
+   * apply always refuses them). Default Warn, as the API server's. */
+  fieldValidation?: FieldValidation;
+  /** Receives the `Warning` header texts of the answer. */
+  warnings?: string[];
 }
 
 const SERVER_SET = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'deletionTimestamp'];
@@ -158,6 +164,7 @@ export class KubeState {
 
   create(type: ResourceType, version: string, namespace: string | undefined, body: Json, opts: WriteOptions): KubeObject {
     const object = this.checkBody(type, version, namespace, body, undefined);
+    this.decodeFields(type, version, object, opts);
     this.requireNamespace(type, namespace);
     if (type.status) delete object.status;
     for (const f of SERVER_SET) delete object.metadata[f];
@@ -172,6 +179,7 @@ export class KubeState {
     const old = this.objects.get(this.key(type, namespace, name));
     if (!old) throw notFound(type, name);
     const object = this.checkBody(type, version, namespace, body, name);
+    this.decodeFields(type, version, object, opts);
     const rv = (body as JsonMap & { metadata?: JsonMap }).metadata?.resourceVersion;
     if (rv !== undefined && rv !== old.metadata.resourceVersion) {
       throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${type.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
@@ -193,11 +201,13 @@ export class KubeState {
     } else next = jsonPatch(base, body);
     const explicit = isMap(body) && isMap(body.metadata) ? body.metadata.managedFields : undefined;
     const object = this.checkBody(type, version, namespace, next, name);
+    this.decodeFields(type, version, object, opts);
     return this.commitUpdate(type, version, old, object, opts, patchType === 'json' ? (object.metadata.managedFields as Json | undefined) : explicit);
   }
 
   private apply(type: ResourceType, version: string, namespace: string | undefined, name: string, old: KubeObject | undefined, body: Json, opts: WriteOptions): KubeObject {
     const applied = this.checkBody(type, version, namespace, body, name);
+    this.typePatch(type, version, applied);
     if (!old) this.requireNamespace(type, namespace);
     const builtin = !type.crd;
     for (const f of SERVER_SET) delete applied.metadata[f];
@@ -271,6 +281,41 @@ export class KubeState {
 
   private entry(manager: string, operation: 'Apply' | 'Update', type: ResourceType, version: string, fields: FieldSet): ManagedEntry {
     return { manager, operation, apiVersion: apiVersionOf(type.group, version), time: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), fields };
+  }
+
+  /** Fields the schema of this kind does not declare (see schema.ts). */
+  private undeclared(type: ResourceType, version: string, object: KubeObject): FieldPath[] {
+    if (!type.crd) return hasBuiltinSchema(version, type.kind) ? undeclaredBuiltin(object as unknown as Json, version, type.kind) : [];
+    const crd = this.objects.get(`apiextensions.k8s.io/customresourcedefinitions//${type.plural}.${type.group}`);
+    const versions = crd && isMap(crd.spec) && Array.isArray(crd.spec.versions) ? crd.spec.versions.filter(isMap) : [];
+    const entry = versions.find((v) => v.name === version);
+    const schema = entry && isMap(entry.schema) ? entry.schema.openAPIV3Schema : undefined;
+    return undeclaredCustom(object, schema);
+  }
+
+  /** Create, update and patches decode the body into the kind's type: undeclared fields are
+   * refused (Strict), dropped with a warning (Warn) or dropped (Ignore). */
+  private decodeFields(type: ResourceType, version: string, object: KubeObject, opts: WriteOptions): void {
+    const paths = this.undeclared(type, version, object);
+    if (paths.length === 0) return;
+    const texts = paths.map((p) => `unknown field "${decodingPath(p)}"`);
+    const mode = opts.fieldValidation ?? 'Warn';
+    if (mode === 'Strict') {
+      throw new ApiError(400, 'BadRequest', `${type.kind} in version "${version}" cannot be handled as a ${type.kind}: strict decoding error: ${texts.join(', ')}`);
+    }
+    if (mode === 'Warn') opts.warnings?.push(...texts);
+    dropFields(object, paths);
+  }
+
+  /** Server-side apply converts the patch to a typed value, which fails on any undeclared field
+   * whatever fieldValidation says; the API server answers that error as a 500 without a reason. */
+  private typePatch(type: ResourceType, version: string, applied: KubeObject): void {
+    const paths = this.undeclared(type, version, applied);
+    if (paths.length === 0) return;
+    const errors = paths.map((p) => `${typedPath(applied as unknown as Json, p, !type.crd)}: field not declared in schema`);
+    const gvk = `${type.group}/${version}, Kind=${type.kind}`;
+    const detail = errors.length === 1 ? errors[0] ?? '' : ['errors:', ...errors.map((e) => `  ${e}`)].join('\n');
+    throw new ApiError(500, '', `failed to create typed patch object (${applied.metadata.namespace ?? ''}/${applied.metadata.name}; ${gvk}): ${detail}`);
   }
 
   /** Validate identity fields of a request body and return it as an object. */

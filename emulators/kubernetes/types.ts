@@ -38,7 +38,10 @@ export class ApiError extends Error {
   }
 
   status(): JsonMap {
-    const out: JsonMap = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, reason: this.reason, code: this.code };
+    const out: JsonMap = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message };
+    // An error the API server does not classify (a plain Go error) carries no reason.
+    if (this.reason) out.reason = this.reason;
+    out.code = this.code;
     if (this.details) out.details = this.details;
     return out;
   }

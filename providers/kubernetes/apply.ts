@@ -63,7 +63,9 @@ async function applyOne(env: ApplyEnv, discovery: Discovery, change: ApplyChange
   }
   await env.client.call({
     method: 'PATCH', path: resourcePath(resource, ref.namespace, ref.name),
-    query: { fieldManager: env.settings.fieldManager, force: 'true' },
+    // Strict: a field the server would drop is an error, never a silent loss (observe's dry run
+    // sends the same, so such a manifest fails at plan already).
+    query: { fieldManager: env.settings.fieldManager, force: 'true', fieldValidation: 'Strict' },
     body: JSON.stringify(manifest), contentType: 'application/apply-patch+yaml', operation: 'apply', subject: change.display,
   }, ctx);
   if (resource.kind === 'CustomResourceDefinition' && resource.group === 'apiextensions.k8s.io') {

@@ -8,10 +8,13 @@ import type { RequestOptions } from 'node:https';
 import type { JsonObject, JsonValue, ProviderContext } from '../../src/sdk/index.ts';
 import { TerminalError, TokenBucket, TransientError, withRetries } from '../../src/sdk/index.ts';
 import type { KubernetesSettings } from './settings.ts';
+import { isUndeclaredFieldError } from './validation.ts';
 
 export interface ApiResponse {
   status: number;
   body: JsonValue;
+  /** The texts of the answer's `Warning` headers (deprecated APIs, dropped fields, admission). */
+  warnings: string[];
 }
 
 export interface RequestSpec {
@@ -120,7 +123,10 @@ export class KubeClient {
         const throttled = response.status === 429;
         ctx.recordApiCall(spec.operation, response.status < 400 ? 'ok' : throttled ? 'throttled' : 'error', Date.now() - started);
         // Throttling and 5xx are retried; the last such answer is returned for the caller to map.
-        if ((throttled || response.status >= 500) && attempt < attempts) throw new RetryableAnswer(response);
+        // A 500 for fields the schema does not declare is the manifest's fault: the same answer again.
+        const serverFault = response.status >= 500 && !isUndeclaredFieldError(response.status, response.body);
+        if ((throttled || serverFault) && attempt < attempts) throw new RetryableAnswer(response);
+        for (const warning of response.warnings) ctx.log.warn({ object: spec.subject, operation: spec.operation, warning }, 'the API server warns');
         return response;
       }, { attempts, baseDelayMs: this.settings.retryDelayMs, signal: ctx.signal, retryable: (error) => !(error instanceof TerminalError) });
     } catch (error) {
@@ -164,7 +170,7 @@ export class KubeClient {
           } catch {
             // not JSON (a proxy's error page): keep the text for the message
           }
-          resolve({ status: res.statusCode ?? 0, body });
+          resolve({ status: res.statusCode ?? 0, body, warnings: warningsOf(res.rawHeaders) });
         });
       });
       req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeout / 1000}s`), { code: 'ETIMEDOUT' })));
@@ -172,6 +178,26 @@ export class KubeClient {
       req.end(spec.body);
     });
   }
+}
+
+/** `Warning: 299 - "unknown field \"spec.x\""` headers (RFC 7234 warn-code, agent, quoted text), one per header line. */
+export function warningsOf(rawHeaders: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]?.toLowerCase() !== 'warning') continue;
+    const value = rawHeaders[i + 1] ?? '';
+    const m = /^\d{3} \S+ ("(?:[^"\\]|\\.)*")/.exec(value);
+    let text = value;
+    if (m?.[1]) {
+      try {
+        text = JSON.parse(m[1]) as string;
+      } catch {
+        text = m[1].slice(1, -1);
+      }
+    }
+    out.push(text);
+  }
+  return out;
 }
 
 /** A throttled or 5xx answer that is worth another attempt. */
@@ -191,6 +217,7 @@ export function apiError(response: ApiResponse, spec: RequestSpec): TerminalErro
   const message = typeof status.message === 'string' ? status.message : typeof response.body === 'string' && response.body ? response.body.slice(0, 300) : `HTTP ${response.status}`;
   const options = { subject: spec.subject, operation: spec.operation, code: reason };
   const optimisticLock = response.status === 409 && /the object has been modified|Precondition failed/i.test(message);
-  if (response.status === 429 || response.status >= 500 || optimisticLock) return new TransientError(`${reason}: ${message}`, options);
+  const serverFault = response.status >= 500 && !isUndeclaredFieldError(response.status, response.body);
+  if (response.status === 429 || serverFault || optimisticLock) return new TransientError(`${reason}: ${message}`, options);
   return new TerminalError(`${reason}: ${message}`, options);
 }

@@ -13,11 +13,12 @@ export interface ManifestOptions {
   defaultNamespace: string;
 }
 
-/** A CRD declared in the revision: which group/kind it serves and whether it is namespaced. */
-interface DeclaredCrd {
+/** A CRD declared in the revision: which group/kind (and versions) it serves and whether it is namespaced. */
+export interface DeclaredCrd {
   key: string;
   group: string;
   kind: string;
+  versions: string[];
   namespaced: boolean;
 }
 
@@ -25,13 +26,14 @@ const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-function declaredCrds(resources: readonly Resource[]): DeclaredCrd[] {
+export function declaredCrds(resources: readonly Resource[]): DeclaredCrd[] {
   const out: DeclaredCrd[] = [];
   for (const r of resources) {
     if (r.kind !== 'CustomResourceDefinition' || splitApiVersion(r.apiVersion).group !== 'apiextensions.k8s.io') continue;
     const spec = isObject(r.raw.spec) ? r.raw.spec : {};
     const names = isObject(spec.names) ? spec.names : {};
-    out.push({ key: crdKey(r.metadata.name), group: String(spec.group ?? ''), kind: String(names.kind ?? ''), namespaced: spec.scope !== 'Cluster' });
+    const versions = (Array.isArray(spec.versions) ? spec.versions : []).filter(isObject).filter((v) => v.served !== false).map((v) => String(v.name));
+    out.push({ key: crdKey(r.metadata.name), group: String(spec.group ?? ''), kind: String(names.kind ?? ''), versions, namespaced: spec.scope !== 'Cluster' });
   }
   return out;
 }

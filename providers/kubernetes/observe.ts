@@ -16,11 +16,12 @@ import type { DesiredObject, JsonObject, ObserveRequest, ObserveResult, Observed
 import { TerminalError, TransientError } from '../../src/sdk/index.ts';
 import { Discovery, resourcePath, type ApiResource } from './discovery.ts';
 import { apiError, type KubeClient } from './client.ts';
-import { comparable, manifestFor, refOf } from './expand.ts';
-import { OWNER_KEY, crdKey, namespaceKey, objectDisplay, objectKey, objectScope, objectTypeOf, recreateTypeOf, splitApiVersion, type ObjectRef } from './identity.ts';
+import { comparable, declaredCrds, manifestFor, refOf, type DeclaredCrd } from './expand.ts';
+import { OWNER_KEY, crdKey, isBuiltinGroup, namespaceKey, objectDisplay, objectKey, objectScope, objectTypeOf, recreateTypeOf, splitApiVersion, type ObjectRef } from './identity.ts';
 import { immutableCauses, immutableRefusal, recreateEnabled } from './immutable.ts';
 import { compareShape, handleOf, isProtected, metadataOf, ownershipOf, pruned, undeclaredValue } from './objects.ts';
 import type { KubernetesSettings } from './settings.ts';
+import { isUndeclaredFieldError, refusalLines, refusalOf } from './validation.ts';
 import { mapLimit } from './util.ts';
 
 /** Above this many missing objects of one type in one namespace, one LIST beats GETs. */
@@ -95,9 +96,22 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
   const declared = request.desired.map((d) => ({ d, manifest: manifestFor(d.resource, d.scope !== 'cluster', { ownerId: ctx.ownerId, defaultNamespace: env.settings.defaultNamespace }) }));
   const resourceOf = new Map<string, ApiResource>();
   const missing = new Map<string, { resource: ApiResource; namespace: string | undefined; refs: { key: string; ref: ObjectRef; display: string }[] }>();
+  // Problems with declared objects that the server would refuse (unserved kinds, invalid objects,
+  // immutable fields): collected, then the plan fails for the instance naming each file:line.
+  const problems: string[] = [];
+  let onlyImmutable = true;
+  const crds = declaredCrds(request.desired.map((d) => d.resource));
   await mapLimit(declared, env.settings.concurrency, async ({ d, manifest }) => {
     const resource = await discovery.resourceFor(String(manifest.apiVersion), String(manifest.kind), ctx);
-    if (!resource) return; // not served yet (its CRD is in this revision): a create
+    if (!resource) {
+      // Fine only when this revision declares the CRD that will serve it (applied first).
+      const problem = unserved(d, crds, resources);
+      if (problem) {
+        problems.push(problem);
+        onlyImmutable = false;
+      }
+      return;
+    }
     const ref = refOf(manifest);
     const at = d.resource.locate(['metadata']);
     if (resource.namespaced && !ref.namespace) {
@@ -169,25 +183,30 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
     objects.push(o);
   }
 
-  // 4. dry runs
+  // 4. dry runs — of creates too, so what the server would refuse (a typo, an invalid value) fails
+  //    the plan with file:line instead of the apply
   const refined: DesiredObject[] = [];
   const observedByKey = new Map(objects.map((o) => [o.key, o]));
-  const refusals: string[] = [];
+  const declaredKeys = new Set(request.desired.map((d) => d.key));
   await mapLimit(declared, env.settings.concurrency, async ({ d, manifest }) => {
     const resource = resourceOf.get(d.key);
-    // Nothing to refine for an object that does not exist: the plan shows the manifest as
-    // written, and apply reports what the server refuses.
-    if (!resource || !live.has(d.key)) {
+    // Not served yet (its CRD is in this revision): nothing to ask; planned as written.
+    if (!resource) {
       refined.push(d);
       return;
     }
     const ref = refOf(manifest);
+    if (resource.namespaced && ref.namespace && declaredKeys.has(namespaceKey(ref.namespace)) && !live.has(namespaceKey(ref.namespace))) {
+      // Its namespace is created by this revision: a dry run could only answer 404 (apply checks it).
+      refined.push(d);
+      return;
+    }
     const response = await env.client.request({
       method: 'PATCH', path: resourcePath(resource, ref.namespace, ref.name),
-      query: { dryRun: 'All', fieldManager: env.settings.fieldManager, force: 'true' },
+      query: { dryRun: 'All', fieldManager: env.settings.fieldManager, force: 'true', fieldValidation: 'Strict' },
       body: JSON.stringify(manifest), contentType: 'application/apply-patch+yaml', operation: 'apply (dry run)', subject: d.display,
     }, ctx);
-    if (response.status === 429 || response.status >= 500) {
+    if (response.status === 429 || (response.status >= 500 && !isUndeclaredFieldError(response.status, response.body))) {
       throw new TransientError(`dry run answered HTTP ${response.status}`, { subject: d.display, operation: 'apply (dry run)' });
     }
     const immutable = immutableCauses(response.status, response.body);
@@ -201,9 +220,16 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
         observed.type = recreateTypeOf(observed.type);
         refined.push({ ...d, type: recreateTypeOf(d.type) });
       } else {
-        refusals.push(immutableRefusal(d, immutable, observed.value));
+        problems.push(immutableRefusal(d, immutable, observed.value));
         refined.push(d);
       }
+      return;
+    }
+    const refusal = immutable ? undefined : refusalOf(response.status, response.body);
+    if (refusal) {
+      problems.push(...refusalLines(d, refusal));
+      onlyImmutable = false;
+      refined.push(d);
       return;
     }
     if (response.status >= 300 || !isObject(response.body)) {
@@ -214,15 +240,40 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
       return;
     }
     const current = live.get(d.key)?.object;
+    // A create is shown as written (what Git says); the dry run only had to accept it.
+    if (!current) {
+      refined.push(d);
+      return;
+    }
     const shape = compareShape(comparable(manifest), current, env.settings.fieldManager, ref.kind);
     refined.push({ ...d, value: pruned(response.body, shape) });
   });
-  if (refusals.length > 0) {
+  if (problems.length > 0) {
     // Terminal for the whole instance, as Flux fails a Kustomization whose dry run fails: applying
     // the rest while Git and the cluster disagree on an object would hide the problem.
-    throw new TerminalError(refusals.sort().join('\n'), { operation: 'apply (dry run)', code: 'FieldImmutable' });
+    throw new TerminalError(problems.sort().join('\n'), { operation: 'apply (dry run)', code: onlyImmutable ? 'FieldImmutable' : 'Invalid' });
   }
   const order = new Map(request.desired.map((d, i) => [d.key, i]));
   refined.sort((a, b) => (order.get(a.key) ?? 0) - (order.get(b.key) ?? 0));
   return { objects, refinedDesired: refined };
+}
+
+/** Why a declared kind the server does not serve cannot be planned, or undefined when this
+ * revision declares the CustomResourceDefinition that will serve it. */
+function unserved(d: DesiredObject, crds: readonly DeclaredCrd[], served: readonly ApiResource[]): string | undefined {
+  const { group, version } = splitApiVersion(d.resource.apiVersion);
+  const kind = d.resource.kind;
+  const at = d.resource.locate(['apiVersion']);
+  const where = `${at.file}:${at.line}: ${kind}/${d.resource.metadata.name}`;
+  const crd = crds.find((c) => c.group === group && c.kind === kind);
+  if (crd) {
+    if (crd.versions.length === 0 || crd.versions.includes(version)) return undefined;
+    return `${where}: the CustomResourceDefinition in this revision serves ${kind} as ${crd.versions.map((v) => `${group}/${v}`).join(', ')}, not ${d.resource.apiVersion}`;
+  }
+  const elsewhere = served.filter((r) => r.group === group && r.kind === kind).map((r) => (r.group ? `${r.group}/${r.version}` : r.version));
+  if (elsewhere.length > 0) return `${where}: the cluster does not serve ${d.resource.apiVersion} ${kind}; it serves ${kind} as ${elsewhere.join(', ')}`;
+  const hint = isBuiltinGroup(group)
+    ? 'the API is not enabled on this cluster, or this Kubernetes version does not have it'
+    : 'install its CustomResourceDefinition first, or declare the CustomResourceDefinition in this revision';
+  return `${where}: the cluster does not serve ${d.resource.apiVersion} ${kind} (${hint})`;
 }

@@ -138,8 +138,16 @@ export function runProviderConformance<Settings>(options: ConformanceOptions<Set
       assert.equal(await intact(), true, 'the unowned object survived the delete');
     });
 
-    it('reports a change the API rejects as a terminal error, and applies the rest', async () => {
+    it('reports a change the API rejects as a terminal error (at plan, or at apply while the rest applies)', async () => {
       const prepared = await plan(env.fixtures.rejected);
+      if (prepared.plan.errors.length > 0) {
+        // Refused at plan time already (a server-side dry run): better still, nothing is applied.
+        for (const e of prepared.plan.errors) {
+          assert.equal(e.transient, false, `a rejection is terminal: ${e.message}`);
+          assert.ok(e.message.length > 0, 'the API message is reported');
+        }
+        return;
+      }
       const result = await applyPrepared(prepared);
       const failed = result.reports.filter((r) => r.status === 'failed');
       assert.ok(failed.length > 0, 'the rejected fixture must fail somewhere');

@@ -238,6 +238,16 @@ export interface ImportRequest {
   /** Provider-specific selector: a zone name, an IAM path prefix, a namespace. */
   selector: string;
   allowedScopes: ScopeMatcher;
+  /** Told about each live object under the selector that the import leaves out, and why (a
+   * Secret's values, another owner's object, a controller's child). The CLI lists them in the
+   * output's header and on stderr, so a person knows what the imported YAML does not declare. */
+  onSkipped?(skipped: ImportSkipped): void;
+}
+
+export interface ImportSkipped {
+  /** As plans show it: `Secret web/db`, `role/deploy`. */
+  subject: string;
+  reason: string;
 }
 
 /** The instance created from the engine config's `settings` for this provider type. */

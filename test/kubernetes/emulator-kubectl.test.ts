@@ -165,3 +165,75 @@ spec:
     assert.equal(live.status?.availableReplicas, 5);
   });
 });
+
+describe('Kubernetes emulator: fields the schema does not declare, as kubectl meets them on a real API server', () => {
+  let cluster: Cluster;
+  const typo = `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: typo, namespace: strict }
+spec:
+  replicsa: 3
+  selector: { matchLabels: { app: typo } }
+  template:
+    metadata: { labels: { app: typo } }
+    spec:
+      containers:
+      - { name: app, image: "nginx:1.27", imagePullPolcy: Always }
+`;
+  before(async () => {
+    cluster = await startCluster();
+    await cluster.kubectl(['apply', '--server-side', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: { name: strict }\n');
+  });
+  after(async () => cluster.stop());
+
+  it('server-side apply refuses them whatever --validate says (a typed patch cannot hold them)', async () => {
+    for (const validate of ['strict', 'false']) {
+      await assert.rejects(cluster.kubectl(['apply', '--server-side', `--validate=${validate}`, '-f', '-'], typo),
+        /Error from server: failed to create typed patch object \(strict\/typo; apps\/v1, Kind=Deployment\): errors:\n {2}\.spec\.replicsa: field not declared in schema\n {2}\.spec\.template\.spec\.containers\[name="app"\]\.imagePullPolcy: field not declared in schema/);
+    }
+    await assert.rejects(cluster.kubectl(['-n', 'strict', 'get', 'deployment', 'typo']), /NotFound/);
+  });
+
+  it('create with strict validation (kubectl\'s default) is a BadRequest naming each field', async () => {
+    await assert.rejects(cluster.kubectl(['create', '-f', '-'], typo),
+      /Error from server \(BadRequest\): error when creating "STDIN": Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec\.replicsa", unknown field "spec\.template\.spec\.containers\[0\]\.imagePullPolcy"/);
+  });
+
+  it('warn validation creates the object without the fields and kubectl prints the server\'s warnings', async () => {
+    const { stdout, stderr } = await cluster.kubectlOutput(['apply', '--validate=warn', '-f', '-'], typo);
+    assert.match(stdout, /deployment.apps\/typo created/);
+    assert.match(stderr, /^Warning: unknown field "spec\.replicsa"$/m);
+    assert.match(stderr, /^Warning: unknown field "spec\.template\.spec\.containers\[0\]\.imagePullPolcy"$/m);
+    const spec = JSON.parse(await cluster.kubectl(['-n', 'strict', 'get', 'deployment', 'typo', '-o', 'jsonpath={.spec}'])) as Record<string, unknown>;
+    assert.equal(spec.replicsa, undefined, 'dropped, not stored');
+    assert.equal(spec.replicas, 1, 'defaulted as if never written');
+  });
+
+  it('custom resources are checked against their CRD schema; preserve-unknown-fields keeps anything', async () => {
+    await cluster.kubectl(['apply', '--server-side', '-f', '-'], `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: { name: widgets.example.com }
+spec:
+  group: example.com
+  scope: Namespaced
+  names: { plural: widgets, singular: widget, kind: Widget }
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: { type: integer }
+              extra: { type: object, x-kubernetes-preserve-unknown-fields: true }
+`);
+    await cluster.kubectl(['wait', '--for=condition=Established', 'crd/widgets.example.com', '--timeout=5s']);
+    await assert.rejects(cluster.kubectl(['apply', '--server-side', '-f', '-'], 'apiVersion: example.com/v1\nkind: Widget\nmetadata: { name: w, namespace: strict }\nspec: { size: 1, colour: blue }\n'),
+      /failed to create typed patch object \(strict\/w; example.com\/v1, Kind=Widget\): \.spec\.colour: field not declared in schema/);
+    await cluster.kubectl(['apply', '--server-side', '-f', '-'], 'apiVersion: example.com/v1\nkind: Widget\nmetadata: { name: w, namespace: strict }\nspec: { size: 1, extra: { anything: [1, 2] } }\n');
+  });
+});

@@ -60,14 +60,14 @@ data: { made: by-a-controller }
   });
   after(async () => cluster.stop());
 
-  it('writes the objects of a namespace without server-set fields, defaults or secrets', async () => {
+  it('writes the objects of a namespace without server-set fields, defaults or secrets, marked for adoption', async () => {
     const instance = kubernetes.create(settingsFor(cluster), { instance: 'cluster' });
     const docs = await instance.import?.({ selector: 'legacy', allowedScopes: scopeMatcher(['namespace/legacy']) }, ctx()) ?? [];
     assert.deepEqual(docs.map((d) => `${String(d.kind)} ${String((d.metadata as JsonObject).name)}`), ['ConfigMap settings', 'Deployment api', 'Service api']);
     const deployment = docs.find((d) => d.kind === 'Deployment');
     assert.deepEqual(deployment, {
       apiVersion: 'apps/v1', kind: 'Deployment',
-      metadata: { name: 'api', namespace: 'legacy', labels: { app: 'api' } },
+      metadata: { name: 'api', namespace: 'legacy', labels: { app: 'api' }, annotations: { 'trueup.dev/adopt': 'true' } },
       spec: {
         replicas: 2, selector: { matchLabels: { app: 'api' } },
         template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'api', image: 'nginx:1.27', ports: [{ containerPort: 80 }] }] } },

@@ -23,6 +23,8 @@ export interface Cluster {
   kubeconfigPath: string;
   /** Run the real kubectl against the emulator; resolves with stdout, rejects with stderr. */
   kubectl(args: string[], stdin?: string): Promise<string>;
+  /** The same, resolving with stderr too (kubectl prints the server's warnings there). */
+  kubectlOutput(args: string[], stdin?: string): Promise<{ stdout: string; stderr: string }>;
   stop(): Promise<void>;
 }
 
@@ -31,21 +33,20 @@ export async function startCluster(options: KubeEmulatorOptions = {}): Promise<C
   const dir = mkdtempSync(join(tmpdir(), 'trueup-kube-'));
   const kubeconfigPath = join(dir, 'config');
   writeFileSync(kubeconfigPath, emulator.kubeconfig());
-  const kubectl = async (args: string[], stdin?: string): Promise<string> => {
-    const env = { ...process.env, KUBECONFIG: kubeconfigPath, HOME: dir, KUBECACHEDIR: join(dir, 'cache') };
-    if (stdin === undefined) {
-      const { stdout } = await run('kubectl', args, { env });
-      return stdout;
-    }
+  const env = { ...process.env, KUBECONFIG: kubeconfigPath, HOME: dir, KUBECACHEDIR: join(dir, 'cache') };
+  const kubectlOutput = async (args: string[], stdin?: string): Promise<{ stdout: string; stderr: string }> => {
+    if (stdin === undefined) return run('kubectl', args, { env });
     return new Promise((resolve, reject) => {
-      const child = execFile('kubectl', args, { env }, (error, stdout, stderr) => (error ? reject(new Error(`kubectl ${args.join(' ')}: ${stderr}`)) : resolve(stdout)));
+      const child = execFile('kubectl', args, { env }, (error, stdout, stderr) => (error ? reject(new Error(`kubectl ${args.join(' ')}: ${stderr}`)) : resolve({ stdout, stderr })));
       child.stdin?.end(stdin);
     });
   };
+  const kubectl = async (args: string[], stdin?: string): Promise<string> => (await kubectlOutput(args, stdin)).stdout;
   return {
     emulator,
     kubeconfigPath,
     kubectl,
+    kubectlOutput,
     stop: async () => {
       await emulator.stop();
       rmSync(dir, { recursive: true, force: true });

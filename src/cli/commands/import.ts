@@ -3,7 +3,7 @@
 
 import { writeFile } from 'node:fs/promises';
 import { stringify } from 'yaml';
-import { scopeMatcher } from '../../sdk/index.ts';
+import { scopeMatcher, type ImportSkipped } from '../../sdk/index.ts';
 import { providerContext } from '../../engine/pipeline.ts';
 import { EXIT, UsageError, type Command } from '../command.ts';
 import { COMMON_HELP, COMMON_OPTIONS, configPath, logger, parse, pickSource } from '../common.ts';
@@ -17,7 +17,8 @@ export const importCommand: Command = {
 Reads live objects from a provider instance and prints resource YAML for them, ready to commit.
 SELECTOR is provider-specific: a zone name (example.com.) for DNS providers, an IAM path
 prefix (/teams/web/) or a name for IAM, a namespace for Kubernetes. The source's scopes limit
-what may be imported.
+what may be imported. Objects left out (a Secret's values, another owner's objects, children a
+controller made) are listed on stderr and in a comment at the top of the output.
 
 Options:
   -p, --provider NAME  provider instance from the engine config
@@ -41,14 +42,30 @@ ${COMMON_HELP}`,
       const patterns = config.scopes[values.provider];
       if (!patterns) throw new UsageError(`source ${config.name} may not use provider instance ${values.provider} (add it to the source's scopes)`);
       const ctx = providerContext(entry, { log, ownerId: engine.ownerId(config) });
-      const documents = await entry.instance.import({ selector, allowedScopes: scopeMatcher(patterns) }, ctx);
-      const text = documents.map((d) => stringify(d, { lineWidth: 0 })).join('---\n');
+      const skipped: ImportSkipped[] = [];
+      const documents = await entry.instance.import({ selector, allowedScopes: scopeMatcher(patterns), onSkipped: (s) => skipped.push(s) }, ctx);
+      skipped.sort((a, b) => (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0));
+      // What the YAML does not declare is said in the YAML too, so whoever reviews the commit sees it.
+      const lines = skipped.map((s) => `${escapeControl(s.subject)}: ${escapeControl(s.reason)}`);
+      const header = lines.length > 0 ? `# Left out by trueup import (${values.provider} ${escapeControl(selector)}):\n${lines.map((l) => `#   ${l}\n`).join('')}` : '';
+      const text = header + documents.map((d) => stringify(d, { lineWidth: 0 })).join('---\n');
       if (values.out) await writeFile(values.out, text);
       else io.stdout.write(text);
-      io.stderr.write(`imported ${documents.length} resource${documents.length === 1 ? '' : 's'} from ${values.provider}\n`);
+      io.stderr.write(`imported ${documents.length} resource${documents.length === 1 ? '' : 's'} from ${values.provider}` +
+        (lines.length > 0 ? `; left out ${lines.length}:\n${lines.map((l) => `  ${l}\n`).join('')}` : '\n'));
       return EXIT.ok;
     } finally {
       await engine.close();
     }
   },
 };
+
+/** One line per skipped object: names come from the live API and may hold anything. */
+function escapeControl(text: string): string {
+  let out = '';
+  for (const c of text) {
+    const code = c.codePointAt(0) ?? 0;
+    out += code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029 ? `\\u${code.toString(16).padStart(4, '0')}` : c;
+  }
+  return out;
+}

@@ -1,0 +1,262 @@
+// The Kubernetes provider through the real `trueup` executable, as an operator uses it: import a
+// namespace, commit what it wrote, plan; and plans that catch what the API server would refuse
+// (typos, invalid objects, kinds the cluster does not serve) before anything is applied.
+
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { runTrueup, type CliResult } from '../support/cli.ts';
+import { startCluster, type Cluster } from './support.ts';
+
+interface JsonPlan {
+  changes: { action: string; display: string; diffs: { path: string }[] }[];
+  conflicts: { display: string; reason: string }[];
+  errors: { provider?: string; message: string; transient: boolean }[];
+}
+
+/** An engine config with one source (a local directory) allowed `namespace/<ns>` and `cluster`. */
+class Workspace {
+  readonly dir = mkdtempSync(join(tmpdir(), 'trueup-kube-cli-'));
+  readonly config = join(this.dir, 'trueup.yaml');
+  readonly repo = join(this.dir, 'repo');
+
+  constructor(cluster: Cluster, namespace: string, source = namespace) {
+    mkdirSync(this.repo);
+    writeFileSync(this.config, [
+      'apiVersion: trueup.dev/v1', 'kind: EngineConfig', 'providers:',
+      `  cluster: { type: kubernetes, settings: { kubeconfig: ${JSON.stringify(cluster.kubeconfigPath)}, retryDelayMs: 5 } }`,
+      'sources:', `  - name: ${source}`, '    path: repo', `    scopes: { cluster: [namespace/${namespace}, cluster] }`, '',
+    ].join('\n'));
+  }
+
+  write(file: string, yaml: string): void {
+    writeFileSync(join(this.repo, file), yaml);
+  }
+
+  run(args: string[]): Promise<CliResult> {
+    return runTrueup([...args, '--config', this.config]);
+  }
+
+  async plan(): Promise<{ result: CliResult; plan: JsonPlan }> {
+    const result = await this.run(['plan', '--json']);
+    return { result, plan: JSON.parse(result.stdout) as JsonPlan };
+  }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+const lines = (plan: JsonPlan) => plan.changes.map((c) => `${c.action} ${c.display}`).sort();
+
+let cluster: Cluster;
+before(async () => {
+  cluster = await startCluster({ controllers: true });
+});
+after(async () => cluster.stop());
+
+describe('trueup import (kubernetes)', () => {
+  it('round-trips a namespace: the Namespace is written, an owned Secret is released rather than deleted, hand-made objects are adopted, and the plan after apply is empty', async () => {
+    const ws = new Workspace(cluster, 'web');
+    try {
+      ws.write('app.yaml', `apiVersion: v1
+kind: Namespace
+metadata: { name: web }
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: settings, namespace: web }
+data: { mode: blue }
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: db, namespace: web }
+stringData: { password: hunter2 }
+`);
+      const applied = await ws.run(['apply', '--auto-approve']);
+      assert.equal(applied.code, 0, applied.stderr);
+      // Made by hand next to trueup's objects: one by kubectl, one as a controller's child.
+      await cluster.kubectl(['apply', '-f', '-'], `apiVersion: v1
+kind: ConfigMap
+metadata: { name: handmade, namespace: web }
+data: { a: b }
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: child
+  namespace: web
+  ownerReferences: [{ apiVersion: apps/v1, kind: Deployment, name: api, uid: "1234" }]
+data: { made: by-a-controller }
+`);
+
+      const imported = await ws.run(['import', '--provider', 'cluster', 'web']);
+      assert.equal(imported.code, 0, imported.stderr);
+      assert.ok(!imported.stdout.includes('hunter2') && !imported.stdout.includes(Buffer.from('hunter2').toString('base64')), 'no Secret value is written');
+      // What it left out, and why: on stderr and in the YAML a reviewer commits.
+      assert.match(imported.stderr, /imported 3 resources from cluster; left out 2:/);
+      assert.match(imported.stderr, /Secret web\/db: a Secret's values would be committed in clear text.*import removed them, so plans leave it alone/);
+      assert.match(imported.stderr, /ConfigMap web\/child: made by a controller \(owned by Deployment api\)/);
+      assert.match(imported.stdout, /^# Left out by trueup import \(cluster web\):\n# {3}ConfigMap web\/child: .*\n# {3}Secret web\/db: /);
+      assert.match(imported.stdout, /kind: Namespace\nmetadata:\n {2}name: web\n/, 'the Namespace itself is imported');
+      assert.match(imported.stdout, /name: handmade\n {2}namespace: web\n {2}annotations:\n {4}trueup.dev\/adopt: "true"/, 'an unmarked object is adopted explicitly');
+
+      ws.write('app.yaml', imported.stdout);
+      const first = await ws.plan();
+      assert.equal(first.result.code, 0, first.result.stderr);
+      assert.deepEqual(first.plan.errors, []);
+      assert.deepEqual(first.plan.conflicts, []);
+      assert.deepEqual(lines(first.plan), ['update ConfigMap web/handmade'], 'nothing deleted; only the adoption');
+      assert.deepEqual(first.plan.changes[0]?.diffs.map((d) => d.path).sort(), ['metadata.annotations', 'metadata.labels'], 'only the owner marks are added');
+
+      const adopt = await ws.run(['apply', '--auto-approve']);
+      assert.equal(adopt.code, 0, adopt.stderr);
+      const second = await ws.plan();
+      assert.deepEqual(lines(second.plan), []);
+      assert.deepEqual(second.plan.conflicts, []);
+      const secret = JSON.parse(await cluster.kubectl(['get', 'secret', 'db', '-n', 'web', '-o', 'json'])) as { metadata: { labels?: Record<string, string>; annotations?: Record<string, string> } };
+      assert.equal(secret.metadata.annotations?.['trueup.dev/owner'], undefined, 'the Secret is no longer marked as trueup\'s');
+      assert.equal(secret.metadata.labels?.['trueup.dev/owner'], undefined);
+    } finally {
+      ws.remove();
+    }
+  });
+
+  it('leaves out another source\'s objects and, without the cluster scope, the Namespace, saying why', async () => {
+    const other = new Workspace(cluster, 'shared', 'other-team');
+    const ws = new Workspace(cluster, 'shared');
+    try {
+      await cluster.kubectl(['apply', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: { name: shared }\n');
+      other.write('app.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: theirs, namespace: shared }\ndata: { a: b }\n');
+      assert.equal((await other.run(['apply', '--auto-approve'])).code, 0);
+      writeFileSync(ws.config, [
+        'apiVersion: trueup.dev/v1', 'kind: EngineConfig', 'providers:',
+        `  cluster: { type: kubernetes, settings: { kubeconfig: ${JSON.stringify(cluster.kubeconfigPath)} } }`,
+        'sources:', '  - name: shared', '    path: repo', '    scopes: { cluster: [namespace/shared] }', '',
+      ].join('\n'));
+      const imported = await ws.run(['import', '--provider', 'cluster', 'shared']);
+      assert.equal(imported.code, 0, imported.stderr);
+      assert.match(imported.stderr, /imported 0 resources from cluster; left out 2:/);
+      assert.match(imported.stderr, /ConfigMap shared\/theirs: owned by another trueup source \("other-team"\)/);
+      assert.match(imported.stderr, /Namespace shared: cluster-scoped, and this source's scopes do not include `cluster`/);
+    } finally {
+      other.remove();
+      ws.remove();
+    }
+  });
+});
+
+describe('trueup plan (kubernetes): what the API server would refuse fails the plan, with file:line', () => {
+  // Each test its own namespace and source: a source owns what it applied in earlier tests.
+  const namespace = (ns: string) => `apiVersion: v1
+kind: Namespace
+metadata: { name: ${ns} }
+`;
+  const deployment = (ns: string, spec: string) => `---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: api, namespace: ${ns} }
+spec:
+${spec}
+  selector: { matchLabels: { app: api } }
+  template:
+    metadata: { labels: { app: api } }
+    spec:
+      containers: [{ name: api, image: "nginx:1.27" }]
+`;
+
+  it('a misspelt field (replicsa: 3) is refused at plan naming its line, not dropped, and nothing is applied', async () => {
+    const ws = new Workspace(cluster, 'typo');
+    try {
+      ws.write('app.yaml', namespace('typo') + deployment('typo', '  replicas: 2'));
+      assert.equal((await ws.run(['apply', '--auto-approve'])).code, 0);
+      ws.write('app.yaml', namespace('typo') + deployment('typo', '  replicsa: 3'));
+      const { result, plan } = await ws.plan();
+      assert.equal(result.code, 1, 'the plan fails');
+      assert.equal(plan.errors.length, 1);
+      assert.equal(plan.errors[0]?.transient, false, 'not retried forever: the manifest is wrong');
+      assert.match(plan.errors[0]?.message ?? '', /app\.yaml:9: Deployment\/api: \.spec\.replicsa: field not declared in schema/);
+      const applied = await ws.run(['apply', '--auto-approve']);
+      assert.notEqual(applied.code, 0);
+      assert.equal(await cluster.kubectl(['-n', 'typo', 'get', 'deployment', 'api', '-o', 'jsonpath={.spec.replicas}']), '2', 'the live object is untouched');
+    } finally {
+      ws.remove();
+    }
+  });
+
+  it('an invalid new object fails at plan (server-side dry run of creates), naming the field', async () => {
+    const ws = new Workspace(cluster, 'invalid');
+    try {
+      // The namespace exists (a dry run in a namespace this revision creates answers 404 on a real
+      // server too, so such objects are checked at apply).
+      ws.write('app.yaml', namespace('invalid'));
+      assert.equal((await ws.run(['apply', '--auto-approve'])).code, 0);
+      ws.write('app.yaml', `${namespace('invalid')}${deployment('invalid', '  replicas: -1')}---
+apiVersion: v1
+kind: Service
+metadata: { name: api, namespace: invalid }
+spec:
+  ports: [{ port: 80, targetPrt: 8080 }]
+`);
+      const { result, plan } = await ws.plan();
+      assert.equal(result.code, 1);
+      const message = plan.errors.map((e) => e.message).join('\n');
+      assert.match(message, /app\.yaml:9: Deployment\/api: spec\.replicas: Invalid value: must be greater than or equal to 0/);
+      assert.match(message, /app\.yaml:20: Service\/api: \.spec\.ports\[port=80\]\.targetPrt: field not declared in schema/);
+      assert.deepEqual(plan.changes, [], 'nothing of the instance is planned');
+    } finally {
+      ws.remove();
+    }
+  });
+
+  it('kinds the cluster does not serve are reported at plan with file:line, unless their CRD is in the same revision', async () => {
+    const ws = new Workspace(cluster, 'kinds');
+    try {
+      const crd = `---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: { name: gadgets.example.com }
+spec:
+  group: example.com
+  scope: Namespaced
+  names: { plural: gadgets, singular: gadget, kind: Gadget }
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema: { openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true } }
+---
+apiVersion: example.com/v1
+kind: Gadget
+metadata: { name: g, namespace: kinds }
+spec: { size: 1 }
+`;
+      ws.write('app.yaml', `${namespace('kinds')}---
+apiVersion: batch/v1
+kind: CronJob
+metadata: { name: nightly, namespace: kinds }
+spec: { schedule: "0 3 * * *", jobTemplate: { spec: { template: { spec: { restartPolicy: Never, containers: [{ name: x, image: busybox }] } } } } }
+---
+apiVersion: widgets.example.org/v1
+kind: Widget
+metadata: { name: blue, namespace: kinds }
+spec: { colour: blue }
+${crd}`);
+      const { result, plan } = await ws.plan();
+      assert.equal(result.code, 1);
+      const message = plan.errors.map((e) => e.message).join('\n');
+      assert.match(message, /app\.yaml:5: CronJob\/nightly: the cluster does not serve batch\/v1 CronJob/);
+      assert.match(message, /app\.yaml:10: Widget\/blue: the cluster does not serve widgets\.example\.org\/v1 Widget \(install its CustomResourceDefinition first/);
+      assert.doesNotMatch(message, /Gadget/, 'a custom resource whose CRD is in the revision plans as a create');
+
+      ws.write('app.yaml', namespace('kinds') + crd);
+      const fine = await ws.plan();
+      assert.deepEqual(fine.plan.errors, []);
+      assert.deepEqual(lines(fine.plan), ['create CustomResourceDefinition gadgets.example.com', 'create Gadget.example.com kinds/g', 'create Namespace kinds']);
+    } finally {
+      ws.remove();
+    }
+  });
+});
