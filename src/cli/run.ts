@@ -1,5 +1,10 @@
 // Process entry: wire the real stdio and exit with the command's code.
-import { main } from './main.ts';
+import { enableCompileCache } from 'node:module';
+
+// V8's code cache for trueup's ~460 modules (in os.tmpdir()/node-compile-cache, shared by every
+// trueup process on the machine): each CLI call starts ~10% cheaper. Enabled before main.ts loads.
+enableCompileCache();
+const { main } = await import('./main.ts');
 
 const code = await main(process.argv.slice(2), {
   stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd(),

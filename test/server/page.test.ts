@@ -1,18 +1,15 @@
-// The status page in a real browser (Debian's headless Chromium driven by playwright-core): it
+// The status page in a real browser (the headless Chromium of @sparticuz/chromium, driven by
+// playwright-core; no system browser needed): it
 // renders sources, revisions, conditions, the pending plan and history, escapes untrusted text,
 // and needs no script.
 
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import type { Daemon } from '../../src/controller/daemon.ts';
+import { CHROMIUM_ARGS, chromiumExecutable } from '../support/chromium.ts';
 import { config, harness, item, waitFor, type Harness } from '../controller/harness.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
 
 describe('status page in Chromium', () => {
   let h: Harness;
@@ -20,13 +17,13 @@ describe('status page in Chromium', () => {
   let browser: Browser;
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does this)`);
+    const executablePath = await chromiumExecutable();
     h = await harness();
     await h.write({ 'a.yaml': item('www', 'one') + item('api', 'two') + item('x', 'three', '"<script>alert(1)</script>"') });
     d = await h.daemon(config({ mode: 'approve', server: 'server: { listen: "127.0.0.1:0" }' }));
     await d.start(true);
     await waitFor('pending plan', () => d.controller.get('team').status.pendingPlan);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
   });
   after(async () => {
     await browser?.close();
