@@ -12,6 +12,7 @@ import { CloudDnsClient } from './client.ts';
 import { expandZones } from './expand.ts';
 import { importZone } from './import.ts';
 import { observeZones, type ZoneRuntime } from './observe.ts';
+import { recordGcpSchema, zoneGcpSchema } from './policy.ts';
 import { settingsSchema, type GcpDnsSettings } from './settings.ts';
 import { waitForDone } from './verify.ts';
 
@@ -38,6 +39,7 @@ export default defineProvider<GcpDnsSettings>({
   description: 'Google Cloud DNS managed zones and record sets, with Cloud DNS routing policies (weighted round robin, geolocation, primary-backup).',
   settings: settingsSchema,
   kinds: [zoneKind],
+  blocks: { gcp: { zone: zoneGcpSchema, recordSet: recordGcpSchema } },
   objectTypes: {
     [ZONE_OBJECT_TYPE]: {
       // Only planned for a zone whose labels name this source's owner; still needs --force.
