@@ -38,6 +38,8 @@ export default defineProvider<GcpDnsSettings>({
   sdkMajor: SDK_MAJOR,
   description: 'Google Cloud DNS managed zones and record sets, with Cloud DNS routing policies (weighted round robin, geolocation, primary-backup).',
   settings: settingsSchema,
+  // expand needs a project only to spell network URLs of private zones.
+  validateSettings: { project: 'validate-placeholder' },
   kinds: [zoneKind],
   blocks: { gcp: { zone: zoneGcpSchema, recordSet: recordGcpSchema } },
   objectTypes: {

@@ -289,6 +289,10 @@ export interface ProviderDefinition<Settings = unknown> {
   description: string;
   /** Schema of the instance `settings` in the engine config. Never holds secrets. */
   settings: z.ZodType<Settings>;
+  /** Settings (input to `settings`) that let `expand` run with no engine config, for
+   * `trueup validate DIR`: placeholders for what expand needs but cannot check (a project id).
+   * Default `{}`; a provider whose settings do not parse from it is not expanded there. */
+  validateSettings?: unknown;
   kinds: KindDefinition[];
   /** Namespaced blocks this provider reads in its kinds' specs: block name → place (`on`, see
    * `KindDefinition.blocks`) → schema of the block there. */

@@ -61,3 +61,55 @@ describe('misspelt provider blocks (issue 11, item 1)', () => {
     assert.match(configured.stdout, /route53\.wieght: unknown field; did you mean weight\?$/m);
   });
 });
+
+describe('trueup validate DIR without an engine config (issue 11, item 2)', () => {
+  it('runs every check that needs no live API, across all files, and says what it could not check', async () => {
+    const dir = await repo({
+      'dns/zone.yaml': zone([
+        '  records:',
+        '    "@": [{ type: CNAME, value: other.example.net. }]',
+        '    mail:',
+        '      - { type: CNAME, value: x.example.net. }',
+        '      - { type: A, value: 192.0.2.9 }',
+        `    ${'a'.repeat(64)}: [{ type: A, value: 192.0.2.1 }]`,
+        '    api.other.org.: [{ type: A, value: 192.0.2.2 }]',
+        '    www: [{ type: A, value: 192.0.2.3 }]',
+        '    WWW: [{ type: A, value: 192.0.2.4 }]',
+        '',
+      ].join('\n')),
+      'cluster/gizmo.yaml': 'apiVersion: nonexistent.example.org/v9\nkind: Gizmo\nmetadata: { name: g }\nspec: {}\n---\napiVersion: apps/v1\nkind: Deploymnet\nmetadata: { name: d }\nspec: {}\n',
+      // A custom resource whose CRD is declared beside it is known.
+      'cluster/crd.yaml': [
+        'apiVersion: apiextensions.k8s.io/v1', 'kind: CustomResourceDefinition', 'metadata: { name: widgets.example.org }',
+        'spec: { group: example.org, names: { kind: Widget, plural: widgets }, scope: Namespaced, versions: [{ name: v1, served: true, storage: true }] }',
+        '---', 'apiVersion: example.org/v1', 'kind: Widget', 'metadata: { name: w, namespace: default }', 'spec: {}', '',
+      ].join('\n'),
+      'iam/a/role.yaml': [
+        'apiVersion: iam.aws.trueup.dev/v1', 'kind: Role', 'metadata: { name: app }', 'spec:', '  path: /trueup/',
+        '  assumeRolePolicy: { Statement: [{ Effect: Allow, Principal: { Service: ec2.amazonaws.com }, Action: "sts:AssumeRole" }] }',
+        '  managedPolicies: [{ ref: reader }]', '',
+      ].join('\n'),
+      'iam/b/policy.yaml': [
+        'apiVersion: iam.aws.trueup.dev/v1', 'kind: Policy', 'metadata: { name: reader }', 'spec:', '  path: /trueup/',
+        '  document: { Statement: [{ Effect: Allow, Action: "s3:GetObject", Resource: "*" }] }', '',
+      ].join('\n'),
+    });
+    const result = await runTrueup(['validate', dir]);
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    const lines = result.stdout.trim().split('\n');
+    const expected = [
+      /^cluster\/gizmo\.yaml:1:\d+: apiVersion: unknown apiVersion\/kind nonexistent\.example\.org\/v9 Gizmo: /,
+      /^cluster\/gizmo\.yaml:7:\d+: kind: Kubernetes serves no kind Deploymnet in apps\/v1; did you mean Deployment\?$/,
+      /^dns\/zone\.yaml:6:\d+: spec\.records\["@"\]\[0\]\.type: a CNAME is not allowed at the zone apex/,
+      /^dns\/zone\.yaml:9:\d+: spec\.records\.mail\[1\]\.type: mail\.example\.com\. has a CNAME and other record types/,
+      /^dns\/zone\.yaml:10:\d+: spec\.records\.a{64}: .*label longer than 63 bytes/,
+      /^dns\/zone\.yaml:11:\d+: spec\.records\["api\.other\.org\."\]: "api\.other\.org\." is not in zone example\.com\./,
+      /^dns\/zone\.yaml:13:\d+: spec\.records\.WWW\[0\]: www\.example\.com\. A is declared twice \(also at dns\/zone\.yaml:12:\d+\)$/,
+    ];
+    for (const re of expected) assert.ok(lines.some((l) => re.test(l)), `${re} in\n${result.stdout}`);
+    assert.equal(lines.length, expected.length, result.stdout);
+    assert.doesNotMatch(result.stdout, /reference "reader"/, 'a reference to a policy in another folder resolves');
+    assert.match(result.stderr, /Not checked without an engine config:\n {2}- bindings to provider instances/);
+    assert.match(result.stderr, /what only the live APIs know/);
+  });
+});
