@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { runTrueup } from '../support/cli.ts';
 
@@ -111,5 +112,38 @@ describe('trueup validate DIR without an engine config (issue 11, item 2)', () =
     assert.doesNotMatch(result.stdout, /reference "reader"/, 'a reference to a policy in another folder resolves');
     assert.match(result.stderr, /Not checked without an engine config:\n {2}- bindings to provider instances/);
     assert.match(result.stderr, /what only the live APIs know/);
+  });
+});
+
+describe('plan --detailed-exitcode (issue 11, item 6)', () => {
+  it('exits 5, not 0, when declared objects are left alone and nothing else changes', async () => {
+    const plugin = fileURLToPath(new URL('../support/file-plugin.ts', import.meta.url));
+    const item = (name: string, value: unknown) =>
+      `---\napiVersion: memory.trueup.dev/v1\nkind: Item\nmetadata: { name: ${name} }\nspec: { bucket: team, value: ${JSON.stringify(value)} }\n`;
+    const dir = await repo({
+      'trueup.yaml': [
+        'apiVersion: trueup.dev/v1', 'kind: EngineConfig', `plugins: [${JSON.stringify(plugin)}]`,
+        'providers: { mem: { type: memory } }', 'sources: [{ name: app, path: ./resources, scopes: { mem: [bucket/team] } }]', '',
+      ].join('\n'),
+      'resources/items.yaml': item('a', 1),
+    });
+    const env = { TRUEUP_TEST_STORE: join(dir, 'store.json') };
+    const trueup = (...args: string[]) => runTrueup(args, { cwd: dir, env });
+    assert.equal((await trueup('apply', '--auto-approve')).code, 0);
+    assert.equal((await trueup('plan', '--detailed-exitcode')).code, 0, 'applied: nothing to do');
+    // b exists already, made by someone else: declared, but left alone.
+    await writeFile(join(dir, 'store.json'), JSON.stringify({ items: [
+      ['item/team/a', { bucket: 'team', name: 'a', value: 1, owner: 'app' }],
+      ['item/team/b', { bucket: 'team', name: 'b', value: 2 }],
+    ] }));
+    await writeFile(join(dir, 'resources', 'items.yaml'), item('a', 1) + item('b', 2));
+    const leftAlone = await trueup('plan', '--detailed-exitcode');
+    assert.equal(leftAlone.code, 5, leftAlone.stdout + leftAlone.stderr);
+    assert.match(leftAlone.stdout, /team\/b/);
+    assert.equal((await trueup('plan')).code, 0, 'without --detailed-exitcode a plan that ran is a success');
+    await writeFile(join(dir, 'resources', 'items.yaml'), item('a', 9) + item('b', 2));
+    assert.equal((await trueup('plan', '--detailed-exitcode')).code, 2, 'changes win over objects left alone');
+    const help = await trueup('plan', '--help');
+    assert.match(help.stdout, /5 no changes but declared objects left alone/);
   });
 });
