@@ -5,6 +5,7 @@
 
 import { defineProvider, SDK_MAJOR, type PlannedChange } from '../../src/sdk/index.ts';
 import { apexNsDanger, RECORDSET_OBJECT_TYPE, ZONE_OBJECT_TYPE, zoneKind } from '../../src/sdk/dns/index.ts';
+import { NAMESPACE, recordExtensionSchema, zoneExtensionSchema } from './extension.ts';
 import { createInstance } from './instance.ts';
 import { route53Permissions } from './permissions.ts';
 import { route53SettingsSchema } from './settings.ts';
@@ -15,6 +16,7 @@ export default defineProvider({
   description: 'AWS Route 53 hosted zones and record sets (alias, routing policies, private zones).',
   settings: route53SettingsSchema,
   kinds: [zoneKind],
+  blocks: { [NAMESPACE]: { zone: zoneExtensionSchema, recordSet: recordExtensionSchema } },
   objectTypes: {
     [ZONE_OBJECT_TYPE]: {
       dangerous: (change: PlannedChange) => (change.action === 'delete' ? `deletes hosted zone ${change.scope.slice(5)}` : undefined),

@@ -13,6 +13,7 @@ import { expandZones } from './expand.ts';
 import { importZone } from './import.ts';
 import { observeZones, type ZoneRuntime } from './observe.ts';
 import { gcpDnsPermissions } from './permissions.ts';
+import { recordGcpSchema, zoneGcpSchema } from './policy.ts';
 import { settingsSchema, type GcpDnsSettings } from './settings.ts';
 import { waitForDone } from './verify.ts';
 
@@ -38,7 +39,10 @@ export default defineProvider<GcpDnsSettings>({
   sdkMajor: SDK_MAJOR,
   description: 'Google Cloud DNS managed zones and record sets, with Cloud DNS routing policies (weighted round robin, geolocation, primary-backup).',
   settings: settingsSchema,
+  // expand needs a project only to spell network URLs of private zones.
+  validateSettings: { project: 'validate-placeholder' },
   kinds: [zoneKind],
+  blocks: { gcp: { zone: zoneGcpSchema, recordSet: recordGcpSchema } },
   objectTypes: {
     [ZONE_OBJECT_TYPE]: {
       // Only planned for a zone whose labels name this source's owner; still needs --force.

@@ -41,7 +41,7 @@ export function parseConfig(file: string, content: string, baseDir: string): Loa
   }
   const result = engineConfigSchema.safeParse(doc.value);
   if (!result.success) {
-    issues.push(...zodIssuesToLoadIssues(result.error.issues, [], doc.locate));
+    issues.push(...zodIssuesToLoadIssues(result.error.issues, [], doc.locate, engineConfigSchema));
   } else {
     const config = result.data;
     const names = new Map<string, number>();

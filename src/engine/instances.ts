@@ -26,7 +26,7 @@ export function createInstances(loaded: LoadedConfig, registry: ProviderRegistry
     }
     const settings = definition.settings.safeParse(spec.settings);
     if (!settings.success) {
-      issues.push(...zodIssuesToLoadIssues(settings.error.issues, ['providers', name, 'settings'], loaded.locate));
+      issues.push(...zodIssuesToLoadIssues(settings.error.issues, ['providers', name, 'settings'], loaded.locate, definition.settings));
       continue;
     }
     out.set(name, { name, definition, settings: settings.data, instance: definition.create(settings.data, { instance: name }) });

@@ -3,7 +3,7 @@
 
 import type { Logger } from 'pino';
 import type {
-  ApplyChange, DesiredObject, ObservedObject, ProviderContext, Resource,
+  ApplyChange, DesiredObject, ObservedObject, ProviderContext, ProviderInstance, Resource, ResourceIssue,
 } from '../sdk/index.ts';
 import { mapLimit, maskSensitive, pathMatches, scopeMatcher, toErrorInfo, type PlannedChange } from '../sdk/index.ts';
 import type { SafetyPolicy } from '../config/schema.ts';
@@ -67,27 +67,34 @@ export function validateRevision(request: Pick<PlanRequest, 'revision' | 'catalo
   for (const [name, resources] of bound.byInstance) {
     const entry = request.instances.get(name);
     if (!entry) continue;
-    const expanded = entry.instance.expand(resources, { instance: name, ownerId: request.ownerId });
-    for (const issue of expanded.issues) {
-      issues.push({ ...issue.resource.locate(issue.path), field: formatPath(issue.path), message: issue.message });
-    }
-    const seen = new Map<string, DesiredObject>();
-    for (const object of expanded.objects) {
-      const prior = seen.get(object.key);
-      if (prior) {
-        const p = prior.resource.locate(prior.path ?? []);
-        issues.push({ ...object.resource.locate(object.path ?? []), field: formatPath(object.path ?? []),
-          message: `${object.display} is declared twice for ${name} (also at ${p.file}:${p.line}:${p.column})` });
-        continue;
-      }
-      seen.set(object.key, object);
-    }
-    desired.set(name, [...seen.values()]);
+    const expanded = expandFor(entry.instance, name, resources, request.ownerId);
+    issues.push(...expanded.issues);
+    desired.set(name, expanded.objects);
   }
   if (issues.length > 0) throw new InvalidRevisionError(issues, `revision ${request.revision.description}`);
   return { resources: loaded.resources, desired };
 }
 
+/** One instance's expand, with every problem located, and objects declared twice refused.
+ * `raised[i]` is the provider's issue behind `issues[i]` (which resource, which path). */
+export function expandFor(instance: ProviderInstance, name: string, resources: Resource[], ownerId: string): { objects: DesiredObject[]; issues: LoadIssue[]; raised: ResourceIssue[] } {
+  const raised: ResourceIssue[] = [];
+  const expanded = instance.expand(resources, { instance: name, ownerId });
+  raised.push(...expanded.issues);
+  const seen = new Map<string, DesiredObject>();
+  for (const object of expanded.objects) {
+    const prior = seen.get(object.key);
+    if (prior) {
+      const p = prior.resource.locate(prior.path ?? []);
+      raised.push({ resource: object.resource, path: object.path ?? [],
+        message: `${object.display} is declared twice (also at ${p.file}:${p.line}:${p.column})` });
+      continue;
+    }
+    seen.set(object.key, object);
+  }
+  const issues = raised.map((i): LoadIssue => ({ ...i.resource.locate(i.path), field: formatPath(i.path), message: i.message }));
+  return { objects: [...seen.values()], issues, raised };
+}
 
 export function providerContext(entry: InstanceEntry, request: Pick<PlanRequest, 'log' | 'ownerId' | 'signal' | 'hooks'>): ProviderContext {
   const log = request.log.child({ provider: entry.definition.type, instance: entry.name });

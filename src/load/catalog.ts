@@ -1,11 +1,15 @@
 // Which kinds exist, and which provider types accept each. Built from the registered provider
 // definitions; a kind shared by several provider types (dns.trueup.dev Zone) appears once.
 
+import type { z } from 'zod';
 import type { KindDefinition, ProviderDefinition } from '../sdk/index.ts';
 
 export interface KindEntry {
   definition: KindDefinition;
   providerTypes: string[];
+  /** Provider blocks accepted in this kind's spec: block name → place → schema and the
+   * provider type that declared it. */
+  blocks: Map<string, Map<string, { schema: z.ZodType; providerType: string }>>;
 }
 
 export class KindCatalog {
@@ -18,7 +22,7 @@ export class KindCatalog {
     for (const provider of providers) {
       for (const kind of provider.kinds) {
         if (kind.apiVersion === '*') {
-          fallback ??= { definition: kind, providerTypes: [] };
+          fallback ??= { definition: kind, providerTypes: [], blocks: new Map() };
           fallback.providerTypes.push(provider.type);
           continue;
         }
@@ -29,8 +33,11 @@ export class KindCatalog {
             throw new Error(`provider ${provider.type} redefines ${key} with another schema (declared by ${entry.providerTypes.join(', ')}); share the KindDefinition object`);
           }
           entry.providerTypes.push(provider.type);
+          addBlocks(entry, provider);
         } else {
-          this.byKey.set(key, { definition: kind, providerTypes: [provider.type] });
+          const created: KindEntry = { definition: kind, providerTypes: [provider.type], blocks: new Map() };
+          addBlocks(created, provider);
+          this.byKey.set(key, created);
         }
         this.claimedGroups.add(groupOf(kind.apiVersion));
       }
@@ -52,6 +59,21 @@ export class KindCatalog {
 
   entries(): KindEntry[] {
     return [...this.byKey.values()];
+  }
+}
+
+function addBlocks(entry: KindEntry, provider: ProviderDefinition): void {
+  if (!entry.definition.blocks) return;
+  for (const [name, places] of Object.entries(provider.blocks ?? {})) {
+    const byPlace = entry.blocks.get(name) ?? new Map<string, { schema: z.ZodType; providerType: string }>();
+    for (const [on, schema] of Object.entries(places)) {
+      const prior = byPlace.get(on);
+      if (prior && prior.schema !== schema) {
+        throw new Error(`provider ${provider.type} declares the ${name}: block of ${entry.definition.kind} (${on}) already declared by ${prior.providerType}`);
+      }
+      byPlace.set(on, { schema, providerType: provider.type });
+    }
+    entry.blocks.set(name, byPlace);
   }
 }
 

@@ -3,9 +3,10 @@
 
 import { z } from 'zod';
 import type { JsonObject, Resource, ResourceMetadata } from '../sdk/index.ts';
-import { groupOf, type KindCatalog } from './catalog.ts';
+import { groupOf, type KindCatalog, type KindEntry } from './catalog.ts';
 import { formatPath, type LoadIssue } from './issues.ts';
 import { isPlainObject, parseYamlFile, type ParsedDocument } from './yaml-documents.ts';
+import { didYouMean } from './suggest.ts';
 import { zodIssuesToLoadIssues } from './zod-issues.ts';
 
 export interface SourceFile {
@@ -109,7 +110,12 @@ function toResource(document: ParsedDocument, catalog: KindCatalog, issues: Load
   }
   const parsed = entry.definition.schema.safeParse(target);
   if (!parsed.success) {
-    issues.push(...zodIssuesToLoadIssues(parsed.error.issues, whole ? [] : ['spec'], document.locate));
+    issues.push(...zodIssuesToLoadIssues(parsed.error.issues, whole ? [] : ['spec'], document.locate, entry.definition.schema));
+    return undefined;
+  }
+  const blockIssues = checkBlocks(entry, parsed.data, whole ? [] : ['spec'], document.locate);
+  if (blockIssues.length > 0) {
+    issues.push(...blockIssues);
     return undefined;
   }
   return {
@@ -121,6 +127,30 @@ function toResource(document: ParsedDocument, catalog: KindCatalog, issues: Load
     location: document.location,
     locate: document.locate,
   };
+}
+
+/** Provider blocks in the spec: each must be declared, for its place, by a registered provider
+ * that takes the kind, and valid against that provider's schema. A block nobody reads would be
+ * dropped without a word (`gpc:` for `gcp:`), so it is an error. */
+function checkBlocks(entry: KindEntry, spec: unknown, prefix: (string | number)[], locate: ParsedDocument['locate']): LoadIssue[] {
+  const sites = entry.definition.blocks?.(spec) ?? [];
+  const issues: LoadIssue[] = [];
+  for (const site of sites) {
+    const path = [...prefix, ...site.path];
+    const places = entry.blocks.get(site.name);
+    const place = places?.get(site.on);
+    if (!place) {
+      const here = [...entry.blocks].filter(([, p]) => p.has(site.on)).map(([n]) => n).sort();
+      const message = places
+        ? `a ${site.name}: block does not belong on a ${site.on} (it goes on: ${[...places.keys()].join(', ')})`
+        : `unknown provider block: no registered provider reads a ${site.name}: block on a ${site.on} (known: ${here.join(', ') || 'none'})${didYouMean(site.name, here)}`;
+      issues.push({ ...locate(path), field: formatPath(path), message });
+      continue;
+    }
+    const parsed = place.schema.safeParse(site.value);
+    if (!parsed.success) issues.push(...zodIssuesToLoadIssues(parsed.error.issues, path, locate, place.schema));
+  }
+  return issues;
 }
 
 function identityOf(resource: Resource, catalog: KindCatalog): string {

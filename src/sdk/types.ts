@@ -65,6 +65,25 @@ export interface KindDefinition<Spec = unknown> {
    * (checks done in refinements: value formats per DNS record type). Called once per generated
    * sub-schema with the zod schema it came from; edits `jsonSchema` in place. */
   refineJsonSchema?(zodSchema: unknown, jsonSchema: Record<string, unknown>): void;
+  /**
+   * The namespaced provider blocks in a validated spec (`route53:` on a record set, `gcp:` on a
+   * zone), with where each sits (`on`, a name the kind chooses: `zone`, `recordSet`). The engine
+   * accepts only blocks that a registered provider taking this kind declares for that place
+   * (`ProviderDefinition.blocks`), and validates each against that provider's schema, so a
+   * misspelt block (`gpc:`, `route_53:`) or field (`wieght:`) is an error, never ignored.
+   */
+  blocks?(spec: Spec): BlockSite[];
+}
+
+/** One namespaced provider block inside a spec. */
+export interface BlockSite {
+  /** Block name (`route53`). */
+  name: string;
+  /** Where it sits, as the kind names it (`zone`, `recordSet`). */
+  on: string;
+  /** Path of the block inside `spec` (`['records', 'www', 0, 'route53']`). */
+  path: (string | number)[];
+  value: unknown;
 }
 
 /** Capabilities are data, so the engine and the docs can read them without calling anything. */
@@ -303,7 +322,14 @@ export interface ProviderDefinition<Settings = unknown> {
   description: string;
   /** Schema of the instance `settings` in the engine config. Never holds secrets. */
   settings: z.ZodType<Settings>;
+  /** Settings (input to `settings`) that let `expand` run with no engine config, for
+   * `trueup validate DIR`: placeholders for what expand needs but cannot check (a project id).
+   * Default `{}`; a provider whose settings do not parse from it is not expanded there. */
+  validateSettings?: unknown;
   kinds: KindDefinition[];
+  /** Namespaced blocks this provider reads in its kinds' specs: block name → place (`on`, see
+   * `KindDefinition.blocks`) → schema of the block there. */
+  blocks?: Readonly<Record<string, Readonly<Record<string, z.ZodType>>>>;
   objectTypes: Record<string, ObjectTypeDefinition>;
   capabilities: ProviderCapabilities;
   /** Create an instance. Must not do network I/O (clients connect lazily). */

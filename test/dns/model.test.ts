@@ -13,9 +13,10 @@ import {
 
 const dnsA = defineProvider({
   type: 'dns-a', sdkMajor: SDK_MAJOR, description: 'test', settings: z.object({}), kinds: [zoneKind], objectTypes: {},
+  blocks: { route53: { zone: z.object({}).loose(), recordSet: z.object({}).loose() } },
   capabilities: { import: false }, create: () => { throw new Error('not used'); },
 });
-const dnsB = { ...dnsA, type: 'dns-b' };
+const dnsB = { ...dnsA, type: 'dns-b', blocks: {} };
 const catalog = new KindCatalog([dnsA, dnsB]);
 
 function load(yaml: string) {

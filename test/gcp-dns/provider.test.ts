@@ -297,6 +297,12 @@ spec:
         gcp:
           routingPolicy:
             wrr: [{ weight: -1, values: [192.0.2.1] }]
+---
+apiVersion: dns.trueup.dev/v1
+kind: Zone
+metadata: { name: bad.example. }
+spec:
+  records:
     t:
       - type: TXT
         gcp: { routingPolicy: { primaryBackup: { primary: { externalEndpoints: [192.0.2.1] }, backup: [{ location: us-east1, values: [x] }] } } }
@@ -306,7 +312,7 @@ spec:
       assert.ok(error instanceof InvalidRevisionError);
       const text = error.issues.map((i) => `${i.file}:${i.line} ${i.field}: ${i.message}`).join('\n');
       assert.match(text, /zones\.yaml:10 spec\.records\.w\[0\]\.gcp\.routingPolicy\.wrr\[0\]\.weight: weight is a non-negative number/);
-      assert.match(text, /zones\.yaml:13 spec\.records\.t\[0\]\.gcp\.routingPolicy\.primaryBackup.*only for A and AAAA/);
+      assert.match(text, /zones\.yaml:19 spec\.records\.t\[0\]\.gcp\.routingPolicy\.primaryBackup.*only for A and AAAA/);
       return true;
     });
     assert.equal(h.callCount('clouddns'), 0);

@@ -43,7 +43,7 @@ describe('loading resource files', () => {
     const text = result.issues.map(formatIssue);
     assert.equal(result.resources.length, 0);
     assert.equal(result.issues.length, 3, text.join('\n'));
-    assert.ok(text.includes('bad.yaml:6:11: spec.bukket: unknown field'), text.join('\n'));
+    assert.ok(text.includes('bad.yaml:6:11: spec.bukket: unknown field; did you mean bucket?'), text.join('\n'));
     assert.ok(text.some((t) => t.startsWith('bad.yaml:12:11: spec.bucket: ')), text.join('\n'));
     assert.ok(text.some((t) => t.startsWith('broken.yaml:')), text.join('\n'));
   });
@@ -95,5 +95,17 @@ describe('loading resource files', () => {
     const result = load({ 'bomb.yaml': bomb });
     assert.equal(result.resources.length, 0);
     assert.equal(result.issues.length, 1);
+  });
+});
+
+describe('did you mean', () => {
+  it('finds the close name (a swap is one edit), and nothing when no name is close', async () => {
+    const { closest, editDistance } = await import('../../src/load/suggest.ts');
+    assert.equal(editDistance('wieght', 'weight'), 1);
+    assert.equal(editDistance('kitten', 'sitting'), 3);
+    assert.equal(closest('gpc', ['gcp', 'route53']), 'gcp');
+    assert.equal(closest('route_53', ['gcp', 'route53']), 'route53');
+    assert.equal(closest('Route53', ['gcp', 'route53']), 'route53');
+    assert.equal(closest('extra', ['bucket', 'value']), undefined);
   });
 });

@@ -1,16 +1,26 @@
 // The route53: blocks are validated in expand, each problem at its exact field; error mapping.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { z } from 'zod';
 import { KindCatalog } from '../../src/load/catalog.ts';
+import { formatIssue } from '../../src/load/issues.ts';
 import { loadResources } from '../../src/load/load.ts';
 import { TerminalError, TransientError } from '../../src/sdk/index.ts';
 import provider from '../../providers/aws-route53/index.ts';
 import { toProviderError } from '../../providers/aws-route53/errors.ts';
 import { settings } from './support.ts';
 
-function expand(records: string, zoneExtra = '') {
+// Another DNS provider reading `gcp:` blocks, as loose as can be: route53 must ignore them.
+const other = { ...provider, type: 'other-dns', blocks: { gcp: { zone: z.unknown(), recordSet: z.unknown() } } };
+
+/** Block schemas are checked at load (a bad block never reaches expand); the rest in expand. */
+function loadZone(records: string, zoneExtra = '') {
   const yaml = `apiVersion: dns.trueup.dev/v1\nkind: Zone\nmetadata: { name: example.com }\nspec:\n${zoneExtra}  records:\n${records}`;
-  const loaded = loadResources([{ path: 'z.yaml', content: yaml }], new KindCatalog([provider]));
+  return loadResources([{ path: 'z.yaml', content: yaml }], new KindCatalog([provider, other]));
+}
+
+function expand(records: string, zoneExtra = '') {
+  const loaded = loadZone(records, zoneExtra);
   assert.deepEqual(loaded.issues, []);
   const instance = provider.create(settings('http://127.0.0.1:1'), { instance: 'r53' });
   const out = instance.expand(loaded.resources, { instance: 'r53', ownerId: 'o' });
@@ -30,9 +40,6 @@ void describe('route53 blocks', () => {
       '    e: [{ type: A, ttl: 60, route53: { alias: { target: www.example.com } } }]',
       '    f: [{ type: A, route53: { alias: { target: lb.example.net } } }]',
       '    g: [{ type: NS, route53: { alias: { target: www.example.com } } }]',
-      '    h: [{ type: A, value: 192.0.2.1, route53: { weigth: 10 } }]',
-      '    i: [{ type: A, value: 192.0.2.1, route53: { setIdentifier: y, weight: 300 } }]',
-      '    j: [{ type: A, route53: { setIdentifier: z, failover: middle } }]',
       '',
     ].join('\n'));
     assert.deepEqual(issues, [
@@ -43,9 +50,21 @@ void describe('route53 blocks', () => {
       '10 spec.records.e.0.ttl: alias records have no TTL (Route 53 uses the target\'s); remove ttl',
       '11 spec.records.f.0.route53.alias.hostedZoneId: alias target lb.example.net. is outside example.com.: set the target\'s hostedZoneId (e.g. the load balancer\'s canonical hosted zone id)',
       '12 spec.records.g.0.type: Route 53 has no NS alias records',
-      '13 spec.records.h.0.route53: Unrecognized key: "weigth"',
-      '14 spec.records.i.0.route53.weight: Too big: expected number to be <=255',
-      '15 spec.records.j.0.route53.failover: Invalid option: expected one of "PRIMARY"|"SECONDARY"',
+    ]);
+  });
+
+  void it('refuses a block its schema rejects at load, naming the field and the close name', () => {
+    const loaded = loadZone([
+      '    h: [{ type: A, value: 192.0.2.1, route53: { weigth: 10 } }]',
+      '    i: [{ type: A, value: 192.0.2.1, route53: { setIdentifier: y, weight: 300 } }]',
+      '    j: [{ type: A, route53: { setIdentifier: z, failover: middle } }]',
+      '',
+    ].join('\n'));
+    assert.equal(loaded.resources.length, 0);
+    assert.deepEqual(loaded.issues.map((i) => formatIssue(i).replace(/:\d+: /, ' ')), [
+      'z.yaml:6 spec.records.h[0].route53.weigth: unknown field; did you mean weight?',
+      'z.yaml:7 spec.records.i[0].route53.weight: Too big: expected number to be <=255',
+      'z.yaml:8 spec.records.j[0].route53.failover: Invalid option: expected one of "PRIMARY"|"SECONDARY"',
     ]);
   });
 
@@ -53,10 +72,10 @@ void describe('route53 blocks', () => {
     const ok = expand('    www: [{ type: A, value: 192.0.2.1, gcp: { routingPolicy: { wrr: [] } } }]\n', '  gcp: { dnssec: on }\n');
     assert.deepEqual(ok.issues, []);
     assert.equal(ok.objects.length, 2);
-    const bad = expand('    www: [{ type: A, value: 192.0.2.1 }]\n', '  route53: { private: { vpcs: [{ id: VPC1, region: eu-west-1 }] }, allOrNothing: maybe }\n');
-    assert.equal(bad.issues.length, 2);
-    assert.match(bad.issues[0] ?? '', /^5 spec\.route53\.private\.vpcs\.0\.id: a VPC id looks like vpc-0abc123/);
-    assert.match(bad.issues[1] ?? '', /^5 spec\.route53\.allOrNothing: /);
+    const bad = loadZone('    www: [{ type: A, value: 192.0.2.1 }]\n', '  route53: { private: { vpcs: [{ id: VPC1, region: eu-west-1 }] }, allOrNothing: maybe }\n').issues.map(formatIssue);
+    assert.equal(bad.length, 2);
+    assert.match(bad[0] ?? '', /^z\.yaml:5:\d+: spec\.route53\.private\.vpcs\[0\]\.id: a VPC id looks like vpc-0abc123/);
+    assert.match(bad[1] ?? '', /^z\.yaml:5:\d+: spec\.route53\.allOrNothing: /);
   });
 
   void it('builds canonical objects: keys with set identifiers, CloudFront zone id, no TTL on aliases', () => {

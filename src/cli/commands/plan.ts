@@ -37,12 +37,14 @@ ${COMMON_HELP}
       --json                machine-readable plan
       --markdown            plan as Markdown, for a pull-request comment
   -o, --out FILE            also save the plan (JSON) for 'trueup apply --plan FILE'
-      --detailed-exitcode   exit 0 when there is nothing to do, 2 when there are changes
+      --detailed-exitcode   exit 0 when Git is applied, 2 when there are changes, 5 when
+                            there are none but declared objects are left alone
       --force               plan as if safety refusals were overridden (recorded in the plan)
       --no-color            no colour even on a terminal (NO_COLOR is honoured too)
 
 Exit codes: 0 ok (or no changes), 1 error, 2 changes (with --detailed-exitcode),
-3 refused by safety rules.`,
+3 refused by safety rules, 5 no changes but declared objects left alone: not owned by this
+source or out of its scopes (with --detailed-exitcode; 2 wins when there are changes too).`,
   async run(argv, io) {
     const { values } = parse(argv, { ...PLAN_OPTIONS, 'detailed-exitcode': { type: 'boolean' } });
     if (values.help) {
@@ -57,6 +59,8 @@ Exit codes: 0 ok (or no changes), 1 error, 2 changes (with --detailed-exitcode),
       if (plan.errors.length > 0) return EXIT.error;
       if (plan.refusals.length > 0 && !plan.forced) return EXIT.refused;
       if (values['detailed-exitcode'] && plan.changes.length > 0) return EXIT.changes;
+      // Declared objects trueup will not touch: Git is not applied, so this is not "no changes".
+      if (values['detailed-exitcode'] && plan.conflicts.length > 0) return EXIT.leftAlone;
       return EXIT.ok;
     } finally {
       await engine.close();

@@ -2,8 +2,8 @@
 //   - With an engine config (--config, $TRUEUP_CONFIG, or ./trueup.yaml when no DIR is given),
 //     the source's files are checked exactly as plan would check them.
 //   - With DIR, every engine config found under DIR is used for the files it covers (a repository
-//     of examples, each with its own trueup.yaml), and any other YAML file is checked against
-//     the built-in kinds' schemas.
+//     of examples, each with its own trueup.yaml), and the other YAML files are checked with every
+//     check that needs no config and no live API (src/engine/offline/validate.ts).
 
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
@@ -13,8 +13,9 @@ import { builtinProviders } from '../../engine/builtins.ts';
 import { openEngine } from '../../engine/engine.ts';
 import { ProviderRegistry } from '../../engine/registry.ts';
 import { validateRevision } from '../../engine/pipeline.ts';
-import { InvalidRevisionError, formatIssue, formatPath, type LoadIssue } from '../../load/issues.ts';
-import { loadResources } from '../../load/load.ts';
+import { validateOffline } from '../../engine/offline/validate.ts';
+import { InvalidRevisionError, formatIssue, type LoadIssue } from '../../load/issues.ts';
+import { isYamlFile } from '../../load/load.ts';
 import { LocalSource } from '../../source/local.ts';
 import type { Revision } from '../../source/types.ts';
 import { ConfigError } from '../../config/load.ts';
@@ -25,6 +26,8 @@ interface Checked {
   resources: number;
   files: Set<string>;
   issues: LoadIssue[];
+  /** Checks that could not run (no engine config), said plainly. */
+  notChecked: string[];
 }
 
 export const validateCommand: Command = {
@@ -38,8 +41,11 @@ file:line:column: field: message.
 
 With an engine config (--config, $TRUEUP_CONFIG, or ./trueup.yaml when no DIR is given) the
 source's files are checked exactly as plan would check them. With DIR, each engine config found
-under DIR checks the files of its sources, and files no config covers are checked against the
-built-in kinds.
+under DIR checks the files of its sources, and files no config covers are checked against every
+built-in provider: each kind's schema and provider blocks, each provider's own checks over all
+those files together (references across folders resolve), objects declared twice, and
+Kubernetes kinds (built-in, or served by a CustomResourceDefinition in the files). The checks
+that need an engine config or a live API are listed on stderr.
 
 Options:
 ${COMMON_HELP}
@@ -54,7 +60,7 @@ Exit codes: 0 valid, 1 problems found.`,
     const dir = positionals[0] ?? values.path;
     const log = logger(values, io);
     const explicit = values.config !== undefined || io.env.TRUEUP_CONFIG !== undefined;
-    const checked: Checked = { resources: 0, files: new Set(), issues: [] };
+    const checked: Checked = { resources: 0, files: new Set(), issues: [], notChecked: [] };
     if (explicit || dir === undefined) {
       const cfg = configPath(values, io);
       if (!existsSync(cfg)) {
@@ -69,9 +75,12 @@ Exit codes: 0 valid, 1 problems found.`,
       }
       const rest = await new LocalSource(root, dir).fetch();
       const uncovered = rest.files.filter((f) => !checked.files.has(join(root, f.path)));
-      await checkAgainstBuiltins({ ...rest, files: uncovered }, checked);
+      if (uncovered.some((f) => isYamlFile(f.path))) await checkAgainstBuiltins({ ...rest, files: uncovered }, checked);
       // Paths relative to DIR read best.
       checked.issues = checked.issues.map((i) => ({ ...i, file: relative(root, resolve(root, i.file)) || i.file }));
+    }
+    if (checked.notChecked.length > 0) {
+      io.stderr.write(`Not checked without an engine config:\n${checked.notChecked.map((n) => `  - ${n}\n`).join('')}`);
     }
     if (checked.issues.length > 0) {
       for (const issue of checked.issues) io.stdout.write(`${formatIssue(issue)}\n`);
@@ -122,22 +131,11 @@ async function checkWithConfig(cfg: string, sourceName: string | undefined, over
 
 async function checkAgainstBuiltins(revision: Revision, checked: Checked): Promise<void> {
   const registry = new ProviderRegistry(await builtinProviders());
-  const loaded = loadResources(revision.files, registry.catalog());
+  const result = await validateOffline(revision.files, registry);
   for (const f of revision.files) checked.files.add(f.path);
-  checked.issues.push(...loaded.issues);
-  checked.resources += loaded.resources.length;
-  // Provider-specific checks where only one provider type takes the kind and it needs no settings.
-  for (const resource of loaded.resources) {
-    const types = registry.catalog().lookup(resource.apiVersion, resource.kind)?.providerTypes ?? [];
-    const definition = types.length === 1 ? registry.get(types[0] ?? '') : undefined;
-    const settings = definition?.settings.safeParse({});
-    if (!definition || !settings?.success) continue;
-    const expanded = definition.create(settings.data, { instance: definition.type }).expand([resource], { instance: definition.type, ownerId: 'validate' });
-    for (const issue of expanded.issues) {
-      const at = issue.resource.locate(issue.path);
-      checked.issues.push({ ...at, field: formatPath(issue.path), message: issue.message });
-    }
-  }
+  checked.issues.push(...result.issues);
+  checked.resources += result.resources.length;
+  checked.notChecked.push(...result.notChecked);
 }
 
 async function findConfigs(root: string): Promise<string[]> {

@@ -9,7 +9,7 @@
 // its own block in `expand` and ignores the others.
 
 import { z } from 'zod';
-import { defineKind } from '../types.ts';
+import { defineKind, type BlockSite } from '../types.ts';
 import { DnsValueError } from './errors.ts';
 import { addRecordSetRules } from './json-schema.ts';
 import { canonicalRdata, RECORD_TYPES } from './rdata.ts';
@@ -78,4 +78,24 @@ export const zoneKind = defineKind<ZoneSpec>({
   refineJsonSchema: (zodSchema, jsonSchema) => {
     if (zodSchema === recordSetSchema) addRecordSetRules(jsonSchema);
   },
+  blocks: zoneBlocks,
 });
+
+const ZONE_FIELDS = new Set(['management', 'ttl', 'registryPrefix', 'records']);
+const SET_FIELDS = new Set(['type', 'ttl', 'value', 'values']);
+
+/** Provider blocks of a Zone: on the zone (`spec.gcp`) and on record sets (`spec.records.www[0].route53`). */
+export function zoneBlocks(spec: ZoneSpec): BlockSite[] {
+  const sites: BlockSite[] = [];
+  for (const [name, value] of Object.entries(spec)) {
+    if (!ZONE_FIELDS.has(name)) sites.push({ name, on: 'zone', path: [name], value });
+  }
+  for (const [written, sets] of Object.entries(spec.records)) {
+    sets.forEach((set, index) => {
+      for (const [name, value] of Object.entries(set)) {
+        if (!SET_FIELDS.has(name)) sites.push({ name, on: 'recordSet', path: ['records', written, index, name], value });
+      }
+    });
+  }
+  return sites;
+}
