@@ -2,8 +2,10 @@
 // returning the exit code. Exit codes scripts can rely on:
 //   0 success (plan: no changes)   1 error   2 plan has changes (--detailed-exitcode)
 //   3 refused by safety rules (force required)   4 some changes failed to apply
+//   5 run: stopped, but in-flight work had to be aborted at --shutdown-timeout
+//   130 run: a second SIGINT/SIGTERM, exiting without waiting
 
-export const EXIT = { ok: 0, error: 1, changes: 2, refused: 3, failed: 4 } as const;
+export const EXIT = { ok: 0, error: 1, changes: 2, refused: 3, failed: 4, aborted: 5, interrupted: 130 } as const;
 
 export interface CommandIO {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
