@@ -28,7 +28,8 @@ export interface FaultRule {
    * forwarding. drop: forward, let the server finish, then close the connection unanswered. */
   fault?: Fault;
   status?: number;
-  body?: string;
+  /** The answer's body, or a function of the request (to name what it carries). */
+  body?: string | ((req: ProxiedRequest) => string);
   /** How many matching requests to answer (default: every one). */
   times?: number;
 }
@@ -64,7 +65,7 @@ export class MotoProxy {
           if (fault === 'answer') {
             entry.status = rule.status ?? 500;
             res.writeHead(entry.status, { 'content-type': 'text/xml', 'x-amzn-requestid': 'proxy-fault' });
-            res.end(rule.body ?? '');
+            res.end(typeof rule.body === 'function' ? rule.body(entry) : rule.body ?? '');
             return;
           }
         }
