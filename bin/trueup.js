@@ -2,7 +2,7 @@
 // trueup needs Node.js 22.18 or newer (type stripping, current SDKs). The project pins a Node 22
 // binary in node_modules/.bin (the `node` package), so on a machine whose system Node is older
 // this launcher re-runs itself with that binary instead of failing.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -12,10 +12,30 @@ const here = dirname(fileURLToPath(import.meta.url));
 if (major < 22 || (major === 22 && minor < 18)) {
   const pinned = join(here, '..', 'node_modules', '.bin', 'node');
   if (existsSync(pinned) && !process.env.TRUEUP_REEXEC) {
-    const result = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    const child = spawn(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
       stdio: 'inherit', env: { ...process.env, TRUEUP_REEXEC: '1' },
     });
-    process.exit(result.status ?? 1);
+    // `kill PID` (an orchestrator, a script) reaches only this process: pass the signal on, so
+    // the real trueup stops as it would if signalled itself, and wait for it.
+    for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+      process.on(name, () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill(name);
+      });
+    }
+    child.on('error', (error) => {
+      console.error(`trueup: cannot run ${pinned}: ${error.message}`);
+      process.exit(1);
+    });
+    child.on('exit', (code, signal) => {
+      if (signal) {
+        // Die of the same signal, so the caller sees what the child saw.
+        process.removeAllListeners(signal);
+        process.kill(process.pid, signal);
+        return;
+      }
+      process.exit(code ?? 1);
+    });
+    await new Promise(() => undefined);
   }
   console.error(`trueup needs Node.js >= 22.18 (this is ${process.versions.node}); run 'npm ci' to get the pinned Node 22, or install Node 22 LTS`);
   process.exit(1);

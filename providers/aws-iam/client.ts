@@ -10,7 +10,7 @@
 import type * as IamSdk from '@aws-sdk/client-iam';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { ProviderContext, TokenBucket } from '../../src/sdk/index.ts';
-import { TerminalError, TransientError, sharedBucket, withRetries } from '../../src/sdk/index.ts';
+import { TerminalError, TransientError, sharedBucket, unansweredMessage, withRetries } from '../../src/sdk/index.ts';
 import type { IamSettings } from './schema.ts';
 
 export type IamModule = typeof IamSdk;
@@ -80,7 +80,12 @@ export class IamApi {
   async sdk(): Promise<IamModule> {
     if (!this.module) {
       const m = await import('@aws-sdk/client-iam');
-      const base = { region: this.settings.region, ...(this.settings.endpoint ? { endpoint: this.settings.endpoint } : {}) };
+      const timeout = this.settings.requestTimeoutMs;
+      const base = {
+        region: this.settings.region, ...(this.settings.endpoint ? { endpoint: this.settings.endpoint } : {}),
+        // Without throwOnRequestTimeout the handler only logs a warning and waits forever.
+        requestHandler: { requestTimeout: timeout, connectionTimeout: Math.min(timeout, 10_000), throwOnRequestTimeout: true },
+      };
       this.reader = new m.IAMClient({ ...base, maxAttempts: this.settings.maxAttempts });
       this.writer = new m.IAMClient({ ...base, maxAttempts: 1 });
       this.module = m;
@@ -98,7 +103,7 @@ export class IamApi {
   async read<T>(ctx: ProviderContext, operation: string, subject: string, run: (m: IamModule, c: IAMClient) => Promise<T>): Promise<T> {
     const m = await this.sdk();
     try {
-      return await this.once(ctx, operation, () => run(m, this.reader as IAMClient));
+      return await this.once(ctx, operation, () => run(m, withSignal(this.reader as IAMClient, ctx.signal)));
     } catch (error) {
       throw toProviderError(error, subject, operation);
     }
@@ -111,7 +116,7 @@ export class IamApi {
     try {
       return await withRetries(async () => {
         try {
-          return await this.once(ctx, operation, () => run(m, this.writer as IAMClient));
+          return await this.once(ctx, operation, () => run(m, withSignal(this.writer as IAMClient, ctx.signal)));
         } catch (error) {
           if (policy.doneOn?.(awsError(error))) return undefined;
           throw error;
@@ -135,7 +140,7 @@ export class IamApi {
       return result;
     } catch (error) {
       ctx.recordApiCall(operation, isThrottling(awsError(error)) ? 'throttled' : 'error', performance.now() - started);
-      throw error;
+      throw explainUnanswered(error, ctx.signal, this.settings.requestTimeoutMs);
     }
   }
 
@@ -151,4 +156,23 @@ export const NO_SUCH_ENTITY = (e: AwsError): boolean => e.code === 'NoSuchEntity
 export const JUST_CREATED = (e: AwsError): boolean => e.code === 'NoSuchEntity' || isInvalidPrincipal(e);
 export function isInvalidPrincipal(e: AwsError): boolean {
   return e.code === 'MalformedPolicyDocument' && /invalid principal/i.test(e.message);
+}
+
+/** The client as the apply modules use it (`c.send(command)`), with the pass's signal on every
+ * send: the pass deadline and shutdown abort IAM calls in flight. */
+function withSignal(client: IAMClient, signal: AbortSignal): IAMClient {
+  const bound = Object.create(client) as IAMClient;
+  bound.send = ((command: Parameters<IAMClient['send']>[0]) => client.send(command, { abortSignal: signal })) as IAMClient['send'];
+  return bound;
+}
+
+/** The SDK's words for "no answer" name neither the setting nor what it means for a write. */
+function explainUnanswered(error: unknown, signal: AbortSignal, timeoutMs: number): unknown {
+  const e = error as { name?: string; message?: string } | null;
+  if (!e || (e.name !== 'TimeoutError' && e.name !== 'AbortError')) return error;
+  const reason: unknown = signal.reason;
+  e.message = e.name === 'TimeoutError' && !signal.aborted
+    ? unansweredMessage({ timeoutMs, setting: 'requestTimeoutMs' })
+    : unansweredMessage({ reason: reason instanceof Error ? reason.message : 'aborted' });
+  return error;
 }

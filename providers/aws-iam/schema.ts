@@ -14,6 +14,9 @@ export const settingsSchema = z.object({
   region: z.string().min(1).default('us-east-1'),
   /** Requests per second, shared by every instance that talks to the same account. */
   rateLimit: z.number().positive().default(10),
+  /** Per HTTP attempt: give up when IAM sends no answer for this long (connecting included). A
+   * write that times out has an unknown outcome: the next observe decides. */
+  requestTimeoutMs: z.number().int().min(1).default(30_000),
   /** SDK attempts for read calls (throttling, 5xx). */
   maxAttempts: z.number().int().min(1).max(10).default(3),
   /** The account id, so references resolve to ARNs before anything exists in the account.

@@ -13,6 +13,7 @@ import {
   DEFAULT_REGISTRY_PREFIX, DEFAULT_TTL, RECORDSET_OBJECT_TYPE, registryName, registryValue, ZONE_OBJECT_TYPE, type ZoneSpec,
 } from '../../src/sdk/dns/index.ts';
 import { submitUnits, type ChangeUnit } from './batch.ts';
+import { mayBeAlreadyApplied, settleUnits } from './settle.ts';
 import type { Route53Api } from './client.ts';
 import { apiMessage, errorCode, isTransientAws, toProviderError } from './errors.ts';
 import type { ZoneValue } from './expand.ts';
@@ -135,6 +136,13 @@ async function applyRecordChanges(api: Route53Api, state: InstanceState, zoneNam
   const results = await submitUnits(units, {
     allOrNothing,
     isRejection: (error) => REJECTIONS.has(errorCode(error) ?? '') && !isTransientAws(error),
+    settle: async (batch, error) => {
+      if (!mayBeAlreadyApplied(error)) return undefined;
+      const split = await settleUnits(api, ctx, zone, batch);
+      ctx.log.info({ zone: zoneName, alreadyLive: split.done.length, remaining: split.rest.length, error: apiMessage(error) },
+        `${zoneName}: change request refused as already done; ${split.done.length} of ${batch.length} changes found live (an earlier attempt was applied), ${split.rest.length} left to apply`);
+      return split;
+    },
     submit: async (list) => {
       requests += 1;
       const res = await api.callRaw(ctx, 'ChangeResourceRecordSets', { HostedZoneId: zone.id, ChangeBatch: { Changes: list } });
@@ -147,7 +155,8 @@ async function applyRecordChanges(api: Route53Api, state: InstanceState, zoneNam
     for (const key of r.unit.keys) {
       if (r.error === undefined) {
         if (r.changeId) state.changeIds.set(key, r.changeId);
-        outcomes.push(r.changeId ? { key, status: 'applied', detail: `change ${r.changeId}` } : { key, status: 'applied' });
+        if (r.alreadyLive) outcomes.push({ key, status: 'applied', detail: 'found live after a refused retry (an earlier attempt was applied; its answer was lost)' });
+        else outcomes.push(r.changeId ? { key, status: 'applied', detail: `change ${r.changeId}` } : { key, status: 'applied' });
       } else {
         const subject = display.get(key) ?? key;
         const e = toProviderError(r.error, 'ChangeResourceRecordSets', subject);

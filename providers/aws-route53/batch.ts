@@ -5,7 +5,9 @@
 // and 32,000 characters summed over every Value element; an UPSERT counts twice for both.
 // A request is atomic on AWS: when it is rejected (InvalidChangeBatch), nothing in it happened.
 // So a rejected request with several units is split in two and each half retried, recursively,
-// until the bad units stand alone; the others apply (external-dns #1517 in reverse).
+// until the bad units stand alone; the others apply (external-dns #1517 in reverse). Before
+// bisecting a refusal that may mean "already done" (`settle`), what is already live is counted
+// as applied, so a retried request whose first answer was lost costs one read, not a bisection.
 
 import type { Change } from '@aws-sdk/client-route-53';
 
@@ -91,6 +93,8 @@ export interface UnitResult {
   error?: unknown;
   /** The change id of the request that applied it. */
   changeId?: string;
+  /** Found already applied after a rejection (see `settle`). */
+  alreadyLive?: true;
 }
 
 export interface SubmitOptions {
@@ -101,25 +105,36 @@ export interface SubmitOptions {
   /** Do not isolate: a rejected request fails every unit in it. */
   allOrNothing?: boolean;
   limits?: Limits;
+  /** For a rejection that may mean "already done" (a retried request whose first attempt was
+   * applied): split the batch into the units already true live and the rest. Asked at most once
+   * per packed request; undefined (or a failure) means "bisect as usual". */
+  settle?(batch: readonly ChangeUnit[], error: unknown): Promise<{ done: ChangeUnit[]; rest: ChangeUnit[] } | undefined>;
 }
 
 /** Submit units in packed requests; isolate rejected units by bisecting. */
 export async function submitUnits(units: readonly ChangeUnit[], options: SubmitOptions): Promise<UnitResult[]> {
   const results: UnitResult[] = [];
-  const run = async (batch: readonly ChangeUnit[]): Promise<void> => {
+  const run = async (batch: readonly ChangeUnit[], maySettle: boolean): Promise<void> => {
     try {
       const changeId = await options.submit(requestChanges(batch));
       for (const unit of batch) results.push(changeId === undefined ? { unit } : { unit, changeId });
     } catch (error) {
-      if (batch.length === 1 || options.allOrNothing || !options.isRejection(error)) {
+      const rejected = options.isRejection(error);
+      const settled = rejected && maySettle && options.settle ? await options.settle(batch, error).catch(() => undefined) : undefined;
+      if (settled && settled.done.length > 0) {
+        for (const unit of settled.done) results.push({ unit, alreadyLive: true });
+        if (settled.rest.length > 0) await run(settled.rest, false);
+        return;
+      }
+      if (batch.length === 1 || options.allOrNothing || !rejected) {
         for (const unit of batch) results.push({ unit, error });
         return;
       }
       const mid = Math.ceil(batch.length / 2);
-      await run(batch.slice(0, mid));
-      await run(batch.slice(mid));
+      await run(batch.slice(0, mid), false);
+      await run(batch.slice(mid), false);
     }
   };
-  for (const batch of packUnits(units, options.limits)) await run(batch);
+  for (const batch of packUnits(units, options.limits)) await run(batch, true);
   return results;
 }

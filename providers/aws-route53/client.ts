@@ -7,7 +7,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type * as r53 from '@aws-sdk/client-route-53';
 import type { Route53Client } from '@aws-sdk/client-route-53';
-import { sharedBucket, type ProviderContext, type TokenBucket } from '../../src/sdk/index.ts';
+import { sharedBucket, unansweredMessage, type ProviderContext, type TokenBucket } from '../../src/sdk/index.ts';
 import { isThrottle, toProviderError } from './errors.ts';
 import type { Route53Settings } from './settings.ts';
 
@@ -54,6 +54,9 @@ export class Route53Api {
       else config.region = process.env.AWS_REGION ?? 'us-east-1';
       if (this.settings.endpoint) config.endpoint = this.settings.endpoint;
       if (this.settings.maxAttempts !== undefined) config.maxAttempts = this.settings.maxAttempts;
+      // Without throwOnRequestTimeout the handler only logs a warning and waits forever.
+      const timeout = this.settings.requestTimeoutMs;
+      config.requestHandler = { requestTimeout: timeout, connectionTimeout: Math.min(timeout, 10_000), throwOnRequestTimeout: true };
       const client = new sdk.Route53Client(config);
       // One bucket per account and endpoint: every zone and instance of that account shares it.
       let account = 'default';
@@ -100,7 +103,11 @@ export class Route53Api {
     const { sdk, client } = await this.load();
     const Ctor = (sdk as unknown as Record<string, AnyCommandCtor>)[`${operation}Command`] as AnyCommandCtor;
     const command = new Ctor(input);
-    return await this.als.run(ctx, () => client.send(command, { abortSignal: ctx.signal })) as Route53Ops[K][1];
+    try {
+      return await this.als.run(ctx, () => client.send(command, { abortSignal: ctx.signal })) as Route53Ops[K][1];
+    } catch (error) {
+      throw explainUnanswered(error, ctx, this.settings.requestTimeoutMs);
+    }
   }
 
   totalCalls(): number {
@@ -112,4 +119,22 @@ export class Route53Api {
   close(): void {
     void this.loaded?.then((l) => l.client.destroy(), () => undefined);
   }
+}
+
+/** The SDK's words for "no answer" name neither the setting nor what it means for a write. */
+function explainUnanswered(error: unknown, ctx: ProviderContext, timeoutMs: number): unknown {
+  const e = error as { name?: string; message?: string; $metadata?: { attempts?: number } } | null;
+  if (!e || (e.name !== 'TimeoutError' && e.name !== 'AbortError')) return error;
+  const attempts = e.$metadata?.attempts;
+  const what: Parameters<typeof unansweredMessage>[0] = e.name === 'TimeoutError' && !ctx.signal.aborted
+    ? { timeoutMs, setting: 'requestTimeoutMs' }
+    : { reason: abortReason(ctx.signal) };
+  if (attempts !== undefined) what.attempts = attempts;
+  e.message = unansweredMessage(what);
+  return error;
+}
+
+function abortReason(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'aborted';
 }

@@ -13,6 +13,10 @@ export const route53SettingsSchema = z.object({
   rateLimit: z.number().positive().max(1000).default(5),
   /** SDK attempts per request (throttling and 5xx are retried with backoff). Default: the SDK's (3). */
   maxAttempts: z.number().int().min(1).max(20).optional(),
+  /** Per HTTP attempt: give up when Route 53 sends no answer for this long (connecting
+   * included). A write that times out is retried by the SDK; its outcome is unknown until the
+   * next observe. */
+  requestTimeoutMs: z.number().int().min(1).default(30_000),
   /** After applying, wait until Route 53 reports the changes INSYNC (GetChange). */
   waitForSync: z.boolean().default(false),
   /** Give up waiting for INSYNC after this many seconds (the change stays applied). */

@@ -11,12 +11,12 @@
 // are isolated: the others apply, the bad ones are reported with the API's message.
 
 import type { ApplyChange, ChangeOutcome, JsonObject, ProviderContext } from '../../src/sdk/index.ts';
-import { ProviderError, TerminalError, TransientError, toErrorInfo } from '../../src/sdk/index.ts';
+import { ProviderError, TerminalError, TransientError, canonicalJson, toErrorInfo } from '../../src/sdk/index.ts';
 import {
   RECORDSET_OBJECT_TYPE, ZONE_OBJECT_TYPE, parseRegistryValue, readZone, registryName, registryValue, zoneFromScope,
 } from '../../src/sdk/dns/index.ts';
 import type { ApiRrset, ApiZone, CloudDnsClient } from './client.ts';
-import { isRetryable } from './errors.ts';
+import { httpStatus, isRetryable } from './errors.ts';
 import { zoneSettings } from './expand.ts';
 import { OWNER_LABEL, REGISTRY_PREFIX_LABEL, labelValue, ownerLabels, prefixLabel } from './labels.ts';
 import type { RecordHandle, ZoneHandle, ZoneRuntime } from './observe.ts';
@@ -269,7 +269,7 @@ function partFor(change: ApplyChange, runtime: ZoneRuntime, ownerId: string): Pa
   return part;
 }
 
-async function send(batch: Part[], runtime: ZoneRuntime, ctx: ProviderContext, deps: ApplyDeps): Promise<ChangeOutcome[]> {
+async function send(batch: Part[], runtime: ZoneRuntime, ctx: ProviderContext, deps: ApplyDeps, maySettle = true): Promise<ChangeOutcome[]> {
   const additions = batch.flatMap((p) => p.additions);
   const deletions = batch.flatMap((p) => p.deletions);
   const subject = batch.length === 1 ? (batch[0] as Part).change.display : `zone ${runtime.dnsName} (${batch.length} record sets)`;
@@ -283,12 +283,51 @@ async function send(batch: Part[], runtime: ZoneRuntime, ctx: ProviderContext, d
     return batch.map((p) => ({ key: p.change.key, status: 'applied', detail: `change ${result.id}` }));
   } catch (error) {
     const retryable = error instanceof ProviderError && isRetryable(error.cause);
+    // 409 alreadyExists / 412 conditionNotMet / 404 may only mean "already done": a retry of a
+    // change whose first answer was lost. Read the zone once; what is live counts as applied.
+    if (maySettle && !retryable && error instanceof ProviderError && [404, 409, 412].includes(httpStatus(error.cause) ?? 0)) {
+      const settled = await settle(batch, runtime, ctx, deps).catch(() => undefined);
+      if (settled && settled.done.length > 0) {
+        ctx.log.info({ zone: runtime.dnsName, alreadyLive: settled.done.length, remaining: settled.rest.length, error: error.message },
+          `${runtime.dnsName}: change refused as already done; ${settled.done.length} of ${batch.length} record set changes found live (an earlier attempt was applied), ${settled.rest.length} left to apply`);
+        const done = settled.done.map((p): ChangeOutcome => {
+          if (p.registryAdded) runtime.registry.set(p.registryAdded.name, p.registryAdded);
+          if (p.registryDeleted) runtime.registry.delete(p.registryDeleted);
+          return { key: p.change.key, status: 'applied', detail: 'found live after a refused retry (an earlier attempt was applied; its answer was lost)' };
+        });
+        return [...done, ...(settled.rest.length > 0 ? await send(settled.rest, runtime, ctx, deps, false) : [])];
+      }
+    }
     if (batch.length === 1 || retryable) {
       const info = toErrorInfo(error, 'changes.create');
       return batch.map((p) => ({ key: p.change.key, status: 'failed', error: info }));
     }
     // the API refused the content of this change: isolate the offending record sets
     const half = Math.ceil(batch.length / 2);
-    return [...await send(batch.slice(0, half), runtime, ctx, deps), ...await send(batch.slice(half), runtime, ctx, deps)];
+    return [...await send(batch.slice(0, half), runtime, ctx, deps, false), ...await send(batch.slice(half), runtime, ctx, deps, false)];
   }
+}
+
+/** Split `batch` into the parts already true live (every addition present as sent, every
+ * deletion gone or replaced by the part's own addition) and the rest. */
+async function settle(batch: readonly Part[], runtime: ZoneRuntime, ctx: ProviderContext, deps: ApplyDeps): Promise<{ done: Part[]; rest: Part[] }> {
+  const live = new Map<string, string>();
+  for (const r of await deps.client.listRrsets(ctx, runtime.managedZone, `zone ${runtime.dnsName}`)) live.set(rrsetId(r), rrsetText(r));
+  const done: Part[] = [];
+  const rest: Part[] = [];
+  for (const part of batch) {
+    const added = new Set(part.additions.map(rrsetId));
+    const ok = part.additions.every((a) => live.get(rrsetId(a)) === rrsetText(a))
+      && part.deletions.every((d) => !live.has(rrsetId(d)) || added.has(rrsetId(d)));
+    (ok ? done : rest).push(part);
+  }
+  return { done, rest };
+}
+
+function rrsetId(r: ApiRrset): string {
+  return `${r.name.toLowerCase()} ${r.type}`;
+}
+
+function rrsetText(r: ApiRrset): string {
+  return canonicalJson({ ttl: r.ttl ?? null, rrdatas: [...(r.rrdatas ?? [])].sort(), routingPolicy: (r.routingPolicy ?? null) as never });
 }

@@ -6,6 +6,10 @@
 // The library's own retries are switched off (`maxRetries: 0` on every request) because its
 // delays are whole seconds and invisible to metrics; ours are configurable and counted.
 //
+// The library takes no AbortSignal and its fetch (node-fetch 3) ignores `timeout`, so every
+// request is raced against `timeoutMs` and the pass's signal here: the call ends on time and no
+// retry follows; the abandoned request's socket closes when the server answers or gives up.
+//
 // Emulator endpoints: the library always builds `https://<apiEndpoint>/dns/v1`. For an
 // `http://` override (an emulator) a request interceptor rewrites the scheme (no test CA to
 // manage), and an OAuth2Client holding a dummy access token stands in for credentials, so
@@ -14,7 +18,7 @@
 
 import type { DNS } from '@google-cloud/dns';
 import type { ProviderContext } from '../../src/sdk/index.ts';
-import { sharedBucket, withRetries, type TokenBucket } from '../../src/sdk/index.ts';
+import { sharedBucket, unansweredMessage, withRetries, type TokenBucket } from '../../src/sdk/index.ts';
 import { isRetryable, isThrottle, mapError } from './errors.ts';
 import type { GcpDnsSettings } from './settings.ts';
 
@@ -92,7 +96,7 @@ export class CloudDnsClient {
         await this.bucket.take(ctx.signal);
         const started = performance.now();
         try {
-          const result = await fn(dns);
+          const result = await bounded(fn(dns), ctx.signal, this.settings.timeoutMs);
           ctx.recordApiCall(operation, 'ok', performance.now() - started);
           return result;
         } catch (error) {
@@ -173,4 +177,33 @@ export class CloudDnsClient {
     const [metadata] = await this.call(ctx, 'changes.get', subject, (dns) => dns.zone(zone).change(id).getMetadata());
     return metadata as ApiChange;
   }
+}
+
+/** `work`, or a rejection when it takes longer than `timeoutMs` (code ETIMEDOUT: retried like a
+ * network failure) or `signal` aborts (code AbortError: never retried). */
+function bounded<T>(work: Promise<T>, signal: AbortSignal, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const fail = (code: string, message: string) => {
+      cleanup();
+      reject(Object.assign(new Error(message), { code }));
+    };
+    const onAbort = () => {
+      const reason: unknown = signal.reason;
+      fail('AbortError', unansweredMessage({ reason: reason instanceof Error ? reason.message : 'aborted' }));
+    };
+    const timer = setTimeout(() => fail('ETIMEDOUT', unansweredMessage({ timeoutMs, setting: 'timeoutMs' })), timeoutMs);
+    const cleanup = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then((value) => {
+      cleanup();
+      resolve(value);
+    }, (error: unknown) => {
+      cleanup();
+      reject(error);
+    });
+  });
 }

@@ -25,8 +25,9 @@ export const settingsSchema = z.object({
   }).strict().default({ attempts: 5, baseDelayMs: 500, maxDelayMs: 20_000 }),
   /** Page size asked of rrsets.list and managedZones.list (the server may return less). */
   pageSize: z.number().int().min(1).max(1000).default(1000),
-  /** Per-request timeout. */
-  timeoutMs: z.number().int().positive().default(60_000),
+  /** Per request: give up when Cloud DNS sends no answer for this long (retried like a network
+   * failure). A change that times out has an unknown outcome: the next observe decides. */
+  timeoutMs: z.number().int().positive().default(30_000),
 }).strict();
 
 export type GcpDnsSettings = z.infer<typeof settingsSchema>;

@@ -5,7 +5,7 @@
 import type {
   ApplyChange, ChangeOutcome, ProviderContext, ProviderErrorInfo, ProviderInstance,
 } from '../sdk/index.ts';
-import { mapLimit, toErrorInfo } from '../sdk/index.ts';
+import { mapLimit, toErrorInfo, UNANSWERED_CODES } from '../sdk/index.ts';
 import { changeId, orderChanges } from './order.ts';
 
 export interface InstanceHandle {
@@ -82,15 +82,29 @@ async function runBatch(handle: InstanceHandle, changes: ApplyChange[]): Promise
     outcomes = await handle.instance.apply(changes, handle.ctx);
   } catch (error) {
     const info = toErrorInfo(error, 'apply');
-    return changes.map((change) => ({ change, status: 'failed', error: info }));
+    const reports = changes.map((change): ChangeReport => ({ change, status: 'failed', error: info }));
+    logUnknown(handle, reports);
+    return reports;
   }
   const byKey = new Map(outcomes.map((o) => [o.key, o]));
-  return changes.map((change): ChangeReport => {
+  const reports = changes.map((change): ChangeReport => {
     const outcome = byKey.get(change.key);
     if (!outcome) return { change, status: 'failed', error: { message: 'the provider reported no outcome for this change', transient: true } };
     if (outcome.status === 'applied') return outcome.detail ? { change, status: 'applied', detail: outcome.detail } : { change, status: 'applied' };
     return { change, status: 'failed', error: outcome.error };
   });
+  logUnknown(handle, reports);
+  return reports;
+}
+
+/** A write that got no answer (timed out, aborted) may have been applied: it is neither applied
+ * nor failed but unknown, and the next observe decides. Said once per batch, with the keys. */
+function logUnknown(handle: InstanceHandle, reports: readonly ChangeReport[]): void {
+  const unknown = reports.filter((r) => r.status === 'failed' && UNANSWERED_CODES.has(r.error?.code ?? ''));
+  if (unknown.length === 0) return;
+  const first = unknown[0]?.error;
+  handle.ctx.log.warn({ outcome: 'unknown', operation: first?.operation, changes: unknown.slice(0, 20).map((r) => r.change.display), count: unknown.length },
+    `${unknown.length} change${unknown.length === 1 ? '' : 's'} got no answer (${first?.message ?? 'no answer'}): outcome unknown, the next observe decides`);
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {

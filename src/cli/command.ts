@@ -4,8 +4,10 @@
 //   3 refused by safety rules (force required)   4 some changes failed to apply
 //   5 plan has no changes, but declared objects are left alone (--detailed-exitcode): not owned
 //     by this source, or out of its scopes — Git is not applied, so that is not "no changes"
+//   6 run: stopped, but in-flight work had to be aborted at --shutdown-timeout
+//   130 run: a second SIGINT/SIGTERM, exiting without waiting
 
-export const EXIT = { ok: 0, error: 1, changes: 2, refused: 3, failed: 4, leftAlone: 5 } as const;
+export const EXIT = { ok: 0, error: 1, changes: 2, refused: 3, failed: 4, leftAlone: 5, aborted: 6, interrupted: 130 } as const;
 
 export interface CommandIO {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };

@@ -9,4 +9,14 @@ const { main } = await import('./main.ts');
 const code = await main(process.argv.slice(2), {
   stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd(),
 });
-process.exitCode = code;
+// Exit explicitly once stdout and stderr are flushed: a socket or timer some library left open
+// (a request aborted mid-flight) must not keep a command that has finished alive.
+const flushed = Promise.all([process.stdout, process.stderr].map((stream) => new Promise<void>((resolve) => {
+  stream.write('', () => resolve());
+})));
+let timer: NodeJS.Timeout | undefined;
+await Promise.race([flushed, new Promise((resolve) => {
+  timer = setTimeout(resolve, 2000);
+})]);
+clearTimeout(timer);
+process.exit(code);

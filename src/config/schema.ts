@@ -46,6 +46,9 @@ export const gitSourceSchema = z.object({
   /** Folder inside the repository holding the resource files. */
   path: z.string().default(''),
   auth: gitAuthSchema.optional(),
+  /** Give up on a Git request when the server sends nothing for this long (headers or the
+   * next chunk of a pack). */
+  requestTimeout: duration('30s'),
   verify: z.object({
     /** ASCII-armoured public keys whose signatures are trusted on the HEAD commit. */
     trustedKeysFile: z.string(),

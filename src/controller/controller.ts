@@ -66,10 +66,19 @@ export class Controller {
     return new Map(entries);
   }
 
-  async stop(): Promise<void> {
-    if (this.stopping) return;
+  private stopped: Promise<void> | undefined;
+
+  /** Soft stop: no new work, observing aborted, in-flight provider batches finish. */
+  stop(): Promise<void> {
     this.stopping = true;
-    await Promise.all([...this.sources.values()].map((s) => s.stop()));
+    this.stopped ??= Promise.all([...this.sources.values()].map((s) => s.stop())).then(() => undefined);
+    return this.stopped;
+  }
+
+  /** Hard stop: abort every request in flight, writes included; resolves when every pass ended. */
+  async abort(reason: string): Promise<void> {
+    this.stopping = true;
+    await Promise.all([...this.sources.values()].map((s) => s.abort(reason)));
   }
 
   get(name: string): SourceController {

@@ -3,6 +3,7 @@
 // in-process with the exact wiring the command uses.
 
 import type { Logger } from 'pino';
+import { formatDuration } from '../config/duration.ts';
 import { ConfigError } from '../config/load.ts';
 import { openEngine, type Engine } from '../engine/engine.ts';
 import { formatPath, type LoadIssue } from '../load/issues.ts';
@@ -38,8 +39,10 @@ export interface Daemon {
   server: RunningServer | undefined;
   /** Start the loops and (unless `serve` is false) the HTTP server. */
   start(serve?: boolean): Promise<void>;
-  /** Stop taking work, let in-flight provider batches finish (bounded), close everything. */
-  stop(): Promise<{ clean: boolean }>;
+  /** Stop taking work, let in-flight provider batches finish within the shutdown timeout, then
+   * abort what is still in flight, close everything. `clean`: nothing had to be aborted;
+   * `writesStopped`: every pass ended (the lease, if any, was released). */
+  stop(): Promise<{ clean: boolean; writesStopped: boolean }>;
   /** Resolves if leadership is lost (leader election only): the process should stop and restart. */
   lost: Promise<void>;
 }
@@ -102,27 +105,46 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
       },
       async stop() {
         const bound = options.shutdownTimeoutMs ?? 30_000;
-        let timer: NodeJS.Timeout | undefined;
-        const timedOut = new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(false), bound);
-        });
         elector?.stop();
-        const clean = await Promise.race([controller.stop().then(() => true), timedOut]);
-        clearTimeout(timer);
+        const clean = await within(controller.stop(), bound);
+        // The bound ran out: abort every request in flight, writes included, and give the
+        // passes a moment to notice (an aborted request settles at once).
+        const writesStopped = clean || await within(controller.abort(`shutdown timeout of ${formatDuration(bound)} ran out`), ABORT_GRACE_MS);
         await campaign;
-        // Only after the work stopped: a standby may start applying the moment this returns.
-        await elector?.release();
-        if (!clean) options.log.warn(`in-flight work did not finish within ${Math.round(bound / 1000)}s; exiting anyway (the next start repairs it)`);
+        // Only once writes stopped: a standby may start applying the moment the lease is free.
+        // If they did not, the lease is left to expire rather than released under a writer.
+        if (writesStopped) await elector?.release();
+        if (!clean) {
+          options.log.warn({ writesStopped }, writesStopped
+            ? `in-flight work did not finish within ${formatDuration(bound)}; aborted it (outcomes of aborted writes are unknown: the next start observes and repairs)`
+            : `in-flight work did not finish within ${formatDuration(bound)} and did not stop when aborted; exiting without releasing the lease`);
+        }
         await daemon.server?.close();
         await Promise.race([notifications.flush(), new Promise((r) => setTimeout(r, 2000).unref())]);
         await engine.close();
-        return { clean };
+        return { clean, writesStopped };
       },
     };
     return daemon;
   } catch (error) {
     await engine.close();
     throw error;
+  }
+}
+
+/** After the hard abort, how long passes get to settle before the process gives up on them. */
+const ABORT_GRACE_MS = 5_000;
+
+/** Does `work` settle within `ms`? */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([work.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

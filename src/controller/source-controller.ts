@@ -11,9 +11,12 @@
 // drift check (Config Connector's lesson). A drift plan made against an older revision is thrown
 // away rather than applied.
 //
-// Shutdown and timeouts stop work at safe points only: observing is aborted freely (it changes
-// nothing), but once applying has started the in-flight provider batch always finishes — only
-// new dependency waves are stopped — so no batch is ever cut in half.
+// Stopping has two strengths. A soft stop (SIGTERM) stops work at safe points: observing is
+// aborted freely (it changes nothing), but once applying has started the in-flight provider batch
+// finishes — only new dependency waves are stopped — so no batch is cut in half. Its bound is the
+// shutdown timeout. A hard stop (the pass `timeout`, the shutdown timeout running out) aborts
+// every request in flight, writes included, through the signal every provider call carries: a
+// write cut off this way has an unknown outcome, and the next pass observes what happened.
 
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/engine.ts';
@@ -64,16 +67,34 @@ interface Pending {
   checksum: string;
 }
 
-/** One pass's cancellation: `plan` aborts observing (safe), `waves` stops new apply waves. */
+/** One pass's cancellation. `plan` is the signal of every provider call of the pass (observe
+ * and apply); `waves` stops new apply waves. */
 class PassControl {
   readonly plan = new AbortController();
   readonly waves = new AbortController();
   phase: 'plan' | 'apply' = 'plan';
   reason: string | undefined;
+  /** Resolves when the pass has ended (runPass's frame is done with it). */
+  readonly ended: Promise<void>;
+  end: () => void = () => undefined;
 
+  constructor() {
+    this.ended = new Promise<void>((resolve) => {
+      this.end = resolve;
+    });
+  }
+
+  /** Soft: abort observing; while applying, let the batch in flight finish. */
   stop(reason: string): void {
     this.reason ??= reason;
     if (this.phase === 'plan') this.plan.abort(new Error(reason));
+    this.waves.abort(new Error(reason));
+  }
+
+  /** Hard: abort every request in flight, writes included. */
+  abort(reason: string): void {
+    this.reason ??= reason;
+    this.plan.abort(new Error(reason));
     this.waves.abort(new Error(reason));
   }
 
@@ -138,6 +159,16 @@ export class SourceController {
     this.driftWake.cancel();
     for (const pass of this.active) pass.stop('shutting down');
     await Promise.all(this.loops);
+  }
+
+  /** The shutdown timeout ran out: abort every request in flight (writes included) and resolve
+   * once every pass has ended. */
+  async abort(reason: string): Promise<void> {
+    this.stopping = true;
+    this.gitWake.cancel();
+    this.driftWake.cancel();
+    for (const pass of this.active) pass.abort(reason);
+    await Promise.all([...this.loops, ...[...this.active].map((p) => p.ended)]);
   }
 
   /** Reconcile now. `full`: plan even when the remote did not move (reconcile-now); a webhook
@@ -346,7 +377,9 @@ export class SourceController {
     if (this.stopping) control.stop('shutting down');
     const started = Date.now();
     const record: PassRecord = { lane, result: 'failed', startedAt: new Date(started).toISOString(), durationMs: 0, changes: emptyCounts() };
-    const timer = setTimeout(() => control.stop(`timed out after ${formatDuration(this.config.timeout)}`), this.config.timeout);
+    // The deadline aborts everything in flight: a pass never outlives its timeout by more than
+    // the time a provider takes to notice its aborted signal.
+    const timer = setTimeout(() => control.abort(`timed out after ${formatDuration(this.config.timeout)}`), this.config.timeout);
     setCondition(this.status.conditions, { type: 'Reconciling', status: 'True', reason: 'Progressing', message: `${lane} pass running` }, new Date());
     this.publishConditions();
     let retry: boolean;
@@ -360,6 +393,7 @@ export class SourceController {
     } finally {
       clearTimeout(timer);
       this.active.delete(control);
+      control.end();
     }
     if (control.stopped && record.result !== 'applied' && record.result !== 'unchanged') {
       record.result = 'aborted';

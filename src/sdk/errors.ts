@@ -64,3 +64,21 @@ export function toErrorInfo(error: unknown, operation?: string): ProviderErrorIn
   if (operation) info.operation = operation;
   return info;
 }
+
+/** Error codes of a request that got no answer (timed out, or aborted by the pass deadline or
+ * shutdown). A write that ends this way may or may not have been applied: its outcome is unknown
+ * and the next observe decides. */
+export const UNANSWERED_CODES: ReadonlySet<string> = new Set(['TimeoutError', 'AbortError', 'ETIMEDOUT']);
+
+/** The message for such a request: how long it waited (or why it was aborted) and what follows. */
+export function unansweredMessage(what: { timeoutMs?: number; setting?: string; reason?: string; attempts?: number }): string {
+  const attempts = what.attempts !== undefined && what.attempts > 1 ? `, ${what.attempts} attempts` : '';
+  const head = what.timeoutMs !== undefined
+    ? `no answer within ${formatMs(what.timeoutMs)}${what.setting ? ` (${what.setting}${attempts})` : attempts ? ` (${attempts.slice(2)})` : ''}`
+    : `aborted before an answer (${what.reason ?? 'aborted'})`;
+  return `${head}: the outcome is unknown, the next observe decides`;
+}
+
+function formatMs(ms: number): string {
+  return ms < 1000 || ms % 1000 !== 0 ? `${ms} ms` : `${ms / 1000} s`;
+}

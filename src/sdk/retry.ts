@@ -35,6 +35,8 @@ export async function withRetries<T>(fn: (attempt: number) => Promise<T>, option
       const delay = backoffDelay(attempt, options);
       options.onRetry?.(error, attempt, delay);
       await sleep(delay, options.signal);
+      // Aborted while waiting (pass deadline, shutdown): no further request may leave.
+      if (options.signal?.aborted) throw error;
     }
   }
 }

@@ -31,6 +31,7 @@ export function createSource(config: SourceConfig, options: CreateSourceOptions)
     path: git.path,
     cacheDir: join(options.cacheDir, 'git', config.name),
     auth: git.auth ? readAuth(config.name, git.auth, options) : undefined,
+    stallTimeoutMs: git.requestTimeout,
     trustedKeys: git.verify ? readTrustedKeys(config.name, resolve(options.baseDir, git.verify.trustedKeysFile)) : undefined,
     log: options.log?.child({ sourceName: config.name }),
   });

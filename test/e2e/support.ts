@@ -43,7 +43,8 @@ export interface E2E {
   route53: Route53Client;
   /** Write the engine config (sources part given, plus any other top-level YAML) and return its path. */
   writeConfig(sources: string, extra?: string): Promise<string>;
-  startDaemon(configFile: string): Promise<DaemonProcess>;
+  /** `node`: the Node binary that runs bin/trueup.js (default: the test's own). */
+  startDaemon(configFile: string, options?: { shutdownTimeout?: string; node?: string }): Promise<DaemonProcess>;
   /** POST a GitHub-signed push webhook to the daemon. */
   webhook(daemon: DaemonProcess): Promise<number>;
   /** The AWS CLI against moto directly (a change behind trueup's back). */
@@ -88,10 +89,10 @@ server:
 ${extra}`);
       return file;
     },
-    async startDaemon(configFile) {
-      const daemon = await spawnTrueupRun(['-c', configFile, '--shutdown-timeout', '20s'], {
+    async startDaemon(configFile, options = {}) {
+      const daemon = await spawnTrueupRun(['-c', configFile, '--shutdown-timeout', options.shutdownTimeout ?? '20s'], {
         ...MOTO_ENV, AWS_EC2_METADATA_DISABLED: 'true', TRUEUP_CACHE_DIR: join(dir, 'cache'), TU_E2E_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      });
+      }, options.node);
       daemons.push(daemon);
       return daemon;
     },
@@ -135,8 +136,8 @@ ${extra}`);
 
 /** `trueup run ARGS` as a child process (bin/trueup.js, JSON logs parsed from stderr); resolves
  * once it serves HTTP. */
-export async function spawnTrueupRun(args: string[], extraEnv: NodeJS.ProcessEnv): Promise<DaemonProcess> {
-  const child = spawn(process.execPath, [TRUEUP_BIN, 'run', ...args], {
+export async function spawnTrueupRun(args: string[], extraEnv: NodeJS.ProcessEnv, node = process.execPath): Promise<DaemonProcess> {
+  const child = spawn(node, [TRUEUP_BIN, 'run', ...args], {
     env: { ...process.env, NO_COLOR: '1', TRUEUP_LOG_LEVEL: 'debug', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

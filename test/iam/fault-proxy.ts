@@ -1,7 +1,8 @@
 // moto behind the shared proxy (test/support/moto-proxy.ts), with IAM's words: answer the next N
 // requests with IAM's throttling error (the documented wire format: HTTP 400,
 // <ErrorResponse><Error><Code>Throttling) or any other IAM error, optionally only for one action,
-// and list the IAM actions and form parameters of every request in order.
+// or let a call through and lose its answer, and list the IAM actions and form parameters of
+// every request in order.
 
 import { MotoProxy } from '../support/moto-proxy.ts';
 
@@ -19,6 +20,9 @@ export interface FaultProxy {
   throttleNext(n: number): void;
   /** Answer the next `n` matching requests with an IAM error. */
   failNext(n: number, fault: Fault): void;
+  /** Forward the next `n` requests for `action`, then drop IAM's answer (the call is applied;
+   * the client sees a reset connection). */
+  dropNext(n: number, action: string): void;
   /** IAM actions of every request that reached the proxy, in order. */
   actions: string[];
   /** The form parameters of every request, in order. */
@@ -49,6 +53,10 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     requests,
     throttleNext: (n) => failNext(n, { code: 'Throttling', message: 'Rate exceeded' }),
     failNext,
+    dropNext: (n, action) => {
+      proxy.rules.length = 0;
+      proxy.rules.push({ match: (req) => actionOf(req.body) === action, fault: 'drop', times: n });
+    },
     stop: () => proxy.stop(),
   };
 }

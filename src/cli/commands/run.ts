@@ -27,8 +27,12 @@ Serves on one port (server.listen in the config, or --listen):
   POST /hooks/NAME                       Git host webhooks (server.webhooks; signature checked)
   POST /api/v1/sources/NAME/{approve,suspend,resume,reconcile}   need the bearer token
 
-On SIGTERM or SIGINT it stops taking work, lets in-flight provider batches finish (at most
---shutdown-timeout) and exits 0.
+On SIGTERM, SIGINT or SIGHUP it stops taking work and lets in-flight provider batches finish;
+what is still in flight after --shutdown-timeout is aborted (writes included: their outcome is
+unknown and the next start observes and repairs it). No request leaves after "trueup run
+stopped"; the lease (--leader-elect) is released only once writes have stopped.
+Exit codes: 0 stopped with nothing aborted; 5 stopped, in-flight work aborted at the shutdown
+timeout; 1 error or leadership lost; 130 a second signal, a second or more after the first (exit at once).
 
 Options:
   -c, --config FILE            engine config (default: $TRUEUP_CONFIG or ./trueup.yaml)
@@ -99,19 +103,26 @@ Options:
       signalled = resolve;
     });
     let signals = 0;
+    let firstAt = 0;
     const onSignal = (name: NodeJS.Signals) => () => {
+      // The same Ctrl-C can arrive twice: from the terminal (to the process group) and forwarded
+      // by the launcher (bin/trueup.js). Only a repeat a second later is a second signal.
+      if (signals > 0 && Date.now() - firstAt < REPEAT_SIGNAL_MS) return;
       signals += 1;
+      if (signals === 1) firstAt = Date.now();
       // A second Ctrl-C means "now": in-flight batches are abandoned (the next start repairs).
       if (signals > 1) {
         log.warn(`${name} again: exiting without waiting for in-flight work`);
-        process.exit(130);
+        process.exit(EXIT.interrupted);
       }
       signalled(name);
     };
     const onTerm = onSignal('SIGTERM');
     const onInt = onSignal('SIGINT');
+    const onHup = onSignal('SIGHUP');
     process.on('SIGTERM', onTerm);
     process.on('SIGINT', onInt);
+    process.on('SIGHUP', onHup);
     try {
       await daemon.start(true);
       const signal = await Promise.race([stopRequested, daemon.lost.then(() => 'lost-lease')]);
@@ -121,15 +132,19 @@ Options:
         return EXIT.error;
       }
       log.info({ signal }, `${signal}: stopping; in-flight provider batches finish first`);
-      const { clean } = await daemon.stop();
-      log.info({ clean }, 'trueup run stopped');
-      return EXIT.ok;
+      const { clean, writesStopped } = await daemon.stop();
+      const code = clean ? EXIT.ok : EXIT.aborted;
+      log.info({ clean, writesStopped, exitCode: code }, 'trueup run stopped');
+      return code;
     } finally {
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);
+      process.off('SIGHUP', onHup);
     }
   },
 };
+
+const REPEAT_SIGNAL_MS = 1000;
 
 const SA_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
