@@ -11,19 +11,22 @@
 
 import { z } from 'zod';
 import type { KindDefinition } from '../sdk/index.ts';
+import type { KindEntry } from './catalog.ts';
 import { RESOURCE_NAME } from './load.ts';
 
 export type JsonSchema = Record<string, unknown>;
 
 export const JSON_SCHEMA_DRAFT = 'http://json-schema.org/draft-07/schema#';
 
+type Blocks = Record<string, Record<string, JsonSchema>>;
+
 /** The generated schema of a zod type, with a kind's refinements for editors applied. */
-export function fromZod(schema: z.ZodType, refine?: KindDefinition['refineJsonSchema']): JsonSchema {
+export function fromZod(schema: z.ZodType, refine?: KindDefinition['refineJsonSchema'], blocks: Blocks = {}): JsonSchema {
   const body = z.toJSONSchema(schema, {
     target: 'draft-7',
     io: 'input',
     unrepresentable: 'any',
-    ...(refine ? { override: (ctx) => refine(ctx.zodSchema, ctx.jsonSchema as JsonSchema) } : {}),
+    ...(refine ? { override: (ctx) => refine(ctx.zodSchema, ctx.jsonSchema as JsonSchema, blocks) } : {}),
   }) as JsonSchema;
   delete body.$schema;
   return body;
@@ -44,10 +47,22 @@ const metadataSchema: JsonSchema = {
   },
 };
 
+/** Provider blocks of a kind by place and name, as JSON Schemas (`recordSet` → `route53` → …). */
+function blockSchemas(entry: KindEntry): Blocks {
+  const out: Blocks = {};
+  for (const [name, places] of entry.blocks) {
+    for (const [place, { schema, providerType }] of places) {
+      (out[place] ??= {})[name] = { description: `${providerType} settings`, ...fromZod(schema) };
+    }
+  }
+  return out;
+}
+
 /** One kind's document schema (the whole document, not only `spec`). */
-export function kindSchema(kind: KindDefinition): JsonSchema {
+export function kindSchema(entry: KindEntry): JsonSchema {
+  const kind = entry.definition;
   const title = `${kind.kind} (${kind.apiVersion})`;
-  const body = fromZod(kind.schema, kind.refineJsonSchema);
+  const body = fromZod(kind.schema, kind.refineJsonSchema, blockSchemas(entry));
   if (kind.wholeDocument) return { title, description: kind.description, ...body };
   return {
     title,
@@ -66,18 +81,18 @@ export function kindSchema(kind: KindDefinition): JsonSchema {
 }
 
 /** Kinds whose apiVersion and kind are concrete (not a provider's catch-all such as Kubernetes'). */
-function concrete(kinds: readonly KindDefinition[]): KindDefinition[] {
-  return kinds.filter((k) => k.apiVersion !== '*' && k.kind !== '*');
+function concrete(entries: readonly KindEntry[]): KindEntry[] {
+  return entries.filter((e) => e.definition.apiVersion !== '*' && e.definition.kind !== '*');
 }
 
 /** One schema for every resource file: a branch per kind, selected by apiVersion and kind. */
-export function resourcesSchema(kinds: readonly KindDefinition[]): JsonSchema {
-  const known = concrete(kinds);
+export function resourcesSchema(entries: readonly KindEntry[]): JsonSchema {
+  const known = concrete(entries);
   const byApiVersion = new Map<string, string[]>();
-  for (const k of known) byApiVersion.set(k.apiVersion, [...(byApiVersion.get(k.apiVersion) ?? []), k.kind]);
-  const branches: JsonSchema[] = known.map((k) => ({
-    if: { type: 'object', required: ['apiVersion', 'kind'], properties: { apiVersion: { const: k.apiVersion }, kind: { const: k.kind } } },
-    then: kindSchema(k),
+  for (const { definition: k } of known) byApiVersion.set(k.apiVersion, [...(byApiVersion.get(k.apiVersion) ?? []), k.kind]);
+  const branches: JsonSchema[] = known.map((e) => ({
+    if: { type: 'object', required: ['apiVersion', 'kind'], properties: { apiVersion: { const: e.definition.apiVersion }, kind: { const: e.definition.kind } } },
+    then: kindSchema(e),
   }));
   // An apiVersion trueup claims with a kind it does not have is a typo, not a custom resource.
   const kindChecks: JsonSchema[] = [...byApiVersion].map(([apiVersion, names]) => ({
@@ -99,6 +114,6 @@ export function resourcesSchema(kinds: readonly KindDefinition[]): JsonSchema {
 }
 
 /** The schema of a single kind, as a standalone document. */
-export function singleKindSchema(kind: KindDefinition): JsonSchema {
-  return { $schema: JSON_SCHEMA_DRAFT, ...kindSchema(kind) };
+export function singleKindSchema(entry: KindEntry): JsonSchema {
+  return { $schema: JSON_SCHEMA_DRAFT, ...kindSchema(entry) };
 }

@@ -62,9 +62,10 @@ export interface KindDefinition<Spec = unknown> {
   /** Resource identity beyond apiVersion/kind/name (default: kind + namespace + name). */
   identity?(resource: Resource<Spec>): string;
   /** Adds to the JSON Schema generated from `schema` for editors what zod cannot express there
-   * (checks done in refinements: value formats per DNS record type). Called once per generated
+   * (checks done in refinements: value formats per DNS record type; the provider blocks allowed
+   * at each place, given as JSON Schemas by place and block name). Called once per generated
    * sub-schema with the zod schema it came from; edits `jsonSchema` in place. */
-  refineJsonSchema?(zodSchema: unknown, jsonSchema: Record<string, unknown>): void;
+  refineJsonSchema?(zodSchema: unknown, jsonSchema: Record<string, unknown>, blocks: Readonly<Record<string, Readonly<Record<string, Record<string, unknown>>>>>): void;
   /**
    * The namespaced provider blocks in a validated spec (`route53:` on a record set, `gcp:` on a
    * zone), with where each sits (`on`, a name the kind chooses: `zone`, `recordSet`). The engine

@@ -106,6 +106,20 @@ describe('editor schema through the YAML language server', () => {
     assert.deepEqual(at, ['7: Property maxSessionDurationn is not allowed.']);
   });
 
+  it('accepts only the provider blocks registered providers declare, each checked against its schema', async () => {
+    const found = await diagnose(resourcesSchema, 'blocks.yaml', zone([
+      '    www:',
+      '      - { type: A, value: 192.0.2.1, gpc: { routingPolicy: {} } }',
+      '      - { type: A, value: 192.0.2.2, route53: { setIdentifier: b, wieght: 5 } }',
+      '    api:',
+      '      - { type: A, value: 192.0.2.3, valuse: [192.0.2.4] }',
+    ].join('\n')));
+    const at = lines(found);
+    assert.ok(at.some((l) => /^7: Property gpc is not allowed\.$/.test(l)), at.join('\n'));
+    assert.ok(at.some((l) => /^8: Property wieght is not allowed\.$/.test(l)), at.join('\n'));
+    assert.ok(at.some((l) => /^10: Property valuse is not allowed\.$/.test(l)), at.join('\n'));
+  });
+
   it('refuses an unknown kind of a trueup apiVersion but leaves custom resources alone', async () => {
     const found = await diagnose(resourcesSchema, 'kinds.yaml', [
       'apiVersion: dns.trueup.dev/v1',

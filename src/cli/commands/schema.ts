@@ -55,12 +55,11 @@ Options:
     if (target === 'config') {
       schema = engineConfigJsonSchema(registry.all());
     } else if (values.kind) {
-      const kinds = registry.catalog().entries().map((e) => e.definition).filter((k) => k.kind === values.kind);
-      const [kind] = kinds;
+      const [kind] = registry.catalog().entries().filter((e) => e.definition.kind === values.kind);
       if (!kind) throw new UsageError(`unknown kind ${values.kind}; known: ${registry.catalog().known().join(', ')}`);
       schema = singleKindSchema(kind);
     } else {
-      schema = resourcesSchema(registry.catalog().entries().map((e) => e.definition));
+      schema = resourcesSchema(registry.catalog().entries());
     }
     const text = `${JSON.stringify(schema, null, 2)}\n`;
     if (values.out) await writeFile(values.out, text);

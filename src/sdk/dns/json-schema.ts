@@ -47,8 +47,16 @@ function anyCase(words: readonly string[]): string {
   return `^(?:${words.map(word).join('|')})$`;
 }
 
-/** Adds the record type and per-type value rules to the generated schema of one record set. */
-export function addRecordSetRules(jsonSchema: Record<string, unknown>): void {
+/** Only the provider blocks registered providers declare for this place, each with its schema: a
+ * misspelt block (`gpc:`) or field (`wieght:`) is underlined as the loader refuses it. */
+export function addBlocks(jsonSchema: Record<string, unknown>, blocks: Readonly<Record<string, Record<string, unknown>>>): void {
+  jsonSchema.properties = { ...((jsonSchema.properties ?? {}) as Record<string, unknown>), ...blocks };
+  jsonSchema.additionalProperties = false;
+}
+
+/** Adds the record type, per-type value rules and provider blocks to the generated schema of one record set. */
+export function addRecordSetRules(jsonSchema: Record<string, unknown>, blocks: Readonly<Record<string, Record<string, unknown>>>): void {
+  addBlocks(jsonSchema, blocks);
   const properties = (jsonSchema.properties ?? {}) as Record<string, Record<string, unknown>>;
   properties.type = {
     type: 'string',

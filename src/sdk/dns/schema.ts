@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { defineKind, type BlockSite } from '../types.ts';
 import { DnsValueError } from './errors.ts';
-import { addRecordSetRules } from './json-schema.ts';
+import { addBlocks, addRecordSetRules } from './json-schema.ts';
 import { canonicalRdata, RECORD_TYPES } from './rdata.ts';
 
 export const DNS_API_VERSION = 'dns.trueup.dev/v1';
@@ -75,8 +75,9 @@ export const zoneKind = defineKind<ZoneSpec>({
   schema: zoneSpecSchema as unknown as z.ZodType<ZoneSpec>,
   // metadata.name is the zone's domain: `example.com` and `example.com.` are the same zone.
   identity: (resource) => resource.metadata.name.toLowerCase().replace(/\.?$/, '.'),
-  refineJsonSchema: (zodSchema, jsonSchema) => {
-    if (zodSchema === recordSetSchema) addRecordSetRules(jsonSchema);
+  refineJsonSchema: (zodSchema, jsonSchema, blocks) => {
+    if (zodSchema === recordSetSchema) addRecordSetRules(jsonSchema, blocks.recordSet ?? {});
+    if (zodSchema === zoneSpecSchema) addBlocks(jsonSchema, blocks.zone ?? {});
   },
   blocks: zoneBlocks,
 });
