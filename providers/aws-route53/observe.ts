@@ -84,16 +84,19 @@ export async function observe(api: Route53Api, state: InstanceState, request: Ob
     // update that writes them is in the plan. Any other zone is never tagged: it echoes Git.
     const taggedMode = tagValue(zoneTags, MANAGEMENT_TAG);
     const zoneValue: ZoneValue = { name, private: zoneState.private };
-    const mode = tagged ? (taggedMode === 'full' || taggedMode === 'shared' ? taggedMode : undefined) : proven ? undefined : want?.spec.management;
+    // Declared and nobody's: adopted when planned (the annotation, or safety.adoptUnowned).
+    const adoptable = owner === undefined && want !== undefined && !usedAsIs;
+    const mode = tagged ? (taggedMode === 'full' || taggedMode === 'shared' ? taggedMode : undefined) : proven || adoptable ? undefined : want?.spec.management;
     if (mode !== undefined) zoneValue.management = mode;
-    if (proven && !tagged) zoneValue.ownerMark = 'missing';
+    if ((proven && !tagged) || adoptable) zoneValue.ownerMark = 'missing';
     if (zoneState.private) {
       const detail = await api.call(ctx, 'GetHostedZone', { Id: id }, `hosted zone ${name}`);
       zoneValue.vpcs = (detail.VPCs ?? []).map((v) => ({ id: v.VPCId ?? '', region: v.VPCRegion ?? '' }))
         .sort((a, b) => (a.id + a.region < b.id + b.region ? -1 : 1));
     }
     const zoneHandle: ZoneHandle = { zoneId: id, tagged, ours };
-    if (proven && !tagged) zoneHandle.writeOwnerTags = adopting ? 'adopt' : 'repair';
+    if (ours && !tagged) zoneHandle.writeOwnerTags = 'repair';
+    else if (adoptable) zoneHandle.writeOwnerTags = 'adopt';
     const zoneObject: ObservedObject = {
       key: zoneKey(name), type: ZONE_OBJECT_TYPE, display: `hosted zone ${name}`, scope: zoneScope(name),
       value: zoneValue as unknown as JsonObject, handle: zoneHandle,

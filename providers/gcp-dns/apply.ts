@@ -18,7 +18,7 @@ import {
 import type { ApiRrset, ApiZone, CloudDnsClient } from './client.ts';
 import { httpStatus, isRetryable } from './errors.ts';
 import { zoneSettings } from './expand.ts';
-import { OWNER_LABEL, REGISTRY_PREFIX_LABEL, labelValue, ownerLabels, prefixLabel } from './labels.ts';
+import { OWNER_LABEL, REGISTRY_PREFIX_LABEL, labelValue, ownerLabels, prefixLabel, zoneMarks } from './labels.ts';
 import type { RecordHandle, ZoneHandle, ZoneRuntime } from './observe.ts';
 import { defaultZoneName, policyToWire, valuesFromWire } from './policy.ts';
 
@@ -96,8 +96,13 @@ async function applyZone(change: ApplyChange, ctx: ProviderContext, deps: ApplyD
       if (gcp.visibility === 'private') {
         body.privateVisibilityConfig = { networks: ((after.networks ?? []) as string[]).map((networkUrl) => ({ networkUrl })) };
       }
-      const created = await deps.client.createZone(ctx, body, subject).catch((error: unknown) => {
+      const created = await deps.client.createZone(ctx, body, subject).catch(async (error: unknown) => {
         if (error instanceof ProviderError && error.code === 'alreadyExists') {
+          // The labels travel in the create call: a zone of this name that serves this DNS name and
+          // carries our owner label is this create's, whose answer was lost (a retried attempt
+          // then meets the zone the first one made). Anything else is someone else's zone.
+          const existing = (await deps.client.listZones(ctx)).find((z) => z.name === body.name);
+          if (existing && existing.dnsName?.toLowerCase() === read.name && zoneMarks(existing.labels, ctx.ownerId).ours) return existing;
           throw new TerminalError(`a managed zone named ${body.name} already exists in project ${deps.project} and serves another DNS name or visibility; name this one with spec.gcp.name`,
             { subject, operation: 'managedZones.create', code: 'alreadyExists', cause: error });
         }

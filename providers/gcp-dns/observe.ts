@@ -36,7 +36,8 @@ export interface ZoneHandle {
   managedZone: string;
   /** Carries this source's owner label: only then may it be deleted or relabelled. */
   ours: boolean;
-  /** Carries no owner label and its Zone asks to adopt it: the next update writes the labels. */
+  /** Declared and carries no owner label: an update (planned only for the adopt annotation or
+   * safety.adoptUnowned) writes the owner labels. */
   adopt?: boolean;
   /** The live labels (a label patch replaces the whole map, so others' labels are kept). */
   labels: Record<string, string>;
@@ -159,7 +160,6 @@ export async function observeZones(input: {
     // Adopted in this pass: a zone nobody labelled, declared with the adopt annotation.
     const adopting = d !== undefined && marks.owner === undefined && d.adopt;
     const proven = marks.ours || adopting;
-    if (d && !proven) unmarked.add(zoneKey(dnsName));
     // As for Route 53 hosted zones: only a zone trueup can prove it created (its owner label,
     // written in the create call itself) or one being adopted is read as Git declares; in any other
     // zone only registry records prove ownership (`full` would hand trueup every hand-made record
@@ -169,6 +169,9 @@ export async function observeZones(input: {
     const management: Management = !proven ? 'shared'
       : d?.management ?? (marks.ours && marks.management === 'full' ? 'full' : 'shared');
     const usedAsIs = marks.owner === undefined && !adopting && d?.management === 'shared';
+    // Declared and nobody's: adopted when planned (the annotation, or safety.adoptUnowned).
+    const adoptable = d !== undefined && marks.owner === undefined && !usedAsIs;
+    if (d && !proven && !adoptable) unmarked.add(zoneKey(dnsName));
     const registryPrefix = d?.registryPrefix ?? (marks.ours ? marks.registryPrefix : undefined) ?? DEFAULT_REGISTRY_PREFIX;
     // Our zone was full until now and Git makes it shared: its sets were provably ours, so they stay
     // owned for this pass, and each one without a registry mark plans an update that writes it.
@@ -178,7 +181,7 @@ export async function observeZones(input: {
     if (proven) valueOptions.marks = marks;
     const handle: ZoneHandle = { managedZone: live.name, ours: marks.ours, labels: { ...live.labels } };
     const value = liveZoneValue(live, project, valueOptions);
-    if (adopting) {
+    if (adoptable) {
       handle.adopt = true;
       // Shown as `ownerMark: "missing" → (removed)`: the update writes the owner labels.
       value.ownerMark = 'missing';

@@ -51,9 +51,14 @@ describe('gcloud and trueup agree', () => {
     assert.deepEqual((spec.records.near?.[0]?.gcp as JsonObject).routingPolicy, { geo: [{ location: 'europe-west1', values: ['192.0.2.31'] }, { location: 'us-east1', values: ['192.0.2.30'] }] });
     assert.deepEqual(spec.records['@']?.map((r) => r.type), ['MX', 'TXT'], 'the apex SOA and NS belong to Cloud DNS and are not imported');
 
+    assert.deepEqual((doc?.metadata as JsonObject).annotations, { 'trueup.dev/adopt': 'true' }, 'a zone nobody labelled is imported to be adopted');
     const plan = await h.plan(stringify(doc));
     assert.deepEqual(plan.plan.conflicts, []);
-    assert.deepEqual(changeLines(plan), [], 'import, commit, and the plan shows nothing');
+    assert.deepEqual(changeLines(plan), ['update zone legacy.example.'], 'import, commit, and the plan shows only the adoption');
+    await h.converge(stringify(doc));
+    const described = await gcloud.json<{ labels?: Record<string, string> }>(['managed-zones', 'describe', 'legacy']);
+    assert.equal(described.labels?.['trueup-owner'], 'test-owner', 'gcloud sees the owner label');
+    assert.deepEqual(changeLines(await h.plan(stringify(doc))), [], 'then nothing');
   });
 
   it('what trueup writes, gcloud lists as declared', async () => {
