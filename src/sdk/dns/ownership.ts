@@ -20,7 +20,7 @@
 // it explicitly with the `trueup.dev/adopt: "true"` annotation on the Zone (the plan then shows
 // the zone update that writes the owner mark) or with `trueup import`.
 
-import type { Ownership } from '../types.ts';
+import { ADOPT_ANNOTATION, type Ownership } from '../types.ts';
 import { DnsValueError } from './errors.ts';
 import { checkName } from './names.ts';
 import { chunkQuoted, txtBytes } from './text.ts';
@@ -28,9 +28,8 @@ import { chunkQuoted, txtBytes } from './text.ts';
 export type Management = 'full' | 'shared';
 
 export const HERITAGE = 'trueup';
-/** Annotation on a Zone document that adopts a live zone trueup did not create (the same key the
- * Kubernetes provider reads on manifests). */
-export const ADOPT_ANNOTATION = 'trueup.dev/adopt';
+// A Zone document adopts a live zone trueup did not create with the SDK's adopt annotation.
+export { ADOPT_ANNOTATION };
 const WILDCARD_LABEL = '_wildcard';
 
 /** Registry TXT name marking `name`/`type` in `zone` (all canonical). Throws DnsValueError when too long. */
