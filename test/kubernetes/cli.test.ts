@@ -199,12 +199,22 @@ kind: Service
 metadata: { name: api, namespace: invalid }
 spec:
   ports: [{ port: 80, targetPrt: 8080 }]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: lost, namespace: invalid }
+spec:
+  selector: { matchLabels: { app: lost } }
+  template:
+    metadata: { labels: { app: found } }
+    spec: { containers: [{ name: app, image: "nginx:1.27" }] }
 `);
       const { result, plan } = await ws.plan();
       assert.equal(result.code, 1);
       const message = plan.errors.map((e) => e.message).join('\n');
       assert.match(message, /app\.yaml:9: Deployment\/api: spec\.replicas: Invalid value: must be greater than or equal to 0/);
       assert.match(message, /app\.yaml:20: Service\/api: \.spec\.ports\[port=80\]\.targetPrt: field not declared in schema/);
+      assert.match(message, /app\.yaml:28: Deployment\/lost: spec\.template\.metadata\.labels: Invalid value: \{"app":"found"\}: `selector` does not match template `labels`/);
       assert.deepEqual(plan.changes, [], 'nothing of the instance is planned');
     } finally {
       ws.remove();

@@ -209,6 +209,23 @@ spec:
     assert.equal(spec.replicas, 1, 'defaulted as if never written');
   });
 
+  it('refuses a workload whose selector does not select its own pods, as apps validation does', async () => {
+    const workload = (kind: string, labels: string) => `apiVersion: apps/v1
+kind: ${kind}
+metadata: { name: lost, namespace: strict }
+spec:
+  selector: { matchLabels: { app: lost } }
+  template:
+    metadata: { labels: ${labels} }
+    spec:
+      containers: [{ name: app, image: "nginx:1.27" }]
+`;
+    await assert.rejects(cluster.kubectl(['apply', '--server-side', '-f', '-'], workload('Deployment', '{ app: found }')),
+      /The Deployment "lost" is invalid: spec\.template\.metadata\.labels: Invalid value: \{"app":"found"\}: `selector` does not match template `labels`/);
+    await assert.rejects(cluster.kubectl(['apply', '--server-side', '-f', '-'], workload('DaemonSet', '{ tier: web }')), /`selector` does not match template `labels`/);
+    await cluster.kubectl(['apply', '--server-side', '-f', '-'], workload('Deployment', '{ app: lost, tier: web }'));
+  });
+
   it('custom resources are checked against their CRD schema; preserve-unknown-fields keeps anything', async () => {
     await cluster.kubectl(['apply', '--server-side', '-f', '-'], `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
