@@ -190,7 +190,8 @@ async function handle(state: KubeState, requests: RequestRecord[], req: Incoming
     return;
   }
   if (method === 'POST' && name === undefined) {
-    send(res, dryRun ? 200 : 201, state.create(type, version, namespace, parseBody(body, contentType), { manager, dryRun, fieldValidation, warnings }), warnings);
+    const created = state.create(type, version, namespace, parseBody(body, contentType), { manager, dryRun, fieldValidation, warnings });
+    send(res, dryRun ? 200 : 201, created, [...warnings, ...finalizerWarnings(created)]);
     return;
   }
   if (name === undefined) throw new ApiError(405, 'MethodNotAllowed', `${method} is not supported on a collection`);
@@ -199,7 +200,8 @@ async function handle(state: KubeState, requests: RequestRecord[], req: Incoming
     return;
   }
   if (method === 'PUT') {
-    send(res, 200, state.update(type, version, namespace, name, parseBody(body, contentType), { manager, dryRun, fieldValidation, warnings }), warnings);
+    const updated = state.update(type, version, namespace, name, parseBody(body, contentType), { manager, dryRun, fieldValidation, warnings });
+    send(res, 200, updated, [...warnings, ...finalizerWarnings(updated)]);
     return;
   }
   if (method === 'PATCH') {
@@ -217,7 +219,7 @@ async function handle(state: KubeState, requests: RequestRecord[], req: Incoming
       }
     })();
     const result = state.patch(type, version, namespace, name, patchType, parseBody(body, contentType), { manager, dryRun, force, fieldValidation, warnings });
-    send(res, existed || dryRun ? 200 : 201, result, warnings);
+    send(res, existed || dryRun ? 200 : 201, result, [...warnings, ...finalizerWarnings(result)]);
     return;
   }
   if (method === 'DELETE') {
@@ -225,6 +227,14 @@ async function handle(state: KubeState, requests: RequestRecord[], req: Incoming
     return;
   }
   throw new ApiError(405, 'MethodNotAllowed', `${method} is not supported`);
+}
+
+/** The API server warns on every write of an object whose finalizers are not domain-qualified
+ * paths (`example.com/cleanup`): another writer may pick the same bare name. */
+function finalizerWarnings(object: KubeObject): string[] {
+  const finalizers = Array.isArray(object.metadata.finalizers) ? object.metadata.finalizers : [];
+  return finalizers.filter((f): f is string => typeof f === 'string' && !f.includes('/') && !['orphan', 'foregroundDeletion'].includes(f))
+    .map((f) => `metadata.finalizers: ${JSON.stringify(f)}: prefer a domain-qualified finalizer name including a path (/) to avoid accidental conflicts with other finalizer writers`);
 }
 
 function patchTypeOf(contentType: string): PatchType {

@@ -269,4 +269,28 @@ ${crd}`);
       ws.remove();
     }
   });
+
+  it('surfaces the API server\'s warnings with the object and its file:line', async () => {
+    const ws = new Workspace(cluster, 'warned');
+    try {
+      ws.write('app.yaml', namespace('warned'));
+      assert.equal((await ws.run(['apply', '--auto-approve'])).code, 0);
+      ws.write('app.yaml', `${namespace('warned')}---
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: guarded, namespace: warned, finalizers: [cleanup] }
+data: { a: b }
+`);
+      const { result, plan } = await ws.plan();
+      assert.equal(result.code, 0, result.stderr);
+      assert.deepEqual(lines(plan), ['create ConfigMap warned/guarded']);
+      const warning = result.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'the API server warns');
+      assert.ok(warning, result.stderr);
+      assert.equal(warning.object, 'ConfigMap warned/guarded');
+      assert.equal(warning.at, 'app.yaml:5');
+      assert.equal(warning.warning, 'metadata.finalizers: "cleanup": prefer a domain-qualified finalizer name including a path (/) to avoid accidental conflicts with other finalizer writers');
+    } finally {
+      ws.remove();
+    }
+  });
 });
