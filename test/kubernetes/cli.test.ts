@@ -36,7 +36,8 @@ class Workspace {
   }
 
   run(args: string[]): Promise<CliResult> {
-    return runTrueup([...args, '--config', this.config]);
+    // Generous: each run starts Node and the engine, and the test machines are shared.
+    return runTrueup([...args, '--config', this.config], { timeoutMs: 300_000 });
   }
 
   async plan(): Promise<{ result: CliResult; plan: JsonPlan }> {

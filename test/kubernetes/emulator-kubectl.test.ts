@@ -295,3 +295,25 @@ describe('Kubernetes emulator: finalizers, as kubectl meets them on a real API s
     await until(gone(['namespace', 'doomed']), 'the namespace goes once empty');
   });
 });
+
+describe('Kubernetes emulator: the protobuf bodies kubectl sends for built-in kinds', () => {
+  let cluster: Cluster;
+  before(async () => {
+    cluster = await startCluster();
+  });
+  after(async () => cluster.stop());
+
+  it('kubectl create namespace / configmap / secret / serviceaccount work as on a real API server', async () => {
+    assert.match(await cluster.kubectl(['create', 'namespace', 'made']), /namespace\/made created/);
+    assert.match(await cluster.kubectl(['-n', 'made', 'create', 'configmap', 'cfg', '--from-literal=a=1', '--from-literal=b=two']), /configmap\/cfg created/);
+    assert.match(await cluster.kubectl(['-n', 'made', 'create', 'secret', 'generic', 'sec', '--from-literal=password=hunter2']), /secret\/sec created/);
+    assert.match(await cluster.kubectl(['-n', 'made', 'create', 'serviceaccount', 'robot']), /serviceaccount\/robot created/);
+    assert.ok(cluster.emulator.requests.some((r) => r.method === 'POST' && r.contentType === 'application/vnd.kubernetes.protobuf'), 'kubectl did send protobuf');
+    const ns = JSON.parse(await cluster.kubectl(['get', 'namespace', 'made', '-o', 'json'])) as { metadata: Record<string, unknown>; status: { phase: string } };
+    assert.equal(ns.status.phase, 'Active');
+    assert.equal(ns.metadata.generateName, undefined, 'empty protobuf strings are unset fields');
+    assert.equal(await cluster.kubectl(['-n', 'made', 'get', 'configmap', 'cfg', '-o', 'jsonpath={.data.a} {.data.b}']), '1 two');
+    assert.equal(await cluster.kubectl(['-n', 'made', 'get', 'secret', 'sec', '-o', 'jsonpath={.data.password} {.type}']), `${Buffer.from('hunter2').toString('base64')} Opaque`);
+    assert.equal(await cluster.kubectl(['-n', 'made', 'get', 'serviceaccount', 'robot', '-o', 'jsonpath={.metadata.name}']), 'robot');
+  });
+});
