@@ -121,6 +121,21 @@ export function validate(object: KubeObject): void {
       }
     }
   }
+  if (['Deployment', 'ReplicaSet', 'DaemonSet', 'StatefulSet'].includes(object.kind)) {
+    // apps validation (ValidatePodTemplateSpecForReplicaSet): the selector must select the pods
+    // the template makes, or the controller would adopt nothing and create pods forever.
+    const spec = isMap(object.spec) ? object.spec : {};
+    const template = isMap(spec.template) ? spec.template : {};
+    const labels = isMap(template.metadata) && isMap(template.metadata.labels) ? template.metadata.labels : {};
+    if (isMap(spec.selector)) {
+      const empty = !isMap(spec.selector.matchLabels) || Object.keys(spec.selector.matchLabels).length === 0;
+      if (empty && !(Array.isArray(spec.selector.matchExpressions) && spec.selector.matchExpressions.length > 0)) {
+        causes.push({ field: 'spec.selector', message: `Invalid value: ${JSON.stringify(spec.selector)}: empty selector is invalid for ${object.kind.toLowerCase()}` });
+      } else if (!selects(spec.selector, labels)) {
+        causes.push({ field: 'spec.template.metadata.labels', message: `Invalid value: ${JSON.stringify(labels)}: \`selector\` does not match template \`labels\`` });
+      }
+    }
+  }
   if (object.kind === 'Deployment') {
     const spec = isMap(object.spec) ? object.spec : {};
     if (!isMap(spec.selector)) causes.push({ field: 'spec.selector', message: 'Required value' });
@@ -136,4 +151,20 @@ export function validate(object: KubeObject): void {
     throw new ApiError(422, 'Invalid', `${what} is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
       { name, kind: object.kind, causes: causes.map((c) => ({ reason: 'FieldValueInvalid', message: c.message, field: c.field })) });
   }
+}
+
+/** A LabelSelector (matchLabels and matchExpressions: In, NotIn, Exists, DoesNotExist) against labels. */
+function selects(selector: JsonMap, labels: JsonMap): boolean {
+  const matchLabels = isMap(selector.matchLabels) ? selector.matchLabels : {};
+  if (Object.entries(matchLabels).some(([k, v]) => labels[k] !== v)) return false;
+  for (const e of Array.isArray(selector.matchExpressions) ? selector.matchExpressions.filter(isMap) : []) {
+    const value = labels[String(e.key)];
+    const values = Array.isArray(e.values) ? e.values : [];
+    const ok = e.operator === 'In' ? value !== undefined && values.includes(value)
+      : e.operator === 'NotIn' ? value === undefined || !values.includes(value)
+        : e.operator === 'Exists' ? value !== undefined
+          : e.operator === 'DoesNotExist' ? value === undefined : false;
+    if (!ok) return false;
+  }
+  return true;
 }

@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { jsonMergePatch, jsonPatch, strategicMergePatch } from './merge.ts';
+import { decodeProtobuf } from './protobuf.ts';
 import { fieldValidationOf } from './schema.ts';
 import type { KubeState, PatchType } from './state.ts';
 import { ApiError, apiVersionOf, clone, isMap, type Json, type JsonMap, type KubeObject, type ResourceType } from './types.ts';
@@ -58,18 +59,21 @@ function send(res: ServerResponse, code: number, body: unknown, warnings: readon
   res.end(text);
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
-function parseBody(text: string, contentType: string): Json {
-  if (!text.trim()) return null;
+function parseBody(raw: Buffer, contentType: string): Json {
+  if (raw.length === 0) return null;
+  // kubectl sends protobuf for built-in kinds (`kubectl create namespace`); see protobuf.ts.
+  if (contentType.includes('application/vnd.kubernetes.protobuf')) return decodeProtobuf(raw);
   if (contentType.includes('protobuf') || contentType.includes('cbor')) {
-    // Only JSON and YAML are spoken; client-go falls back to JSON on 415.
-    throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got ${contentType})`);
+    throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got ${contentType})`);
   }
+  const text = raw.toString('utf8');
+  if (!text.trim()) return null;
   try {
     return (contentType.includes('yaml') ? parseYaml(text) : JSON.parse(text)) as Json;
   } catch (error) {
@@ -86,7 +90,7 @@ async function handle(state: KubeState, requests: RequestRecord[], req: Incoming
   if (req.headers['user-agent']) record.userAgent = req.headers['user-agent'];
   if (req.headers.authorization) record.auth = req.headers.authorization.split(' ')[0] ?? '';
   requests.push(record);
-  const body = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
+  const body = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readBody(req);
   const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   const q = url.searchParams;
 
@@ -190,7 +194,8 @@ async function handle(state: KubeState, requests: RequestRecord[], req: Incoming
     return;
   }
   if (method === 'POST' && name === undefined) {
-    send(res, dryRun ? 200 : 201, state.create(type, version, namespace, parseBody(body, contentType), { manager, dryRun, fieldValidation, warnings }), warnings);
+    const created = state.create(type, version, namespace, parseBody(body, contentType), { manager, dryRun, fieldValidation, warnings });
+    send(res, dryRun ? 200 : 201, created, [...warnings, ...finalizerWarnings(created)]);
     return;
   }
   if (name === undefined) throw new ApiError(405, 'MethodNotAllowed', `${method} is not supported on a collection`);
@@ -199,7 +204,8 @@ async function handle(state: KubeState, requests: RequestRecord[], req: Incoming
     return;
   }
   if (method === 'PUT') {
-    send(res, 200, state.update(type, version, namespace, name, parseBody(body, contentType), { manager, dryRun, fieldValidation, warnings }), warnings);
+    const updated = state.update(type, version, namespace, name, parseBody(body, contentType), { manager, dryRun, fieldValidation, warnings });
+    send(res, 200, updated, [...warnings, ...finalizerWarnings(updated)]);
     return;
   }
   if (method === 'PATCH') {
@@ -217,7 +223,7 @@ async function handle(state: KubeState, requests: RequestRecord[], req: Incoming
       }
     })();
     const result = state.patch(type, version, namespace, name, patchType, parseBody(body, contentType), { manager, dryRun, force, fieldValidation, warnings });
-    send(res, existed || dryRun ? 200 : 201, result, warnings);
+    send(res, existed || dryRun ? 200 : 201, result, [...warnings, ...finalizerWarnings(result)]);
     return;
   }
   if (method === 'DELETE') {
@@ -225,6 +231,14 @@ async function handle(state: KubeState, requests: RequestRecord[], req: Incoming
     return;
   }
   throw new ApiError(405, 'MethodNotAllowed', `${method} is not supported`);
+}
+
+/** The API server warns on every write of an object whose finalizers are not domain-qualified
+ * paths (`example.com/cleanup`): another writer may pick the same bare name. */
+function finalizerWarnings(object: KubeObject): string[] {
+  const finalizers = Array.isArray(object.metadata.finalizers) ? object.metadata.finalizers : [];
+  return finalizers.filter((f): f is string => typeof f === 'string' && !f.includes('/') && !['orphan', 'foregroundDeletion'].includes(f))
+    .map((f) => `metadata.finalizers: ${JSON.stringify(f)}: prefer a domain-qualified finalizer name including a path (/) to avoid accidental conflicts with other finalizer writers`);
 }
 
 function patchTypeOf(contentType: string): PatchType {

@@ -26,6 +26,9 @@ export interface StateOptions {
    * deletionTimestamp and the `foregroundDeletion` finalizer, before it is gone (default 50): the
    * garbage collector removes its dependents first on a real cluster. 0 deletes at once. */
   foregroundDeletionMs?: number;
+  /** How long the namespace controller takes per sweep of a deleted namespace (default 100): the
+   * namespace stays Terminating until its contents — and their finalizers — are gone. */
+  namespaceDeletionMs?: number;
 }
 
 export interface WatchEvent {
@@ -355,6 +358,17 @@ export class KubeState {
     applyDefaults(object);
     if (old) validateUpdate(type, old, object);
     const md = object.metadata;
+    if (old?.metadata.deletionTimestamp !== undefined) {
+      // Being deleted: the mark stays, and finalizers may only go (ValidateObjectMetaUpdate).
+      md.deletionTimestamp = old.metadata.deletionTimestamp;
+      if (old.metadata.deletionGracePeriodSeconds !== undefined) md.deletionGracePeriodSeconds = old.metadata.deletionGracePeriodSeconds;
+      const before = new Set(finalizersOf(old));
+      const added = finalizersOf(object).filter((f) => !before.has(f));
+      if (added.length > 0) {
+        throw new ApiError(422, 'Invalid', `${type.kind} "${md.name}" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`,
+          { name: md.name, kind: type.kind, causes: [{ reason: 'FieldValueForbidden', message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`, field: 'metadata.finalizers' }] });
+      }
+    }
     if (old) {
       md.uid = old.metadata.uid ?? randomUUID();
       md.creationTimestamp = old.metadata.creationTimestamp ?? null;
@@ -389,10 +403,35 @@ export class KubeState {
     }
     const key = this.key(type, md.namespace, md.name);
     const existed = this.objects.has(key);
+    // (A Namespace is kept by its spec.finalizers until the namespace controller has emptied it.)
+    if (md.deletionTimestamp !== undefined && finalizersOf(object).length === 0 && !(type.kind === 'Namespace' && type.group === '')) {
+      // The last finalizer went: the deletion that waited for it completes.
+      this.objects.set(key, object);
+      this.emit('MODIFIED', type, object);
+      this.remove(type, key, object);
+      return this.view(type, version, object);
+    }
     this.objects.set(key, object);
     this.afterWrite(type, object);
     this.emit(existed ? 'MODIFIED' : 'ADDED', type, object);
     return this.view(type, version, object);
+  }
+
+  /** Gone for good (no finalizer left). */
+  private remove(type: ResourceType, key: string, object: KubeObject): void {
+    this.objects.delete(key);
+    object.metadata.resourceVersion = this.nextVersion();
+    this.emit('DELETED', type, object);
+    if (type.kind === 'CustomResourceDefinition') this.unregisterCrd(object);
+  }
+
+  /** Mark an object deleted; it stays until its finalizers are gone. */
+  private markDeleted(type: ResourceType, object: KubeObject): void {
+    if (object.metadata.deletionTimestamp !== undefined) return;
+    object.metadata.deletionTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    object.metadata.deletionGracePeriodSeconds = 0;
+    object.metadata.resourceVersion = this.nextVersion();
+    this.emit('MODIFIED', type, object);
   }
 
   private afterWrite(type: ResourceType, object: KubeObject): void {
@@ -427,41 +466,61 @@ export class KubeState {
           this.timers.delete(timer);
           const current = this.objects.get(key);
           if (!current || current.metadata.uid !== uid) return;
-          // The garbage collector removes its finalizer once the dependents are gone.
-          const left = (Array.isArray(current.metadata.finalizers) ? current.metadata.finalizers : []).filter((f) => f !== 'foregroundDeletion');
-          if (left.length > 0) current.metadata.finalizers = left;
-          else delete current.metadata.finalizers;
-          this.objects.delete(key);
-          current.metadata.resourceVersion = this.nextVersion();
-          this.emit('DELETED', type, current);
-          if (type.kind === 'CustomResourceDefinition') this.unregisterCrd(current);
+          // The garbage collector removes its finalizer once the dependents are gone; other
+          // finalizers keep the object until their controllers remove them.
+          const left = finalizersOf(current).filter((f) => f !== 'foregroundDeletion');
+          if (left.length > 0) {
+            current.metadata.finalizers = left;
+            current.metadata.resourceVersion = this.nextVersion();
+            this.emit('MODIFIED', type, current);
+            return;
+          }
+          delete current.metadata.finalizers;
+          this.remove(type, key, current);
         }, foregroundMs);
         this.timers.add(timer);
       }
       return this.view(type, version, object);
     }
     if (type.kind === 'Namespace' && type.group === '') {
-      // Like the namespace controller: Terminating first, contents and namespace gone shortly after.
+      // Like the namespace controller: Terminating at once; then every object in it is deleted
+      // (those with finalizers stay, marked, until their finalizers are gone) and the namespace
+      // goes when it is empty — never before its contents.
       if (object.metadata.deletionTimestamp === undefined) {
-        object.metadata.deletionTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
         object.status = { phase: 'Terminating' };
-        object.metadata.resourceVersion = this.nextVersion();
-        const timer = setTimeout(() => {
-          this.timers.delete(timer);
-          for (const [k, o] of [...this.objects]) if (o.metadata.namespace === name) this.objects.delete(k);
-          this.objects.delete(key);
-          object.metadata.resourceVersion = this.nextVersion();
-          this.emit('DELETED', type, object);
-        }, 20);
-        this.timers.add(timer);
+        this.markDeleted(type, object);
+        this.drainNamespace(type, key, name);
       }
       return this.view(type, version, object);
     }
-    this.objects.delete(key);
-    object.metadata.resourceVersion = this.nextVersion();
-    this.emit('DELETED', type, object);
-    if (type.kind === 'CustomResourceDefinition') this.unregisterCrd(object);
+    if (finalizersOf(object).length > 0) {
+      this.markDeleted(type, object);
+      return this.view(type, version, object);
+    }
+    this.remove(type, key, object);
     return this.view(type, version, object);
+  }
+
+  /** One sweep of the namespace controller every `namespaceDeletionMs` until the namespace is empty. */
+  private drainNamespace(nsType: ResourceType, nsKey: string, namespace: string): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      const ns = this.objects.get(nsKey);
+      if (!ns) return;
+      let left = 0;
+      for (const [k, o] of [...this.objects]) {
+        if (o.metadata.namespace !== namespace || k === nsKey) continue;
+        const t = this.types.find((candidate) => k.startsWith(`${candidate.group}/${candidate.plural}/`) && candidate.namespaced);
+        if (!t) continue;
+        if (finalizersOf(o).length > 0) {
+          this.markDeleted(t, o);
+          left += 1;
+        } else this.remove(t, k, o);
+      }
+      if (left === 0) this.remove(nsType, nsKey, ns);
+      else this.drainNamespace(nsType, nsKey, namespace);
+    }, this.options.namespaceDeletionMs ?? 100);
+    this.timers.add(timer);
   }
 
   private registerCrd(crd: KubeObject): void {
@@ -528,6 +587,10 @@ export class KubeState {
     this.emit('MODIFIED', type, object);
     return clone(object);
   }
+}
+
+function finalizersOf(object: KubeObject): string[] {
+  return Array.isArray(object.metadata.finalizers) ? object.metadata.finalizers.filter((f): f is string => typeof f === 'string') : [];
 }
 
 /** What the workload controllers report once a rollout finished. */

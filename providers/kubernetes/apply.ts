@@ -67,6 +67,7 @@ async function applyOne(env: ApplyEnv, discovery: Discovery, change: ApplyChange
     // sends the same, so such a manifest fails at plan already).
     query: { fieldManager: env.settings.fieldManager, force: 'true', fieldValidation: 'Strict' },
     body: JSON.stringify(manifest), contentType: 'application/apply-patch+yaml', operation: 'apply', subject: change.display,
+    at: `${change.desired.resource.location.file}:${change.desired.resource.location.line}`,
   }, ctx);
   if (resource.kind === 'CustomResourceDefinition' && resource.group === 'apiextensions.k8s.io') {
     await waitEstablished(env, resource, ref.name, change.display, ctx);

@@ -27,6 +27,8 @@ export interface RequestSpec {
   operation: string;
   /** The object concerned, for error messages (`Deployment web/api`). */
   subject?: string;
+  /** Where the object is declared (`apps.yaml:5`), for the server's warnings about it. */
+  at?: string;
 }
 
 interface Connection {
@@ -126,7 +128,7 @@ export class KubeClient {
         // A 500 for fields the schema does not declare is the manifest's fault: the same answer again.
         const serverFault = response.status >= 500 && !isUndeclaredFieldError(response.status, response.body);
         if ((throttled || serverFault) && attempt < attempts) throw new RetryableAnswer(response);
-        for (const warning of response.warnings) ctx.log.warn({ object: spec.subject, operation: spec.operation, warning }, 'the API server warns');
+        for (const warning of response.warnings) ctx.log.warn({ object: spec.subject, at: spec.at, operation: spec.operation, warning }, 'the API server warns');
         return response;
       }, { attempts, baseDelayMs: this.settings.retryDelayMs, signal: ctx.signal, retryable: (error) => !(error instanceof TerminalError) });
     } catch (error) {

@@ -205,6 +205,7 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
       method: 'PATCH', path: resourcePath(resource, ref.namespace, ref.name),
       query: { dryRun: 'All', fieldManager: env.settings.fieldManager, force: 'true', fieldValidation: 'Strict' },
       body: JSON.stringify(manifest), contentType: 'application/apply-patch+yaml', operation: 'apply (dry run)', subject: d.display,
+      at: `${d.resource.location.file}:${d.resource.location.line}`,
     }, ctx);
     if (response.status === 429 || (response.status >= 500 && !isUndeclaredFieldError(response.status, response.body))) {
       throw new TransientError(`dry run answered HTTP ${response.status}`, { subject: d.display, operation: 'apply (dry run)' });

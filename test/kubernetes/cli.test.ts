@@ -36,7 +36,8 @@ class Workspace {
   }
 
   run(args: string[]): Promise<CliResult> {
-    return runTrueup([...args, '--config', this.config]);
+    // Generous: each run starts Node and the engine, and the test machines are shared.
+    return runTrueup([...args, '--config', this.config], { timeoutMs: 300_000 });
   }
 
   async plan(): Promise<{ result: CliResult; plan: JsonPlan }> {
@@ -199,12 +200,22 @@ kind: Service
 metadata: { name: api, namespace: invalid }
 spec:
   ports: [{ port: 80, targetPrt: 8080 }]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: lost, namespace: invalid }
+spec:
+  selector: { matchLabels: { app: lost } }
+  template:
+    metadata: { labels: { app: found } }
+    spec: { containers: [{ name: app, image: "nginx:1.27" }] }
 `);
       const { result, plan } = await ws.plan();
       assert.equal(result.code, 1);
       const message = plan.errors.map((e) => e.message).join('\n');
       assert.match(message, /app\.yaml:9: Deployment\/api: spec\.replicas: Invalid value: must be greater than or equal to 0/);
       assert.match(message, /app\.yaml:20: Service\/api: \.spec\.ports\[port=80\]\.targetPrt: field not declared in schema/);
+      assert.match(message, /app\.yaml:28: Deployment\/lost: spec\.template\.metadata\.labels: Invalid value: \{"app":"found"\}: `selector` does not match template `labels`/);
       assert.deepEqual(plan.changes, [], 'nothing of the instance is planned');
     } finally {
       ws.remove();
@@ -255,6 +266,30 @@ ${crd}`);
       const fine = await ws.plan();
       assert.deepEqual(fine.plan.errors, []);
       assert.deepEqual(lines(fine.plan), ['create CustomResourceDefinition gadgets.example.com', 'create Gadget.example.com kinds/g', 'create Namespace kinds']);
+    } finally {
+      ws.remove();
+    }
+  });
+
+  it('surfaces the API server\'s warnings with the object and its file:line', async () => {
+    const ws = new Workspace(cluster, 'warned');
+    try {
+      ws.write('app.yaml', namespace('warned'));
+      assert.equal((await ws.run(['apply', '--auto-approve'])).code, 0);
+      ws.write('app.yaml', `${namespace('warned')}---
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: guarded, namespace: warned, finalizers: [cleanup] }
+data: { a: b }
+`);
+      const { result, plan } = await ws.plan();
+      assert.equal(result.code, 0, result.stderr);
+      assert.deepEqual(lines(plan), ['create ConfigMap warned/guarded']);
+      const warning = result.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'the API server warns');
+      assert.ok(warning, result.stderr);
+      assert.equal(warning.object, 'ConfigMap warned/guarded');
+      assert.equal(warning.at, 'app.yaml:5');
+      assert.equal(warning.warning, 'metadata.finalizers: "cleanup": prefer a domain-qualified finalizer name including a path (/) to avoid accidental conflicts with other finalizer writers');
     } finally {
       ws.remove();
     }

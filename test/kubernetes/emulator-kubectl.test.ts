@@ -209,6 +209,23 @@ spec:
     assert.equal(spec.replicas, 1, 'defaulted as if never written');
   });
 
+  it('refuses a workload whose selector does not select its own pods, as apps validation does', async () => {
+    const workload = (kind: string, labels: string) => `apiVersion: apps/v1
+kind: ${kind}
+metadata: { name: lost, namespace: strict }
+spec:
+  selector: { matchLabels: { app: lost } }
+  template:
+    metadata: { labels: ${labels} }
+    spec:
+      containers: [{ name: app, image: "nginx:1.27" }]
+`;
+    await assert.rejects(cluster.kubectl(['apply', '--server-side', '-f', '-'], workload('Deployment', '{ app: found }')),
+      /The Deployment "lost" is invalid: spec\.template\.metadata\.labels: Invalid value: \{"app":"found"\}: `selector` does not match template `labels`/);
+    await assert.rejects(cluster.kubectl(['apply', '--server-side', '-f', '-'], workload('DaemonSet', '{ tier: web }')), /`selector` does not match template `labels`/);
+    await cluster.kubectl(['apply', '--server-side', '-f', '-'], workload('Deployment', '{ app: lost, tier: web }'));
+  });
+
   it('custom resources are checked against their CRD schema; preserve-unknown-fields keeps anything', async () => {
     await cluster.kubectl(['apply', '--server-side', '-f', '-'], `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
@@ -235,5 +252,68 @@ spec:
     await assert.rejects(cluster.kubectl(['apply', '--server-side', '-f', '-'], 'apiVersion: example.com/v1\nkind: Widget\nmetadata: { name: w, namespace: strict }\nspec: { size: 1, colour: blue }\n'),
       /failed to create typed patch object \(strict\/w; example.com\/v1, Kind=Widget\): \.spec\.colour: field not declared in schema/);
     await cluster.kubectl(['apply', '--server-side', '-f', '-'], 'apiVersion: example.com/v1\nkind: Widget\nmetadata: { name: w, namespace: strict }\nspec: { size: 1, extra: { anything: [1, 2] } }\n');
+  });
+});
+
+describe('Kubernetes emulator: finalizers, as kubectl meets them on a real API server', () => {
+  let cluster: Cluster;
+  const until = async (check: () => Promise<boolean>, what: string) => {
+    const started = Date.now();
+    while (!(await check())) {
+      assert.ok(Date.now() - started < 10_000, `${what} within 10s`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const gone = (args: string[]) => async () => cluster.kubectl(['get', ...args]).then(() => false, (e: Error) => /NotFound/.test(e.message));
+  before(async () => {
+    cluster = await startCluster();
+  });
+  after(async () => cluster.stop());
+
+  it('a delete marks an object with finalizers; it goes when the last finalizer is removed, and none may be added meanwhile', async () => {
+    await cluster.kubectl(['apply', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: { name: fin }\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: guarded, namespace: fin, finalizers: [example.com/keep, example.com/audit] }\ndata: { a: b }\n');
+    assert.match(await cluster.kubectl(['-n', 'fin', 'delete', 'configmap', 'guarded', '--wait=false']), /configmap "guarded" deleted/);
+    const marked = JSON.parse(await cluster.kubectl(['-n', 'fin', 'get', 'configmap', 'guarded', '-o', 'json'])) as Obj & { metadata: { deletionTimestamp?: string; finalizers?: string[] } };
+    assert.ok(marked.metadata.deletionTimestamp, 'still there, marked for deletion');
+    await assert.rejects(cluster.kubectl(['-n', 'fin', 'patch', 'configmap', 'guarded', '--type', 'json', '-p', '[{"op":"add","path":"/metadata/finalizers/-","value":"example.com/late"}]']),
+      /metadata\.finalizers: Forbidden: no new finalizers can be added if the object is being deleted/);
+    await cluster.kubectl(['-n', 'fin', 'patch', 'configmap', 'guarded', '--type', 'json', '-p', '[{"op":"remove","path":"/metadata/finalizers/0"}]']);
+    assert.deepEqual((JSON.parse(await cluster.kubectl(['-n', 'fin', 'get', 'configmap', 'guarded', '-o', 'json'])) as { metadata: { finalizers: string[] } }).metadata.finalizers, ['example.com/audit'], 'one finalizer left: still there');
+    await cluster.kubectl(['-n', 'fin', 'patch', 'configmap', 'guarded', '--type', 'merge', '-p', '{"metadata":{"finalizers":null}}']);
+    assert.ok(await gone(['-n', 'fin', 'configmap', 'guarded'])(), 'gone with its last finalizer');
+  });
+
+  it('a namespace terminates: its contents go first, and it stays while one of them has a finalizer', async () => {
+    await cluster.kubectl(['apply', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: { name: doomed }\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: plain, namespace: doomed }\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: held, namespace: doomed, finalizers: [example.com/hold] }\n');
+    await cluster.kubectl(['delete', 'namespace', 'doomed', '--wait=false']);
+    assert.equal(await cluster.kubectl(['get', 'namespace', 'doomed', '-o', 'jsonpath={.status.phase}']), 'Terminating', 'not gone at once');
+    await assert.rejects(cluster.kubectl(['apply', '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: late, namespace: doomed }\n'), /because it is being terminated/);
+    await until(gone(['-n', 'doomed', 'configmap', 'plain']), 'the plain ConfigMap is deleted by the namespace controller');
+    assert.ok(JSON.parse(await cluster.kubectl(['-n', 'doomed', 'get', 'configmap', 'held', '-o', 'json'])).metadata.deletionTimestamp, 'the held one is marked and stays');
+    assert.equal(await cluster.kubectl(['get', 'namespace', 'doomed', '-o', 'jsonpath={.status.phase}']), 'Terminating', 'the namespace waits for it');
+    await cluster.kubectl(['-n', 'doomed', 'patch', 'configmap', 'held', '--type', 'merge', '-p', '{"metadata":{"finalizers":null}}']);
+    await until(gone(['namespace', 'doomed']), 'the namespace goes once empty');
+  });
+});
+
+describe('Kubernetes emulator: the protobuf bodies kubectl sends for built-in kinds', () => {
+  let cluster: Cluster;
+  before(async () => {
+    cluster = await startCluster();
+  });
+  after(async () => cluster.stop());
+
+  it('kubectl create namespace / configmap / secret / serviceaccount work as on a real API server', async () => {
+    assert.match(await cluster.kubectl(['create', 'namespace', 'made']), /namespace\/made created/);
+    assert.match(await cluster.kubectl(['-n', 'made', 'create', 'configmap', 'cfg', '--from-literal=a=1', '--from-literal=b=two']), /configmap\/cfg created/);
+    assert.match(await cluster.kubectl(['-n', 'made', 'create', 'secret', 'generic', 'sec', '--from-literal=password=hunter2']), /secret\/sec created/);
+    assert.match(await cluster.kubectl(['-n', 'made', 'create', 'serviceaccount', 'robot']), /serviceaccount\/robot created/);
+    assert.ok(cluster.emulator.requests.some((r) => r.method === 'POST' && r.contentType === 'application/vnd.kubernetes.protobuf'), 'kubectl did send protobuf');
+    const ns = JSON.parse(await cluster.kubectl(['get', 'namespace', 'made', '-o', 'json'])) as { metadata: Record<string, unknown>; status: { phase: string } };
+    assert.equal(ns.status.phase, 'Active');
+    assert.equal(ns.metadata.generateName, undefined, 'empty protobuf strings are unset fields');
+    assert.equal(await cluster.kubectl(['-n', 'made', 'get', 'configmap', 'cfg', '-o', 'jsonpath={.data.a} {.data.b}']), '1 two');
+    assert.equal(await cluster.kubectl(['-n', 'made', 'get', 'secret', 'sec', '-o', 'jsonpath={.data.password} {.type}']), `${Buffer.from('hunter2').toString('base64')} Opaque`);
+    assert.equal(await cluster.kubectl(['-n', 'made', 'get', 'serviceaccount', 'robot', '-o', 'jsonpath={.metadata.name}']), 'robot');
   });
 });
