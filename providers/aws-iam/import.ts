@@ -2,17 +2,19 @@
 // (`role/deploy`, `policy/deploy`, `oidc-provider/token.actions.githubusercontent.com`), written
 // from the same normalised values observe compares, so import → commit → plan is empty.
 //
-// Importing is how a person hands an existing entity to trueup: entities that carry no owner
-// mark get this source's (the owner tag, or the owner-mark inline policy on groups: the only
-// write import makes). Entities owned by another source are left out.
+// Importing is how a person hands an existing entity to trueup, and it writes nothing: an entity
+// without an owner mark is written with the `trueup.dev/adopt` annotation, so committing the file
+// is the adoption and the first plan shows the owner mark being written, for review. (Tagging at
+// import time would make the entities this source's before the YAML is in Git: a daemon running
+// the same source would then prune them as owned and undeclared.) Entities owned by another source
+// are left out.
 
-import type { ImportRequest, JsonObject, ObservedObject, ProviderContext } from '../../src/sdk/index.ts';
-import { writeOwnerMark } from './apply/group.ts';
+import { ADOPT_ANNOTATION, type ImportRequest, type JsonObject, type ObservedObject, type ProviderContext } from '../../src/sdk/index.ts';
 import type { IamApi } from './client.ts';
 import { TYPES, nameOfKey } from './model.ts';
 import { GROUP_OWNER_MARK } from './owner-mark.ts';
 import { readAccount } from './observe.ts';
-import { API_VERSION, OWNER_TAG } from './schema.ts';
+import { API_VERSION } from './schema.ts';
 
 const KIND: Record<string, string> = {
   [TYPES.role]: 'Role', [TYPES.policy]: 'Policy', [TYPES.user]: 'User', [TYPES.group]: 'Group',
@@ -38,42 +40,17 @@ export async function importEntities(api: IamApi, request: ImportRequest, ctx: P
   for (const o of chosen) {
     if (o.ownership.state === 'foreign') {
       ctx.log.warn({ key: o.key, owner: o.ownership.owner }, 'not imported: owned by another trueup source');
+      request.onSkipped?.({ subject: o.display, reason: `owned by another trueup source (${o.ownership.owner})` });
       continue;
     }
-    if (o.ownership.state === 'unowned') await claim(api, ctx, o);
-    documents.push(toDocument(o.type === TYPES.group ? withoutMark(o) : o));
+    const document = toDocument(o.type === TYPES.group ? withoutMark(o) : o);
+    if (o.ownership.state === 'unowned') (document.metadata as JsonObject).annotations = { [ADOPT_ANNOTATION]: 'true' };
+    documents.push(document);
   }
   return documents;
 }
 
-/** Write this source's owner tag (or a group's owner mark) on an entity being imported. */
-async function claim(api: IamApi, ctx: ProviderContext, o: ObservedObject): Promise<void> {
-  const name = nameOfKey(o.key);
-  const Tags = [{ Key: OWNER_TAG, Value: ctx.ownerId }];
-  const arn = (o.handle as { arn?: string } | undefined)?.arn ?? '';
-  switch (o.type) {
-    case TYPES.role:
-      await api.write(ctx, 'TagRole', o.display, (m, c) => c.send(new m.TagRoleCommand({ RoleName: name, Tags })));
-      break;
-    case TYPES.user:
-      await api.write(ctx, 'TagUser', o.display, (m, c) => c.send(new m.TagUserCommand({ UserName: name, Tags })));
-      break;
-    case TYPES.policy:
-      await api.write(ctx, 'TagPolicy', o.display, (m, c) => c.send(new m.TagPolicyCommand({ PolicyArn: arn, Tags })));
-      break;
-    case TYPES.instanceProfile:
-      await api.write(ctx, 'TagInstanceProfile', o.display, (m, c) => c.send(new m.TagInstanceProfileCommand({ InstanceProfileName: name, Tags })));
-      break;
-    case TYPES.oidcProvider:
-      await api.write(ctx, 'TagOpenIDConnectProvider', o.display, (m, c) => c.send(new m.TagOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn, Tags })));
-      break;
-    case TYPES.group:
-      await writeOwnerMark({ api, ctx }, o.display, name);
-      break;
-  }
-}
-
-/** A group's policy under the reserved name was overwritten by the mark import just wrote. */
+/** A group's policy under the reserved name is not declarable: adopting the group overwrites it with the mark. */
 function withoutMark(o: ObservedObject): ObservedObject {
   const value = o.value as JsonObject;
   const { [GROUP_OWNER_MARK]: _replaced, ...inlinePolicies } = value.inlinePolicies as JsonObject;
