@@ -43,6 +43,18 @@ function declare(r: Resource): Declared | undefined {
   return { kind, type, name, key: objectKey(type, name), arnResource: arnResource(type, spec.path, name) };
 }
 
+/** IAM's documented name limits: 64 characters for roles and users, 128 for policies, groups
+ * and instance profiles; letters, digits and + = , . @ _ - only. */
+const MAX_NAME: Partial<Record<RefKind, number>> = { Role: 64, User: 64, Policy: 128, Group: 128, InstanceProfile: 128 };
+
+function nameProblem(kind: RefKind, name: string): string | undefined {
+  const max = MAX_NAME[kind];
+  if (max === undefined) return undefined;
+  if (name.length > max) return `an IAM ${kind} name is at most ${max} characters; "${name.slice(0, 20)}…" has ${name.length}`;
+  if (!/^[\w+=,.@-]+$/.test(name)) return `an IAM ${kind} name holds letters, digits and + = , . @ _ - only ("${name}")`;
+  return undefined;
+}
+
 export function expandResources(resources: Resource[], ctx: ExpandContext, accountId: string | undefined): { objects: DesiredObject[]; issues: ResourceIssue[] } {
   const account = accountId ?? ACCOUNT_PLACEHOLDER;
   const issues: ResourceIssue[] = [];
@@ -57,6 +69,12 @@ export function expandResources(resources: Resource[], ctx: ExpandContext, accou
   for (const r of resources) {
     const d = declare(r);
     if (!d) continue;
+    const invalid = (r.spec as { name?: string }).name === undefined ? nameProblem(d.kind, d.name) : undefined;
+    if (invalid) {
+      // The IAM name defaults to metadata.name, which allows more than IAM does.
+      issues.push({ resource: r, path: ['metadata', 'name'], message: `${invalid}; set spec.name to a valid IAM name` });
+      continue;
+    }
     declared.set(r, d);
     byMetaName.set(r.metadata.name, [...(byMetaName.get(r.metadata.name) ?? []), d]);
     byIamName.set(`${d.type}/${d.name}`, d);

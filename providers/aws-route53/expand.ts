@@ -9,6 +9,7 @@ import {
 import {
   ALIAS_TYPES, CLOUDFRONT_ZONE_ID, NAMESPACE, recordExtensionSchema, routingPolicies, zoneExtensionSchema, type ZoneExtension,
 } from './extension.ts';
+import { MAX_RECORDS_PER_REQUEST, MAX_VALUE_CHARS_PER_REQUEST } from './batch.ts';
 import type { RecordValue, Route53Value } from './wire.ts';
 
 export interface ZoneValue {
@@ -42,6 +43,20 @@ export function zoneExtension(zone: Pick<DeclaredZone, 'extensions'>): { ext?: Z
   if (parsed.success) return { ext: parsed.data, errors: [] };
   return { errors: parsed.error.issues.map((i) => ({ path: ['spec', NAMESPACE, ...(i.path as (string | number)[])], message: i.message })) };
 }
+
+/** A record set goes whole into one ChangeResourceRecordSets request, so the request limits
+ * bound a set (Route 53 API reference: at most 1,000 ResourceRecord elements and 32,000 value
+ * characters per request; a Value holds at most 4,000 characters). Refused here rather than at apply. */
+function valueLimit(values: readonly string[]): string | undefined {
+  if (values.length > MAX_RECORDS_PER_REQUEST) return `Route 53 takes at most ${MAX_RECORDS_PER_REQUEST} values in a record set; this one has ${values.length}`;
+  const long = values.find((v) => v.length > MAX_VALUE_CHARS);
+  if (long) return `Route 53 takes values of at most ${MAX_VALUE_CHARS} characters; one has ${long.length} ("${long.slice(0, 20)}…")`;
+  const chars = values.reduce((n, v) => n + v.length, 0);
+  if (chars > MAX_VALUE_CHARS_PER_REQUEST) return `Route 53 takes at most ${MAX_VALUE_CHARS_PER_REQUEST} characters of values in one change; this record set has ${chars}`;
+  return undefined;
+}
+
+const MAX_VALUE_CHARS = 4000;
 
 function expandZone(zone: DeclaredZone, issues: ResourceIssue[]): DesiredObject[] | undefined {
   const { resource } = zone;
@@ -120,6 +135,11 @@ function expandZone(zone: DeclaredZone, issues: ResourceIssue[]): DesiredObject[
     } else {
       if (set.values.length === 0) {
         issue([...set.path, 'values'], `a ${set.type} record set needs value or values (or route53.alias)`);
+        continue;
+      }
+      const limit = valueLimit(set.values);
+      if (limit) {
+        issue([...set.path, 'values'], limit);
         continue;
       }
       value.ttl = set.ttl;

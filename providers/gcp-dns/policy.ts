@@ -155,7 +155,7 @@ export function canonicalPolicy(type: string, policy: RoutingPolicy): { policy?:
     if (pb.trickleTraffic) o.trickleTraffic = pb.trickleTraffic;
     out.primaryBackup = o;
   }
-  if (policy.healthCheck) out.healthCheck = policy.healthCheck;
+  if (policy.healthCheck) out.healthCheck = healthCheckUrl(policy.healthCheck);
   return issues.length > 0 ? { issues } : { policy: out, issues };
 }
 
@@ -265,7 +265,7 @@ export function policyFromWire(type: string, wire: unknown): JsonObject {
     if (typeof pb.trickleTraffic === 'number' && pb.trickleTraffic > 0) o.trickleTraffic = pb.trickleTraffic;
     out.primaryBackup = o;
   }
-  if (typeof w.healthCheck === 'string' && w.healthCheck !== '') out.healthCheck = w.healthCheck;
+  if (typeof w.healthCheck === 'string' && w.healthCheck !== '') out.healthCheck = healthCheckUrl(w.healthCheck);
   return out;
 }
 
@@ -278,6 +278,18 @@ export function valuesFromWire(type: string, rrdatas: unknown): string[] {
     if (!(error instanceof DnsValueError)) throw error;
     return [...strings].sort();
   }
+}
+
+/**
+ * A health check in the one form the API documents for RRSetRoutingPolicy.healthCheck, the full
+ * URL `https://www.googleapis.com/compute/v1/projects/P/global/healthChecks/H` (also what
+ * `projects/P/global/healthChecks/H`, the form gcloud and examples use, and the
+ * compute.googleapis.com host stand for), so declared and listed forms compare equal.
+ */
+export function healthCheckUrl(healthCheck: string): string {
+  const h = healthCheck.trim();
+  if (h.startsWith('projects/')) return `https://www.googleapis.com/compute/v1/${h}`;
+  return h.replace(/^https:\/\/compute\.googleapis\.com\//, 'https://www.googleapis.com/');
 }
 
 /** Full network URL for a private zone network given by name or URL. */

@@ -545,7 +545,7 @@ export class SourceController {
       record.changes = countChanges(applied.map((r) => r.change));
       this.status.errors = reportErrors(result.reports);
       if (result.failed + result.skipped > 0) {
-        const message = `${result.applied} applied, ${result.failed} failed, ${result.skipped} skipped: ${this.status.errors.slice(0, 3).map((e) => `${e.display}: ${e.message}`).join('; ')}`;
+        const message = `${result.applied} applied, ${result.failed} failed, ${result.skipped} skipped: ${this.status.errors.slice(0, 3).map((e) => `${e.display}${e.location ? ` (${e.location})` : ''}: ${e.message}`).join('; ')}`;
         record.message = message;
         if (control.stopped) return { result: 'aborted', retry: true, message };
         setCondition(this.status.conditions, { type: 'Ready', status: 'False', reason: 'ApplyFailed', message }, new Date());

@@ -1,6 +1,8 @@
 // A problem in a declared file, with where it is. All problems of a revision are collected and
 // reported together (octoDNS's lesson: fixing one error per run is slow).
 
+import { printable } from '../sdk/index.ts';
+
 export interface LoadIssue {
   file: string;
   line: number;
@@ -10,9 +12,10 @@ export interface LoadIssue {
   message: string;
 }
 
+/** `file:line:column: field: message`, with control and invisible characters made visible. */
 export function formatIssue(issue: LoadIssue): string {
-  const where = `${issue.file}:${issue.line}:${issue.column}`;
-  return issue.field ? `${where}: ${issue.field}: ${issue.message}` : `${where}: ${issue.message}`;
+  const where = `${printable(issue.file)}:${issue.line}:${issue.column}`;
+  return printable(issue.field ? `${where}: ${issue.field}: ${issue.message}` : `${where}: ${issue.message}`);
 }
 
 export class InvalidRevisionError extends Error {
@@ -30,7 +33,7 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
     if (typeof part === 'number') out += `[${part}]`;
     else {
       const s = String(part);
-      out += /^[A-Za-z_$][\w$-]*$/.test(s) ? (out ? `.${s}` : s) : `[${JSON.stringify(s)}]`;
+      out += /^[A-Za-z_$][\w$-]*$/.test(s) ? (out ? `.${s}` : s) : `[${printable(JSON.stringify(s))}]`;
     }
   }
   return out;

@@ -39,6 +39,8 @@ const envelopeSchema = z.object({
   metadata: metadataSchema,
 });
 
+const ENVELOPE_FIELDS = ['apiVersion', 'kind', 'metadata', 'spec'];
+
 /** Documents of these kinds live beside resources but are not resources. */
 const NOT_RESOURCES = new Set(['trueup.dev/v1 EngineConfig']);
 
@@ -103,6 +105,12 @@ function toResource(document: ParsedDocument, catalog: KindCatalog, issues: Load
     return undefined;
   }
   const whole = entry.definition.wholeDocument === true;
+  if (!whole) {
+    // `status:` or a misspelt `sepc:` beside the envelope would be dropped without a word.
+    const extra = Object.keys(value).filter((k) => !ENVELOPE_FIELDS.includes(k));
+    for (const key of extra) at([key], `unknown field: a ${kind} document has ${ENVELOPE_FIELDS.join(', ')} only${didYouMean(key, ENVELOPE_FIELDS)}`);
+    if (extra.length > 0) return undefined;
+  }
   const target = whole ? value : value.spec;
   if (!whole && target === undefined) {
     at([], `spec is required for ${kind}`);

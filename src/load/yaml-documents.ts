@@ -33,11 +33,9 @@ export function parseYamlFile(file: string, content: string): { documents: Parse
       issues.push({ ...at(error.pos[0]), field: '', message: error.message.split('\n')[0] ?? error.message });
     }
     if (doc.errors.length > 0 || doc.contents === null) return;
-    const duplicates = duplicateKeys(doc);
-    for (const key of duplicates) {
-      issues.push({ ...at(key.range?.[0] ?? 0), field: '', message: `duplicate key ${JSON.stringify(String(key.value))} in a mapping` });
-    }
-    if (duplicates.length > 0) return;
+    const bad = badKeys(doc);
+    for (const { key, message } of bad) issues.push({ ...at(key.range?.[0] ?? 0), field: '', message });
+    if (bad.length > 0) return;
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 100 });
@@ -65,15 +63,29 @@ export function parseYamlFile(file: string, content: string): { documents: Parse
   return { documents, issues };
 }
 
-function duplicateKeys(doc: Document.Parsed): Scalar[] {
-  const found: Scalar[] = [];
+/**
+ * Keys that would lose or twist what was written: duplicates (the last would win), null keys
+ * (`~:` or a bare `:` becomes "" — a Zone's apex — and collides with a quoted ""), non-scalar
+ * keys, and `__proto__` (JavaScript treats it as the object's prototype, not a field).
+ */
+function badKeys(doc: Document.Parsed): { key: Scalar; message: string }[] {
+  const found: { key: Scalar; message: string }[] = [];
   visit(doc, {
     Map(_, map) {
       const seen = new Set<string>();
       for (const pair of map.items) {
-        if (!isScalar(pair.key)) continue;
+        if (!isScalar(pair.key)) {
+          const node = (pair.key ?? pair.value) as Scalar | null;
+          if (node) found.push({ key: node, message: pair.key === null ? 'a mapping entry has no key; write the key (quote "" for an empty name)' : 'a mapping key must be a plain value, not a list or mapping' });
+          continue;
+        }
+        if (pair.key.value === null) {
+          found.push({ key: pair.key, message: 'a null key (~ or nothing) is not a name; write the key (quote "" for an empty name, "@" for a zone apex)' });
+          continue;
+        }
         const key = String(pair.key.value);
-        if (seen.has(key)) found.push(pair.key);
+        if (key === '__proto__') found.push({ key: pair.key, message: 'the key __proto__ is not allowed (JavaScript reads it as the object\'s prototype)' });
+        else if (seen.has(key)) found.push({ key: pair.key, message: `duplicate key ${JSON.stringify(key)} in a mapping` });
         seen.add(key);
       }
     },

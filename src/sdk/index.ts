@@ -6,3 +6,4 @@ export { scopeMatcher } from './scope.ts';
 export { TokenBucket, sharedBucket } from './rate-limit.ts';
 export { mapLimit } from './concurrency.ts';
 export { backoffDelay, sleep, withRetries, type RetryOptions } from './retry.ts';
+export { hasUnprintable, printable } from './printable.ts';

@@ -2,9 +2,12 @@
 // value from Git or a cloud API is escaped: resource names and error messages are untrusted text.
 
 import type { ChangeView, Condition, PassRecord, PlanView, SourceStatus } from '../controller/status.ts';
+import { printable } from '../sdk/index.ts';
 
+/** HTML-escaped, with control and invisible characters shown as \u{…} (a zero-width or bidi
+ * character must not make two names look alike on the page). */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  return printable(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
 
 const e = escapeHtml;

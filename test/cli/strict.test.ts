@@ -147,3 +147,41 @@ describe('plan --detailed-exitcode (issue 11, item 6)', () => {
     assert.match(help.stdout, /5 no changes but declared objects left alone/);
   });
 });
+
+describe('what an API would refuse is refused at validate (issue 11, item 4)', () => {
+  it('refuses a null key, __proto__, extra envelope fields, out-of-range TTLs and over-long IAM names', async () => {
+    const dir = await repo({
+      'null-key.yaml': zone('  records:\n    ~: [{ type: A, value: 192.0.2.1 }]\n'),
+      'proto.yaml': zone('  __proto__: { polluted: true }\n  records: {}\n', 'proto.example.'),
+      'status.yaml': `${zone('  records: {}\n', 'status.example.')}status: { ready: true }\n`,
+      'ttl.yaml': zone('  ttl: 2147483648\n  records: {}\n', 'ttl.example.'),
+      'role.yaml': [
+        'apiVersion: iam.aws.trueup.dev/v1', 'kind: Role', `metadata: { name: ${'r'.repeat(65)} }`, 'spec:',
+        '  assumeRolePolicy: { Statement: [{ Effect: Allow, Principal: { Service: ec2.amazonaws.com }, Action: "sts:AssumeRole" }] }', '',
+      ].join('\n'),
+    });
+    const result = await runTrueup(['validate', dir]);
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stdout, /^null-key\.yaml:6:5: a null key \(~ or nothing\) is not a name/m);
+    assert.match(result.stdout, /^proto\.yaml:5:3: the key __proto__ is not allowed/m);
+    assert.match(result.stdout, /^status\.yaml:6:\d+: status: unknown field: a Zone document has apiVersion, kind, metadata, spec only$/m);
+    assert.match(result.stdout, /^ttl\.yaml:5:\d+: spec\.ttl: ttl is at most 2147483647 seconds/m);
+    assert.match(result.stdout, /^role\.yaml:3:\d+: metadata\.name: an IAM Role name is at most 64 characters; .* has 65; set spec\.name/m);
+  });
+
+  it('refuses a Route 53 record set no single change request can hold', async () => {
+    const values = Array.from({ length: 1001 }, (_, i) => `10.0.${Math.floor(i / 250)}.${i % 250}`);
+    const dir = await repo({
+      'zones/big.yaml': zone(`  records:\n    many: [{ type: A, values: [${values.join(', ')}] }]\n    long: [{ type: TXT, value: "${'x'.repeat(4100)}" }]\n`),
+      'trueup.yaml': [
+        'apiVersion: trueup.dev/v1', 'kind: EngineConfig',
+        'providers: { r53: { type: aws-route53, settings: { endpoint: "http://127.0.0.1:9" } } }',
+        'sources: [{ name: dns, path: ./zones, scopes: { r53: ["zone/example.com."] } }]', '',
+      ].join('\n'),
+    });
+    const result = await runTrueup(['validate', '--config', join(dir, 'trueup.yaml')]);
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stdout, /big\.yaml:6:\d+: spec\.records\.many\[0\]\.values: Route 53 takes at most 1000 values in a record set; this one has 1001$/m);
+    assert.match(result.stdout, /big\.yaml:7:\d+: spec\.records\.long\[0\]\.values: Route 53 takes values of at most 4000 characters/m);
+  });
+});

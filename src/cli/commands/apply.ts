@@ -8,6 +8,7 @@ import type { Plan } from '../../plan/types.ts';
 import { PLAN_FORMAT_VERSION } from '../../plan/types.ts';
 import { paletteFor } from '../../plan/render/colour.ts';
 import type { ChangeReport } from '../../apply/execute.ts';
+import { printable } from '../../sdk/index.ts';
 import { EXIT, UsageError, type Command, type CommandIO } from '../command.ts';
 import { COMMON_HELP, parse, planFromOptions } from '../common.ts';
 import { PLAN_OPTIONS, writePlan } from './plan.ts';
@@ -80,7 +81,8 @@ Exit codes: 0 applied (or nothing to do), 1 error, 3 refused by safety rules,
       const palette = paletteFor(io.stderr, io.env, values['no-color'] ? false : undefined);
       const onReport = (r: ChangeReport) => {
         done += 1;
-        if (r.status !== 'applied') io.stderr.write(`${palette.red('✗')} ${r.change.provider} ${r.change.action} ${r.change.display}: ${r.status}: ${r.error?.message ?? ''}\n`);
+        // A failure names where the object is declared, as plan errors do (deletes have no place in Git).
+        if (r.status !== 'applied') io.stderr.write(`${palette.red('✗')} ${printable(`${r.change.provider} ${r.change.action} ${r.change.display}${where(r)}: ${r.status}: ${r.error?.message ?? ''}`)}\n`);
         else if (io.stderr.isTTY) io.stderr.write(`\r\u001b[K[${done}/${total}] ${r.change.action} ${r.change.display}`);
         if (io.stderr.isTTY && done === total) io.stderr.write('\n');
       };
@@ -95,7 +97,7 @@ Exit codes: 0 applied (or nothing to do), 1 error, 3 refused by safety rules,
         throw error;
       }
       if (values.json) {
-        io.stdout.write(`${JSON.stringify({ applied: result.applied, failed: result.failed, skipped: result.skipped, outcomes: result.reports.map((r) => ({ provider: r.change.provider, action: r.change.action, key: r.change.key, display: r.change.display, status: r.status, error: r.error })) }, null, 2)}\n`);
+        io.stdout.write(`${JSON.stringify({ applied: result.applied, failed: result.failed, skipped: result.skipped, outcomes: result.reports.map((r) => ({ provider: r.change.provider, action: r.change.action, key: r.change.key, display: r.change.display, ...(r.change.location ? { location: r.change.location } : {}), status: r.status, error: r.error })) }, null, 2)}\n`);
       } else {
         io.stdout.write(`Apply complete: ${result.applied} applied, ${result.failed} failed, ${result.skipped} skipped.\n`);
       }
@@ -105,6 +107,11 @@ Exit codes: 0 applied (or nothing to do), 1 error, 3 refused by safety rules,
     }
   },
 };
+
+function where(r: ChangeReport): string {
+  const l = r.change.location;
+  return l ? ` (${l.file}:${l.line}:${l.column})` : '';
+}
 
 async function confirm(io: CommandIO): Promise<boolean> {
   const rl = createInterface({ input: io.stdin, output: io.stderr });

@@ -1,7 +1,8 @@
 // The plan as Markdown for a pull-request comment: a summary table, then changes per provider
-// in a diff block (GitHub colours `+`/`-` lines), then conflicts, errors and refusals.
+// in a diff block (GitHub colours `+`/`-` lines), then conflicts, errors and refusals. Declared
+// and observed text is made printable first (no control or invisible characters in a review).
 
-import type { PlannedChange } from '../../sdk/index.ts';
+import { printable as t, type PlannedChange } from '../../sdk/index.ts';
 import type { Plan } from '../types.ts';
 import { diffLines, show, summaryLine } from './text.ts';
 
@@ -10,7 +11,7 @@ const SYMBOL = { create: '+', update: '~', replace: '!', delete: '-' } as const;
 export function renderPlanMarkdown(plan: Plan): string {
   const s = plan.summary;
   const out: string[] = [];
-  out.push(`### trueup plan for \`${plan.source}\` at \`${plan.revision}\``, '');
+  out.push(`### trueup plan for \`${t(plan.source)}\` at \`${t(plan.revision)}\``, '');
   out.push('| create | update | replace | delete | unchanged |', '|---:|---:|---:|---:|---:|');
   out.push(`| ${s.create} | ${s.update} | ${s.replace} | ${s.delete} | ${s.unchanged} |`, '');
   const byProvider = new Map<string, PlannedChange[]>();
@@ -18,29 +19,29 @@ export function renderPlanMarkdown(plan: Plan): string {
   for (const [provider, changes] of byProvider) {
     out.push(`<details open><summary><b>${escapeHtml(provider)}</b>: ${changes.length} change${changes.length === 1 ? '' : 's'}</summary>`, '', '```diff');
     for (const c of changes) {
-      out.push(`${SYMBOL[c.action]} ${c.action} ${c.display}`);
-      if (c.dangerous) out.push(`! ${c.dangerous}`);
-      for (const e of c.effects ?? []) out.push(`      → ${e}`);
+      out.push(`${SYMBOL[c.action]} ${c.action} ${t(c.display)}`);
+      if (c.dangerous) out.push(`! ${t(c.dangerous)}`);
+      for (const e of c.effects ?? []) out.push(`      → ${t(e)}`);
       for (const d of diffLines(c, 40)) {
-        if (d.before !== undefined) out.push(`-     ${d.path}: ${show(d.before)}`);
-        if (d.after !== undefined) out.push(`+     ${d.path}: ${show(d.after)}`);
+        if (d.before !== undefined) out.push(`-     ${t(d.path)}: ${show(d.before)}`);
+        if (d.after !== undefined) out.push(`+     ${t(d.path)}: ${show(d.after)}`);
       }
     }
     out.push('```', '', '</details>', '');
   }
   if (plan.conflicts.length > 0) {
     out.push('**Left alone** (trueup will not touch these):', '');
-    for (const c of plan.conflicts) out.push(`- \`${c.provider}\` ${c.display}: ${c.reason}`);
+    for (const c of plan.conflicts) out.push(`- \`${t(c.provider)}\` ${t(c.display)}: ${t(c.reason)}`);
     out.push('');
   }
   if (plan.errors.length > 0) {
     out.push('**Errors:**', '');
-    for (const e of plan.errors) out.push(`- ${e.provider ? `\`${e.provider}\`: ` : ''}${e.message}`);
+    for (const e of plan.errors) out.push(`- ${e.provider ? `\`${t(e.provider)}\`: ` : ''}${t(e.message)}`);
     out.push('');
   }
   if (plan.refusals.length > 0) {
     out.push(plan.forced ? '**Safety rules overridden with --force:**' : '**Refused by safety rules** (needs `--force`):', '');
-    for (const r of plan.refusals) out.push(`- ${r}`);
+    for (const r of plan.refusals) out.push(`- ${t(r)}`);
     out.push('');
   }
   out.push(summaryLine(plan), '', `<sub>checksum \`${plan.checksum}\`</sub>`, '');
@@ -48,5 +49,5 @@ export function renderPlanMarkdown(plan: Plan): string {
 }
 
 function escapeHtml(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
+  return t(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
 }

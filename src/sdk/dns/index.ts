@@ -3,7 +3,7 @@
 // DNS plugin (`import … from 'trueup/sdk/dns'`). Exports are stable: only additions.
 export { DnsValueError } from './errors.ts';
 export {
-  absoluteName, canonicalHost, canonicalName, canonicalZoneName, checkName, decodeNameEscapes, isInZone, relativeName,
+  absoluteName, canonicalHost, canonicalName, canonicalZoneName, checkName, decodeNameEscapes, displayName, isInZone, relativeName,
 } from './names.ts';
 export {
   canonicalTxt, chunkQuoted, convertQuotedEscapes, decodeEscapes, MAX_STRING_BYTES, quote, tokenize, tokenText, txtBytes,

@@ -1,6 +1,8 @@
 // Object keys, scopes and display names shared by DNS providers, so plans read the same
 // whichever DNS host serves a zone.
 
+import { displayName } from './names.ts';
+
 export const ZONE_OBJECT_TYPE = 'zone';
 export const RECORDSET_OBJECT_TYPE = 'recordset';
 
@@ -23,6 +25,8 @@ export function recordSetKey(zone: string, name: string, type: string, setIdenti
   return `rrset/${zone}/${name}/${type}/${setIdentifier ?? '-'}`;
 }
 
+/** `www.example.com. A`, with the Unicode form of IDNA names (`xn--bcher-kva.example. (bücher.example.) A`). */
 export function recordSetDisplay(name: string, type: string, setIdentifier?: string): string {
-  return setIdentifier === undefined ? `${name} ${type}` : `${name} ${type} [${setIdentifier}]`;
+  const shown = displayName(name);
+  return setIdentifier === undefined ? `${shown} ${type}` : `${shown} ${type} [${setIdentifier}]`;
 }

@@ -22,7 +22,9 @@ const namespaceBlock = z.record(z.string(), z.unknown(), {
   error: 'unknown field: provider-specific settings go in a namespaced block that is a mapping (e.g. route53: {...}, gcp: {...})',
 });
 
-const ttl = z.number({ error: 'ttl is a number of seconds' }).int('ttl is a whole number of seconds').min(0).max(2147483647);
+/** RFC 2181 §8: 0 to 2^31 - 1 seconds; Route 53 and Cloud DNS document the same range. */
+const ttl = z.number({ error: 'ttl is a number of seconds' }).int('ttl is a whole number of seconds')
+  .min(0, 'ttl is at least 0 seconds').max(2147483647, 'ttl is at most 2147483647 seconds (2^31 - 1)');
 
 export const recordSetSchema = z.object({
   type: z.string().transform((t) => t.toUpperCase()).pipe(z.enum(RECORD_TYPES, {
