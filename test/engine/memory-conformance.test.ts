@@ -1,5 +1,5 @@
 // The in-memory provider passes the conformance suite: proves the suite and the pipeline agree.
-import { runProviderConformance } from '../../src/sdk/conformance.ts';
+import { runProviderConformance } from '../../src/conformance/index.ts';
 import { MemoryApi, memoryProvider } from '../support/memory-provider.ts';
 
 const api = new MemoryApi();

@@ -15,7 +15,7 @@ import { applyPrepared, preparePlan, type PreparedPlan } from '../engine/pipelin
 import type { InstanceEntry } from '../engine/instances.ts';
 import { safetySchema } from '../config/schema.ts';
 import { silentLogger } from '../report/log.ts';
-import type { ProviderDefinition } from './types.ts';
+import type { ProviderDefinition } from '../sdk/index.ts';
 
 export interface ConformanceFixtures {
   /** Resources (YAML) to create from nothing. */
