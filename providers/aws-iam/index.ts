@@ -5,7 +5,7 @@
 import { SDK_MAJOR, defineProvider, type PlannedChange, type ProviderInstance } from '../../src/sdk/index.ts';
 import { expandResources } from './expand.ts';
 import { TYPES } from './model.ts';
-import { kinds, settingsSchema, type IamSettings } from './schema.ts';
+import { OWNER_TAG, kinds, settingsSchema, type IamSettings } from './schema.ts';
 
 /** A role replaced gets a new unique id: trust policies elsewhere (other accounts) that named
  * it stop matching and its sessions end. Worth a --force; the renderer marks every replace. */
@@ -27,7 +27,7 @@ export default defineProvider({
     [TYPES.instanceProfile]: { replaceOn: ['path'] },
     [TYPES.oidcProvider]: {},
   },
-  capabilities: { import: true },
+  capabilities: { import: true, importWrites: `writes the owner tag ${OWNER_TAG} on each imported role, policy, user, instance profile and OIDC provider that has none` },
   create: (settings) => lazyInstance(settings),
 });
 

@@ -2,10 +2,11 @@
 // and a plan that shows nothing.
 
 import { writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline/promises';
 import { stringify } from 'yaml';
 import { scopeMatcher } from '../../sdk/index.ts';
 import { providerContext } from '../../engine/pipeline.ts';
-import { EXIT, UsageError, type Command } from '../command.ts';
+import { EXIT, UsageError, type Command, type CommandIO } from '../command.ts';
 import { COMMON_HELP, COMMON_OPTIONS, configPath, logger, parse, pickSource } from '../common.ts';
 import { openEngine } from '../../engine/engine.ts';
 
@@ -19,12 +20,21 @@ SELECTOR is provider-specific: a zone name (example.com.) for DNS providers, an 
 prefix (/teams/web/) or a name for IAM, a namespace for Kubernetes. The source's scopes limit
 what may be imported.
 
+Import only reads, except where a provider must mark what it hands to trueup: aws-iam writes the
+owner tag trueup.dev/owner (the source's owner id) on each imported entity that has none, so the
+next plan manages it. Such an import asks for confirmation on a terminal, as apply does, and
+needs --yes when stdin is not a terminal.
+
 Options:
   -p, --provider NAME  provider instance from the engine config
   -o, --out FILE       write to FILE instead of stdout
+  -y, --yes            do not ask before an import that writes (alias: --auto-approve)
 ${COMMON_HELP}`,
   async run(argv, io) {
-    const { values, positionals } = parse(argv, { ...COMMON_OPTIONS, provider: { type: 'string', short: 'p' }, out: { type: 'string', short: 'o' } }, true);
+    const { values, positionals } = parse(argv, {
+      ...COMMON_OPTIONS, provider: { type: 'string', short: 'p' }, out: { type: 'string', short: 'o' },
+      yes: { type: 'boolean', short: 'y' }, 'auto-approve': { type: 'boolean' },
+    }, true);
     if (values.help) {
       io.stdout.write(`${this.help}\n`);
       return EXIT.ok;
@@ -40,6 +50,18 @@ ${COMMON_HELP}`,
       const config = engine.source(pickSource(engine, values.source));
       const patterns = config.scopes[values.provider];
       if (!patterns) throw new UsageError(`source ${config.name} may not use provider instance ${values.provider} (add it to the source's scopes)`);
+      const writes = entry.definition.capabilities.importWrites;
+      if (writes && !values.yes && !values['auto-approve']) {
+        const what = `import from ${values.provider} (${entry.definition.type}) ${writes} (owner id: ${engine.ownerId(config)})`;
+        if (!io.stdin.isTTY) {
+          io.stderr.write(`trueup import: ${what}; not a terminal, so pass --yes to allow it\n`);
+          return EXIT.error;
+        }
+        if (!(await confirm(io, `This ${what}.\nImport? Only "yes" is accepted: `))) {
+          io.stderr.write('Import cancelled; nothing was changed.\n');
+          return EXIT.error;
+        }
+      }
       const ctx = providerContext(entry, { log, ownerId: engine.ownerId(config) });
       const documents = await entry.instance.import({ selector, allowedScopes: scopeMatcher(patterns) }, ctx);
       const text = documents.map((d) => stringify(d, { lineWidth: 0 })).join('---\n');
@@ -52,3 +74,12 @@ ${COMMON_HELP}`,
     }
   },
 };
+
+async function confirm(io: CommandIO, question: string): Promise<boolean> {
+  const rl = createInterface({ input: io.stdin, output: io.stderr });
+  try {
+    return (await rl.question(question)).trim() === 'yes';
+  } finally {
+    rl.close();
+  }
+}
