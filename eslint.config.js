@@ -3,7 +3,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.cache/**', 'examples/**'] },
+  // templates/ are copied into plugin projects, where trueup/sdk resolves; they are run by test/engine/template.test.ts.
+  { ignores: ['node_modules/**', 'dist/**', '.cache/**', 'examples/**', 'templates/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -45,9 +45,14 @@ export function isTransient(e: AwsError): boolean {
     e.code === 'EntityTemporarilyUnmodifiable' || (e.status !== undefined && e.status >= 500) || NETWORK.test(e.code);
 }
 
+/** The SDK's default chain found no credentials: say where it looks (trueup never reads keys itself). */
+export const CREDENTIALS_HINT = 'no AWS credentials found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ' +
+  'or run where IRSA, EKS Pod Identity or an instance role provides them';
+
 export function toProviderError(error: unknown, subject: string, operation: string, hint?: string): TransientError | TerminalError {
   if (error instanceof TransientError || error instanceof TerminalError) return error;
   const e = awsError(error);
+  hint ??= e.code === 'CredentialsProviderError' ? CREDENTIALS_HINT : undefined;
   const message = `${e.code}: ${e.message}${hint ? ` (${hint})` : ''}`;
   const options = { subject, operation, code: e.code, cause: error };
   return isTransient(e) ? new TransientError(message, options) : new TerminalError(message, options);

@@ -11,6 +11,10 @@ const TRANSIENT_CODES = new Set([
   'RequestTimeout', 'RequestTimeoutException', 'TimeoutError', 'AbortError',
 ]);
 
+/** The SDK's default chain found no credentials: say where it looks (trueup never reads keys itself). */
+export const CREDENTIALS_HINT = 'no AWS credentials found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ' +
+  'or run where IRSA, EKS Pod Identity or an instance role provides them';
+
 const NETWORK_CODES = /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND|UND_ERR)/;
 
 interface AwsLikeError {
@@ -70,6 +74,6 @@ export function toProviderError(error: unknown, operation: string, subject?: str
   if (subject !== undefined) options.subject = subject;
   const code = errorCode(error);
   if (code !== undefined) options.code = code;
-  const message = apiMessage(error);
+  const message = code === 'CredentialsProviderError' ? `${apiMessage(error)} (${CREDENTIALS_HINT})` : apiMessage(error);
   return isTransientAws(error) ? new TransientError(message, options) : new TerminalError(message, options);
 }

@@ -72,7 +72,10 @@ export default defineProvider({
   settings: settingsSchema,
   kinds: [manifestKind],
   objectTypes,
-  capabilities: { import: true, serverSideDryRun: true, acceptsUnclaimedApiVersions: true },
+  capabilities: {
+    import: true, serverSideDryRun: true, acceptsUnclaimedApiVersions: true,
+    importWrites: 'removes the trueup owner marks of owned Secrets it leaves out (their values would be committed in clear text), so plans leave them alone instead of deleting them',
+  },
   create(settings) {
     const client = new KubeClient(settings);
     const env = { client, settings };

@@ -3,14 +3,15 @@
 
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { loadConfigFile, type LoadedConfig } from '../config/load.ts';
+import { checkConfigFile, loadedOrThrow, type LoadedConfig } from '../config/load.ts';
+import type { LoadIssue } from '../load/issues.ts';
 import type { SafetyPolicy, SourceConfig } from '../config/schema.ts';
 import { createSource } from '../source/create.ts';
 import { LocalSource } from '../source/local.ts';
 import type { Source } from '../source/types.ts';
 import { builtinProviders } from './builtins.ts';
-import { createInstances, type InstanceEntry } from './instances.ts';
-import { ProviderRegistry } from './registry.ts';
+import { checkInstances, instancesFrom, type InstanceEntry } from './instances.ts';
+import { PluginError, ProviderRegistry } from './registry.ts';
 
 export interface Engine {
   loaded: LoadedConfig;
@@ -29,10 +30,25 @@ export class UnknownSourceError extends Error {
 }
 
 export async function openEngine(options: { configFile: string; log: Logger; cacheDir?: string; env?: NodeJS.ProcessEnv }): Promise<Engine> {
-  const loaded = await loadConfigFile(options.configFile);
+  // Every problem of the config at once: the schema's, each plugin that fails to load, and each
+  // provider instance's type and settings, even where an earlier check refused something else.
+  const check = await checkConfigFile(options.configFile);
   const registry = new ProviderRegistry(await builtinProviders());
-  await registry.loadPlugins(loaded.config.plugins, loaded.baseDir);
-  const instances = createInstances(loaded, registry);
+  const raw = (check.raw ?? {}) as { plugins?: unknown; providers?: unknown };
+  const plugins = check.config?.plugins ?? (Array.isArray(raw.plugins) ? raw.plugins : []);
+  const issues: LoadIssue[] = [];
+  for (const [i, spec] of plugins.entries()) {
+    if (typeof spec !== 'string') continue;
+    try {
+      await registry.loadPlugins([spec], check.baseDir);
+    } catch (error) {
+      if (!(error instanceof PluginError)) throw error;
+      issues.push({ ...check.locate(['plugins', i]), field: `plugins[${i}]`, message: error.message });
+    }
+  }
+  const checked = checkInstances(check.config?.providers ?? raw.providers, check.locate, registry, issues.length > 0);
+  const loaded = loadedOrThrow(check, [...issues, ...checked.issues]);
+  const instances = instancesFrom(checked.valid);
   const cacheDir = resolve(options.cacheDir ?? process.env.TRUEUP_CACHE_DIR ?? join(loaded.baseDir, '.cache', 'trueup'));
   const source = (name: string): SourceConfig => {
     const found = loaded.config.sources.find((s) => s.name === name);

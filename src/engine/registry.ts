@@ -1,7 +1,8 @@
 // Provider types known to this engine: the built-ins plus plugins named in the engine config.
 // Both go through `register`, so a plugin has exactly the powers a built-in has.
 
-import { createRequire } from 'node:module';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire, registerHooks } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SDK_MAJOR, type ProviderDefinition } from '../sdk/index.ts';
@@ -48,6 +49,7 @@ export class ProviderRegistry {
 
   /** Load plugins named in the engine config: npm package names or paths relative to baseDir. */
   async loadPlugins(specs: readonly string[], baseDir: string): Promise<void> {
+    if (specs.length > 0) shareOwnSdk();
     for (const spec of specs) {
       const url = resolvePlugin(spec, baseDir);
       let module: Record<string, unknown>;
@@ -63,8 +65,56 @@ export class ProviderRegistry {
   }
 }
 
+type ExportTarget = string | { development?: string; import?: string; default?: string } | undefined;
+
+const pick = (target: ExportTarget, development: boolean): string | undefined =>
+  typeof target === 'string' ? target : (development ? target?.development : undefined) ?? target?.import ?? target?.default;
+
+let sharing = false;
+/**
+ * A plugin's `import 'trueup/sdk'` (and `trueup/sdk/dns`, `trueup/sdk/conformance`) resolves to
+ * the SDK of the trueup that loads it: one SDK in the process, so SDK_MAJOR and `instanceof
+ * TerminalError` mean the same on both sides; and in a checkout, where the package's default
+ * export (dist/) is not built, the TypeScript sources this trueup runs from.
+ */
+function shareOwnSdk(): void {
+  if (sharing) return;
+  sharing = true;
+  const fromSource = import.meta.url.endsWith('.ts');
+  // src/engine/registry.ts, or dist/src/engine/registry.js when compiled.
+  const root = new URL(fromSource ? '../../' : '../../../', import.meta.url);
+  const exports = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { exports: Record<string, ExportTarget> }).exports;
+  const own = new Map<string, string>();
+  for (const [path, target] of Object.entries(exports)) {
+    const file = pick(target, fromSource);
+    if (file) own.set(`trueup${path.slice(1)}`, new URL(file, root).href);
+  }
+  registerHooks({
+    resolve(specifier, context, nextResolve) {
+      const url = own.get(specifier);
+      return url ? { url, shortCircuit: true } : nextResolve(specifier, context);
+    },
+  });
+}
+
+/** A plugin given as a folder: its package.json entry point (exports "." or main), else index.ts/js. */
+function packageEntry(dir: string): string {
+  const manifest = join(dir, 'package.json');
+  if (existsSync(manifest)) {
+    const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { exports?: ExportTarget | Record<string, ExportTarget>; main?: string };
+    const exported = typeof pkg.exports === 'object' && pkg.exports !== null && '.' in pkg.exports ? (pkg.exports as Record<string, ExportTarget>)['.'] : pkg.exports as ExportTarget;
+    const entry = pick(exported, true) ?? pkg.main;
+    if (entry) return resolve(dir, entry);
+  }
+  for (const name of ['index.ts', 'index.js', 'src/index.ts']) if (existsSync(join(dir, name))) return join(dir, name);
+  throw new PluginError(`plugin ${dir}: a folder without an entry point (package.json "exports" or "main", or index.ts)`);
+}
+
 function resolvePlugin(spec: string, baseDir: string): string {
-  if (spec.startsWith('.') || isAbsolute(spec)) return pathToFileURL(resolve(baseDir, spec)).href;
+  if (spec.startsWith('.') || isAbsolute(spec)) {
+    const path = resolve(baseDir, spec);
+    return pathToFileURL(existsSync(path) && statSync(path).isDirectory() ? packageEntry(path) : path).href;
+  }
   try {
     return pathToFileURL(createRequire(join(baseDir, 'trueup.yaml')).resolve(spec)).href;
   } catch {

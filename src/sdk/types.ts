@@ -91,6 +91,10 @@ export interface BlockSite {
 export interface ProviderCapabilities {
   /** The provider implements `import`. */
   import: boolean;
+  /** What `import` changes in the live API, in a few words for a person to confirm (IAM: the owner
+   * tag it writes on untagged entities); absent when import only reads. `trueup import` asks for
+   * confirmation on a terminal, and for --yes otherwise, when this is set. */
+  importWrites?: string;
   /** Objects are observed with a server-side dry run of the desired state (Kubernetes). */
   serverSideDryRun?: boolean;
   /** Largest number of changes the provider wants in one `apply` call (default: unbounded). */

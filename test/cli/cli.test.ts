@@ -142,6 +142,32 @@ describe('trueup CLI', () => {
     assert.match(result.stderr, /^bad\.yaml:9:11: sources\[0\]\.mode: Invalid option: expected one of "apply"\|"detect"\|"approve"$/m);
   });
 
+  it('reports every engine config problem at once, each with file:line and a did-you-mean', async () => {
+    await writeFile(join(dir, 'typos.yaml'), [
+      'apiVersion: trueup.dev/v1',
+      'kind: EngineConfig',
+      `plugins: [${JSON.stringify(plugin)}]`,
+      'providers:',
+      '  mem: { type: memory, settings: { maxBacth: 5 } }',
+      '  other: { type: memroy }',
+      'sources:',
+      '  - name: app',
+      '    path: ./resources',
+      '    intervall: 1m',
+      '    scopes: { mme: [bucket/team] }',
+      '',
+    ].join('\n'));
+    const result = await trueup('plan', '--config', 'typos.yaml');
+    assert.equal(result.code, 1);
+    assert.deepEqual(result.stderr.trim().split('\n'), [
+      'typos.yaml:5:46: providers.mem.settings.maxBacth: unknown field; did you mean maxBatch?',
+      'typos.yaml:6:18: providers.other.type: unknown provider type "memroy"; known: aws-iam, aws-route53, gcp-dns, kubernetes, memory (plugins are listed under plugins:); did you mean memory?',
+      'typos.yaml:10:16: sources[0].intervall: unknown field; did you mean interval?',
+      'typos.yaml:11:20: sources[0].scopes.mme: no provider instance "mme"; configured: mem, other; did you mean mem?',
+      'trueup plan: 4 problems; nothing was changed',
+    ]);
+  });
+
   it('schema prints JSON Schema for every kind, including plugin kinds', async () => {
     const result = await trueup('schema', '--config', 'trueup.yaml', '--kind', 'Item');
     assert.equal(result.code, 0, result.stderr);

@@ -39,15 +39,17 @@ describe('engine config', () => {
     ].join('\n'));
     assert.deepEqual(problems(text), [
       'trueup.yaml:8:15: sources[0].interval: "soon" is not a duration (e.g. 30s, 5m, 1h)',
-      'trueup.yaml:11:17: sources[1].git.url: only http(s) Git URLs are supported',
+      'trueup.yaml:9:20: sources[0].scopes.r54: no provider instance "r54"; configured: r53; did you mean r53?',
+      'trueup.yaml:10:11: sources[1].name: duplicate source name "dns"',
       'trueup.yaml:11:10: sources[1].git: set at most one of branch, tag and commit',
+      'trueup.yaml:11:17: sources[1].git.url: only http(s) Git URLs are supported',
     ]);
   });
 
-  it('checks cross-references once the shape is valid', () => {
+  it('checks cross-references', () => {
     const text = base('  - { name: dns, path: ., scopes: { r54: [x] } }\n  - { name: dns, path: ., scopes: { r53: [x] } }\n');
     assert.deepEqual(problems(text), [
-      'trueup.yaml:6:42: sources[0].scopes.r54: no provider instance "r54"; configured: r53',
+      'trueup.yaml:6:42: sources[0].scopes.r54: no provider instance "r54"; configured: r53; did you mean r53?',
       'trueup.yaml:7:13: sources[1].name: duplicate source name "dns"',
     ]);
   });

@@ -2,7 +2,7 @@
 // real @google-cloud/dns client: create, update, drift, unowned records in a shared zone left
 // alone, delete, a rejected change reported as terminal, throttling reported as transient.
 import { startCloudDnsEmulator, type CloudDnsEmulator } from '../../emulators/gcp-dns/index.ts';
-import { runProviderConformance } from '../../src/sdk/conformance.ts';
+import { runProviderConformance } from '../../src/conformance/index.ts';
 import provider from '../../providers/gcp-dns/index.ts';
 import { settingsSchema } from '../../providers/gcp-dns/settings.ts';
 

@@ -2,7 +2,7 @@
 // @aws-sdk/client-iam.
 
 import { CreateRoleCommand, GetRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { runProviderConformance } from '../../src/sdk/conformance.ts';
+import { runProviderConformance } from '../../src/conformance/index.ts';
 import { doc, provider, rawClient, startMoto, testSettings, type Moto } from './support.ts';
 import { startFaultProxy } from './fault-proxy.ts';
 

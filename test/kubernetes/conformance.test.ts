@@ -1,7 +1,7 @@
 // The Kubernetes provider passes the SDK's conformance suite against the emulator, with drift
 // and unowned objects made by the real kubectl.
 
-import { runProviderConformance } from '../../src/sdk/conformance.ts';
+import { runProviderConformance } from '../../src/conformance/index.ts';
 import kubernetes from '../../providers/kubernetes/index.ts';
 import { settingsFor, startCluster, type Cluster } from './support.ts';
 

@@ -45,6 +45,14 @@ Plan: 1 to create, 1 to update, 0 to replace, 1 to delete, 40 unchanged.
     assert.ok(renderPlanMarkdown(withEffects).includes('- delete policy /qa/tmp\n      → detaches it from role /qa/app\n'));
   });
 
+  it('never calls a plan with unreadable providers "No changes"', () => {
+    const error = { provider: 'iam', message: 'GetAccountAuthorizationDetails: CredentialsProviderError: Could not load credentials', transient: false };
+    const empty: Plan = { ...plan, changes: [], conflicts: [], errors: [error], summary: { create: 0, update: 0, replace: 0, delete: 0, unchanged: 0, managed: 0 } };
+    assert.match(renderPlanText(empty), /\n\nNothing could be planned: iam could not be read \(errors above\)\.\n$/);
+    const partial: Plan = { ...plan, errors: [error] };
+    assert.match(renderPlanText(partial), /\n\nIncomplete plan: nothing could be planned for iam \(errors above\)\. Plan: 1 to create, 1 to update, 0 to replace, 1 to delete, 40 unchanged\.\n$/);
+  });
+
   it('colours actions only when asked', () => {
     const text = renderPlanText(plan, colours);
     assert.ok(text.includes('\u001b[32m+ create \u001b[39m'));

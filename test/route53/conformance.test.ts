@@ -2,7 +2,7 @@
 // for throttling and for AWS's documented InvalidChangeBatch reply). The zone is shared, so the
 // "unowned left alone" steps use records that really carry no trueup mark.
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
-import { runProviderConformance } from '../../src/sdk/conformance.ts';
+import { runProviderConformance } from '../../src/conformance/index.ts';
 import route53Provider from '../../providers/aws-route53/index.ts';
 import { errorResponseXml, invalidChangeBatchXml, settings, startEnv, type Env } from './support.ts';
 

@@ -2,10 +2,11 @@
 // and a plan that shows nothing.
 
 import { writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline/promises';
 import { stringify } from 'yaml';
 import { scopeMatcher, type ImportSkipped } from '../../sdk/index.ts';
 import { providerContext } from '../../engine/pipeline.ts';
-import { EXIT, UsageError, type Command } from '../command.ts';
+import { EXIT, UsageError, type Command, type CommandIO } from '../command.ts';
 import { COMMON_HELP, COMMON_OPTIONS, configPath, logger, parse, pickSource } from '../common.ts';
 import { openEngine } from '../../engine/engine.ts';
 
@@ -20,12 +21,21 @@ prefix (/teams/web/) or a name for IAM, a namespace for Kubernetes. The source's
 what may be imported. Objects left out (a Secret's values, another owner's objects, children a
 controller made) are listed on stderr and in a comment at the top of the output.
 
+Import only reads, except where a provider must mark what it hands to trueup: aws-iam writes the
+owner tag trueup.dev/owner (the source's owner id) on each imported entity that has none, so the
+next plan manages it. Such an import asks for confirmation on a terminal, as apply does, and
+needs --yes when stdin is not a terminal.
+
 Options:
   -p, --provider NAME  provider instance from the engine config
   -o, --out FILE       write to FILE instead of stdout
+  -y, --yes            do not ask before an import that writes (alias: --auto-approve)
 ${COMMON_HELP}`,
   async run(argv, io) {
-    const { values, positionals } = parse(argv, { ...COMMON_OPTIONS, provider: { type: 'string', short: 'p' }, out: { type: 'string', short: 'o' } }, true);
+    const { values, positionals } = parse(argv, {
+      ...COMMON_OPTIONS, provider: { type: 'string', short: 'p' }, out: { type: 'string', short: 'o' },
+      yes: { type: 'boolean', short: 'y' }, 'auto-approve': { type: 'boolean' },
+    }, true);
     if (values.help) {
       io.stdout.write(`${this.help}\n`);
       return EXIT.ok;
@@ -41,6 +51,18 @@ ${COMMON_HELP}`,
       const config = engine.source(pickSource(engine, values.source));
       const patterns = config.scopes[values.provider];
       if (!patterns) throw new UsageError(`source ${config.name} may not use provider instance ${values.provider} (add it to the source's scopes)`);
+      const writes = entry.definition.capabilities.importWrites;
+      if (writes && !values.yes && !values['auto-approve']) {
+        const what = `import from ${values.provider} (${entry.definition.type}) ${writes} (owner id: ${engine.ownerId(config)})`;
+        if (!io.stdin.isTTY) {
+          io.stderr.write(`trueup import: ${what}; not a terminal, so pass --yes to allow it\n`);
+          return EXIT.error;
+        }
+        if (!(await confirm(io, `This ${what}.\nImport? Only "yes" is accepted: `))) {
+          io.stderr.write('Import cancelled; nothing was changed.\n');
+          return EXIT.error;
+        }
+      }
       const ctx = providerContext(entry, { log, ownerId: engine.ownerId(config) });
       const skipped: ImportSkipped[] = [];
       const documents = await entry.instance.import({ selector, allowedScopes: scopeMatcher(patterns), onSkipped: (s) => skipped.push(s) }, ctx);
@@ -68,4 +90,13 @@ function escapeControl(text: string): string {
     out += code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029 ? `\\u${code.toString(16).padStart(4, '0')}` : c;
   }
   return out;
+}
+
+async function confirm(io: CommandIO, question: string): Promise<boolean> {
+  const rl = createInterface({ input: io.stdin, output: io.stderr });
+  try {
+    return (await rl.question(question)).trim() === 'yes';
+  } finally {
+    rl.close();
+  }
 }

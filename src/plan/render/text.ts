@@ -49,7 +49,18 @@ export function renderPlanText(plan: Plan, palette: Palette = plain): string {
 
 export function summaryLine(plan: Plan, p: Palette = plain): string {
   const s = plan.summary;
+  // A provider instance that could not be read planned nothing: never call that "no changes".
+  if (plan.errors.length > 0) {
+    const failed = [...new Set(plan.errors.map((e) => e.provider ?? 'a provider'))].sort().join(', ');
+    if (plan.changes.length === 0 && s.unchanged === 0) return p.red(`Nothing could be planned: ${failed} could not be read (errors above).`);
+    return `${p.red(`Incomplete plan: nothing could be planned for ${failed} (errors above).`)} ${counts(plan, p)}`;
+  }
   if (plan.changes.length === 0) return p.green(`No changes. ${s.unchanged} object${s.unchanged === 1 ? '' : 's'} up to date.`);
+  return counts(plan, p);
+}
+
+function counts(plan: Plan, p: Palette): string {
+  const s = plan.summary;
   return `Plan: ${p.green(`${s.create} to create`)}, ${p.yellow(`${s.update} to update`)}, ${p.magenta(`${s.replace} to replace`)}, ${p.red(`${s.delete} to delete`)}, ${s.unchanged} unchanged.`;
 }
 

@@ -15,7 +15,7 @@ import { applyPrepared, preparePlan, type PreparedPlan } from '../engine/pipelin
 import type { InstanceEntry } from '../engine/instances.ts';
 import { safetySchema } from '../config/schema.ts';
 import { silentLogger } from '../report/log.ts';
-import type { ProviderDefinition } from './types.ts';
+import type { ProviderDefinition } from '../sdk/index.ts';
 
 export interface ConformanceFixtures {
   /** Resources (YAML) to create from nothing. */
@@ -38,10 +38,17 @@ export interface ConformanceEnvironment<Settings> {
   /** Create, through the API, an object in the allowed scopes that trueup does not own.
    * Returns a check that it still exists unchanged. */
   createUnowned(): Promise<() => Promise<boolean>>;
-  /** Make the API fail transiently (throttling, 5xx) for the next requests — enough of them that
-   * the client's own retries give up, so the engine sees the failure (a fault-injecting proxy in
-   * front of the API is the usual way). */
-  injectTransientFailure(): Promise<void>;
+  /**
+   * Make the API fail transiently (throttling, 5xx), so that the engine sees the failure once the
+   * client's own retries give up (a fault-injecting proxy in front of the API is the usual way).
+   * The kit then plans once and expects a transient error, and then expects the next pass to
+   * converge. Two ways to get that right:
+   * - return a function that ends the fault: the API may fail every request until it is called,
+   *   and the kit calls it before the next pass (the simplest rule);
+   * - or return nothing and fail exactly as many requests as the client attempts for one call
+   *   (its retries included): fewer and a retry hides the failure, more and the next pass fails too.
+   */
+  injectTransientFailure(): Promise<void | (() => Promise<void> | void)>;
   teardown?(): Promise<void>;
 }
 
@@ -158,7 +165,7 @@ export function runProviderConformance<Settings>(options: ConformanceOptions<Set
     });
 
     it('classifies API failures that a retry can fix as transient', async () => {
-      await env.injectTransientFailure();
+      const endFault = await env.injectTransientFailure();
       let transient = false;
       try {
         const prepared = await plan(env.fixtures.create);
@@ -170,9 +177,16 @@ export function runProviderConformance<Settings>(options: ConformanceOptions<Set
       } catch {
         // an exception from the pipeline is not a classified transient failure: leave it false
       }
-      assert.ok(transient, 'an injected throttling/5xx failure is reported as transient');
+      assert.ok(transient, 'an injected throttling/5xx failure is reported as transient (if no error reached the engine, ' +
+        'the client retried past it: fail every request until the function injectTransientFailure returns is called)');
+      if (typeof endFault === 'function') await endFault();
       // and the next pass heals
-      await converge(env.fixtures.create);
+      try {
+        await converge(env.fixtures.create);
+      } catch (error) {
+        throw new Error('the next pass after a transient failure must converge; if it failed with the injected fault, the fault ' +
+          'outlived one pass: return a function from injectTransientFailure that ends it', { cause: error });
+      }
       await assertEmpty(env.fixtures.create, 'the next pass after a transient failure converges');
     });
   });
