@@ -1,5 +1,7 @@
-// `trueup import` for IAM through the CLI: IAM import writes the owner tag on what it hands to
-// trueup, so the help says so, and it does not write without a confirmation (--yes off a terminal).
+// `trueup import` for IAM through the CLI: it writes nothing. An unowned entity comes out with the
+// trueup.dev/adopt annotation, so committing the file is the adoption, reviewed in the first plan.
+// Tagging at import time made the entities the source's before the YAML was in Git, and the same
+// source's next pass then planned to delete them as owned and undeclared.
 import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -43,28 +45,37 @@ describe('trueup import for IAM', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('help says IAM import writes owner tags and asks first', async () => {
+  it('help says import writes nothing for IAM and names the providers whose import writes', async () => {
     const help = await trueup('import', '--help');
     assert.equal(help.code, 0);
-    assert.match(help.stdout, /aws-iam writes the\s+owner tag trueup\.dev\/owner/);
-    assert.match(help.stdout, /asks for confirmation on a terminal/);
+    assert.doesNotMatch(help.stdout, /aws-iam writes/);
     assert.match(help.stdout, /-y, --yes/);
-    assert.doesNotMatch(help.stdout, /only reads\./);
   });
 
-  it('writes nothing without --yes when stdin is not a terminal', async () => {
+  it('writes nothing, and the YAML adopts the untagged role: the source does not plan to delete it before the commit', async () => {
     const result = await trueup('import', '--provider', 'iam', '/apps/');
-    assert.equal(result.code, 1);
-    assert.match(result.stderr, /^trueup import: import from iam \(aws-iam\) writes the owner tag trueup\.dev\/owner on each imported role, .* \(owner id: platform\); not a terminal, so pass --yes to allow it$/m);
-    assert.equal(result.stdout, '');
-    assert.deepEqual(await tags(), [], 'the role is still untagged');
-  });
-
-  it('with --yes, prints the YAML and tags the role with the source owner id', async () => {
-    const result = await trueup('import', '--provider', 'iam', '/apps/', '--yes');
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /kind: Role\n/);
     assert.match(result.stdout, /name: legacy\n/);
+    assert.match(result.stdout, /trueup\.dev\/adopt: "true"/);
+    assert.deepEqual(await tags(), [], 'import tagged nothing');
+    // Before the imported file is committed, the source still does not declare the role: it is
+    // unowned, so nothing plans its deletion.
+    const before = await trueup('plan');
+    assert.equal(before.code, 0, before.stdout + before.stderr);
+    assert.doesNotMatch(before.stdout, /delete/);
+
+    // Committing the file is the adoption: the plan shows the owner tag written, apply writes it,
+    // and the plan after that is empty.
+    await writeFile(join(dir, 'resources', 'imported.yaml'), result.stdout);
+    const adoption = await trueup('plan', '--detailed-exitcode');
+    assert.equal(adoption.code, 2, adoption.stdout + adoption.stderr);
+    assert.match(adoption.stdout, /~ update +role \/apps\/legacy/);
+    assert.match(adoption.stdout, /adopts it/);
+    const applied = await trueup('apply', '--auto-approve');
+    assert.equal(applied.code, 0, applied.stdout + applied.stderr);
     assert.deepEqual(await tags(), [{ Key: 'trueup.dev/owner', Value: 'platform' }]);
+    const after = await trueup('plan', '--detailed-exitcode');
+    assert.equal(after.code, 0, after.stdout);
   });
 });

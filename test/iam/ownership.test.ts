@@ -263,14 +263,19 @@ describe('IAM ownership through the CLI', () => {
     await assertNoChanges();
   });
 
-  it('import writes the group owner mark, and import → commit → plan is empty', async () => {
+  it('import writes nothing; the imported group adopts itself once committed: the plan writes the mark, then nothing', async () => {
     const p = await iam.send(new CreatePolicyCommand({ PolicyName: 'web-read', Path: '/qa/web/', PolicyDocument: JSON.stringify(readDoc) }));
     await iam.send(new CreateGroupCommand({ GroupName: 'web-devs', Path: '/qa/web/' }));
     await iam.send(new PutGroupPolicyCommand({ GroupName: 'web-devs', PolicyName: 'read', PolicyDocument: JSON.stringify(readDoc) }));
     await iam.send(new AttachGroupPolicyCommand({ GroupName: 'web-devs', PolicyArn: p.Policy?.Arn }));
     const imported = await trueup('import', '--provider', 'iam', '/qa/web/', '--out', join(dir, 'resources', 'imported.yaml'));
     assert.equal(imported.code, 0, imported.stderr);
-    assert.match(await readFile(join(dir, 'resources', 'imported.yaml'), 'utf8'), /kind: Group\nmetadata:\n {2}name: web-devs/);
+    const yaml = await readFile(join(dir, 'resources', 'imported.yaml'), 'utf8');
+    assert.match(yaml, /kind: Group\nmetadata:\n {2}name: web-devs\n {2}annotations:\n {4}trueup\.dev\/adopt: "true"/);
+    assert.equal(await exists(() => iam.send(new GetGroupPolicyCommand({ GroupName: 'web-devs', PolicyName: 'trueup.dev-owner' }))), false, 'import wrote no mark');
+    const plan = await trueup('plan');
+    assert.match(plan.stdout, /~ update {2}group \/qa\/web\/web-devs.*\n {6}→ adopts it/);
+    await apply();
     assert.equal(await exists(() => iam.send(new GetGroupPolicyCommand({ GroupName: 'web-devs', PolicyName: 'trueup.dev-owner' }))), true);
     await assertNoChanges();
   });

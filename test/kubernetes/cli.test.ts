@@ -93,7 +93,7 @@ metadata:
 data: { made: by-a-controller }
 `);
 
-      const imported = await ws.run(['import', '--provider', 'cluster', 'web']);
+      const imported = await ws.run(['import', '--provider', 'cluster', 'web', '--yes']);
       assert.equal(imported.code, 0, imported.stderr);
       assert.ok(!imported.stdout.includes('hunter2') && !imported.stdout.includes(Buffer.from('hunter2').toString('base64')), 'no Secret value is written');
       // What it left out, and why: on stderr and in the YAML a reviewer commits.
@@ -137,7 +137,7 @@ data: { made: by-a-controller }
         `  cluster: { type: kubernetes, settings: { kubeconfig: ${JSON.stringify(cluster.kubeconfigPath)} } }`,
         'sources:', '  - name: shared', '    path: repo', '    scopes: { cluster: [namespace/shared] }', '',
       ].join('\n'));
-      const imported = await ws.run(['import', '--provider', 'cluster', 'shared']);
+      const imported = await ws.run(['import', '--provider', 'cluster', 'shared', '--yes']);
       assert.equal(imported.code, 0, imported.stderr);
       assert.match(imported.stderr, /imported 0 resources from cluster; left out 2:/);
       assert.match(imported.stderr, /ConfigMap shared\/theirs: owned by another trueup source \("other-team"\)/);

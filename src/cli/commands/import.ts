@@ -21,10 +21,13 @@ prefix (/teams/web/) or a name for IAM, a namespace for Kubernetes. The source's
 what may be imported. Objects left out (a Secret's values, another owner's objects, children a
 controller made) are listed on stderr and in a comment at the top of the output.
 
-Import only reads, except where a provider must mark what it hands to trueup: aws-iam writes the
-owner tag trueup.dev/owner (the source's owner id) on each imported entity that has none, so the
-next plan manages it. Such an import asks for confirmation on a terminal, as apply does, and
-needs --yes when stdin is not a terminal.
+Import marks nothing as the source's: an object without an owner mark comes out with the
+annotation trueup.dev/adopt: "true", so committing the file is the adoption and the next plan
+shows the owner mark being written, for review. Until then the source's passes leave it alone.
+Import only reads, except where a provider says otherwise: kubernetes removes the owner marks of
+owned Secrets it leaves out (their values would be committed in clear text), so plans leave them
+alone instead of deleting them. Such an import asks for confirmation on a terminal, as apply
+does, and needs --yes when stdin is not a terminal.
 
 Options:
   -p, --provider NAME  provider instance from the engine config
