@@ -1,7 +1,8 @@
 // The deployment files hold together: the ConfigMap's engine config validates, the Deployment
-// runs non-root on a read-only root file system with probes on the daemon's endpoints, and the
-// Containerfile runs `trueup run` as a non-root user. (The image itself cannot be built here:
-// no registry to pull node:22 from.)
+// runs non-root on a read-only root file system with probes on the daemon's endpoints, the
+// Containerfile builds what scripts/build-image.sh builds (that image is built and run in
+// image.test.ts; the Containerfile needs a registry, which these machines lack), and the
+// manifests pass a server-side dry run and Pod Security "restricted".
 
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -53,13 +54,26 @@ it('the Kubernetes manifests are safe defaults for the daemon', async () => {
   assert.ok(sa.metadata.annotations['iam.gke.io/gcp-service-account']);
 });
 
-it('the Containerfile runs trueup as a non-root user', async () => {
+it('the Containerfile builds the layout scripts/build-image.sh builds, FROM scratch, from a builder pinned by digest', async () => {
   const file = await read('Containerfile');
-  assert.match(file, /^FROM \$\{NODE_IMAGE\}$/m);
-  assert.match(file, /^ARG NODE_IMAGE=node:22/m);
+  assert.match(file, /^ARG BUILDER=\S+:22-bookworm-slim@sha256:[0-9a-f]{64}$/m);
+  assert.match(file, /^FROM \$\{BUILDER\} AS build$/m);
+  assert.match(file, /^FROM scratch$/m);
+  assert.match(file, /scripts\/image-rootfs\.sh deps \/deps$/m);
+  assert.match(file, /scripts\/image-rootfs\.sh rootfs \/rootfs \/deps$/m);
   assert.match(file, /^USER 1000:1000$/m);
-  assert.match(file, /^ENTRYPOINT \["node", "\/app\/bin\/trueup\.js"\]$/m);
-  assert.match(file, /^CMD \["run"/m);
+  // The same entry point, command and environment as the buildah build.
+  const script = await readFile(new URL('../../scripts/build-image.sh', import.meta.url), 'utf8');
+  const entrypoint = /--entrypoint '(\[.*\])'/.exec(script)?.[1] ?? '';
+  const cmd = /--cmd '(\[.*\])'/.exec(script)?.[1] ?? '';
+  assert.match(file, new RegExp(`^ENTRYPOINT ${entrypoint.replace(/[[\]/.]/g, '\\$&')}$`, 'm'));
+  assert.match(file, new RegExp(`^CMD ${cmd.replace(/[[\]/.]/g, '\\$&')}$`, 'm'));
+  const envs = [...script.matchAll(/--env (\w+)=(\S+)/g)];
+  assert.ok(envs.length >= 5, 'the environment of build-image.sh');
+  for (const [, name, value] of envs) assert.match(file, new RegExp(`^(ENV|    ) ?${name}=${value?.replaceAll('/', '\\/')}( \\\\)?$`, 'm'), `ENV ${name}`);
+  const ignore = await readFile(new URL('../../.containerignore', import.meta.url), 'utf8');
+  assert.match(ignore, /^\*$/m, 'the build context starts empty');
+  assert.match(ignore, /^\*\*\/node_modules$/m);
 });
 
 describe('the Kubernetes manifests against an API server (the project\'s emulator) and Pod Security', () => {
