@@ -13,6 +13,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import { chmod, lstat, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -43,6 +44,9 @@ else describe('the container image (scripts/build-image.sh, run with podman)', (
   let conf = '';
   let imageId = '';
   let buildMs = 0;
+  /** The image's file system (podman image mount) and every entry in it with its lstat. */
+  let root = '';
+  let tree: Entry[] = [];
 
   const build = async (): Promise<string> => {
     const { stdout } = await exec(join(ROOT, 'scripts/build-image.sh'), ['--tag', tag, '--out', out, '--source', SOURCE], {
@@ -62,49 +66,47 @@ else describe('the container image (scripts/build-image.sh, run with podman)', (
     const started = Date.now();
     imageId = await build();
     buildMs = Date.now() - started;
+    root = await podman(['image', 'mount', tag]);
+    tree = await walk(root);
   });
   after(async () => {
+    if (root) await podman(['image', 'unmount', tag]).catch(() => undefined);
     if (imageId) await podman(['rmi', '--force', tag]).catch(() => undefined);
     await rm(out, { recursive: true, force: true });
   });
 
   it('holds node, its shared libraries and trueup with its production dependencies, nothing else', async () => {
-    const root = await podman(['image', 'mount', tag]);
-    try {
-      const files = await walk(root);
-      const node = join(ROOT, 'node_modules/.bin/node');
-      const libs = (await exec('ldd', [node])).stdout.split('\n')
-        .map((l) => /=>\s+(\/\S+)/.exec(l)?.[1] ?? /^\s*(\/\S+)\s+\(/.exec(l)?.[1]).filter((l): l is string => Boolean(l));
-      const outsideApp = files.filter((f) => !f.startsWith('app/')).sort();
-      assert.deepEqual(outsideApp, [
-        'etc/group', 'etc/nsswitch.conf', 'etc/passwd', 'etc/ssl/certs/ca-certificates.crt',
-        ...libs.map((l) => l.slice(1)), 'usr/local/bin/node',
-      ].sort());
-      assert.deepEqual(new Set(files.filter((f) => f.startsWith('app/')).map((f) => f.split('/')[1])),
-        new Set(['bin', 'node_modules', 'package.json', 'providers', 'sbom.cdx.json', 'src']));
-      for (const dir of ['tmp', 'var/cache/trueup', 'etc/trueup']) assert.ok((await stat(join(root, dir))).isDirectory(), dir);
-      assert.equal((await stat(join(root, 'var/cache/trueup'))).uid, 1000);
-      assert.equal((await stat(join(root, 'tmp'))).mode & 0o7777, 0o1777);
-      assert.match(await readFile(join(root, 'etc/passwd'), 'utf8'), /^trueup:x:1000:1000:/m);
+    const files = tree.filter((e) => !e.stats.isDirectory()).map((e) => e.path).sort();
+    const node = join(ROOT, 'node_modules/.bin/node');
+    const libs = (await exec('ldd', [node])).stdout.split('\n')
+      .map((l) => /=>\s+(\/\S+)/.exec(l)?.[1] ?? /^\s*(\/\S+)\s+\(/.exec(l)?.[1]).filter((l): l is string => Boolean(l));
+    const outsideApp = files.filter((f) => !f.startsWith('app/')).sort();
+    assert.deepEqual(outsideApp, [
+      'etc/group', 'etc/nsswitch.conf', 'etc/passwd', 'etc/ssl/certs/ca-certificates.crt',
+      ...libs.map((l) => l.slice(1)), 'usr/local/bin/node',
+    ].sort());
+    assert.deepEqual(new Set(files.filter((f) => f.startsWith('app/')).map((f) => f.split('/')[1])),
+      new Set(['bin', 'node_modules', 'package.json', 'providers', 'sbom.cdx.json', 'src']));
+    for (const dir of ['tmp', 'var/cache/trueup', 'etc/trueup']) assert.ok((await stat(join(root, dir))).isDirectory(), dir);
+    assert.equal((await stat(join(root, 'var/cache/trueup'))).uid, 1000);
+    assert.equal((await stat(join(root, 'tmp'))).mode & 0o7777, 0o1777);
+    assert.match(await readFile(join(root, 'etc/passwd'), 'utf8'), /^trueup:x:1000:1000:/m);
 
-      // Production dependencies only: exactly the lockfile's non-dev packages.
-      const lock = JSON.parse(await readFile(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string; dev?: boolean }> };
-      const wanted = Object.entries(lock.packages).filter(([path, p]) => path !== '' && !p.dev).map(([path, p]) => `${packageName(path)}@${p.version}`).sort();
-      const installed = await installedPackages(join(root, 'app'));
-      assert.deepEqual(difference(installed.map((p) => `${p.folder}@${p.version}`), wanted), { missing: [], extra: [] });
-      for (const dev of ['typescript', 'eslint', 'playwright-core']) assert.ok(!installed.some((p) => p.name === dev), `${dev} is not in the image`);
+    // Production dependencies only: exactly the lockfile's non-dev packages.
+    const lock = JSON.parse(await readFile(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string; dev?: boolean }> };
+    const wanted = Object.entries(lock.packages).filter(([path, p]) => path !== '' && !p.dev).map(([path, p]) => `${packageName(path)}@${p.version}`).sort();
+    const installed = await installedPackages(join(root, 'app'));
+    assert.deepEqual(difference(installed.map((p) => `${p.folder}@${p.version}`), wanted), { missing: [], extra: [] });
+    for (const dev of ['typescript', 'eslint', 'playwright-core']) assert.ok(!installed.some((p) => p.name === dev), `${dev} is not in the image`);
 
-      // The SBOM npm wrote lists every package in the image (and no other), and ships next to it.
-      const sbom = JSON.parse(await readFile(join(root, 'app/sbom.cdx.json'), 'utf8')) as { bomFormat: string; specVersion: string; metadata: { tools: { name: string }[] }; components: { name: string; version: string }[] };
-      assert.equal(sbom.bomFormat, 'CycloneDX');
-      assert.deepEqual(sbom.metadata.tools.map((t) => t.name), ['cli']);
-      // By package name: an alias folder (string-width-cjs) holds a package of another name.
-      assert.deepEqual(difference([...new Set(sbom.components.map((c) => `${c.name}@${c.version}`))], [...new Set(installed.map((p) => `${p.name}@${p.version}`))]),
-        { missing: [], extra: [] });
-      assert.equal(await readFile(join(out, 'sbom.cdx.json'), 'utf8'), await readFile(join(root, 'app/sbom.cdx.json'), 'utf8'));
-    } finally {
-      await podman(['image', 'unmount', tag]);
-    }
+    // The SBOM npm wrote lists every package in the image (and no other), and ships next to it.
+    const sbom = JSON.parse(await readFile(join(root, 'app/sbom.cdx.json'), 'utf8')) as { bomFormat: string; specVersion: string; metadata: { tools: { name: string }[] }; components: { name: string; version: string }[] };
+    assert.equal(sbom.bomFormat, 'CycloneDX');
+    assert.deepEqual(sbom.metadata.tools.map((t) => t.name), ['cli']);
+    // By package name: an alias folder (string-width-cjs) holds a package of another name.
+    assert.deepEqual(difference([...new Set(sbom.components.map((c) => `${c.name}@${c.version}`))], [...new Set(installed.map((p) => `${p.name}@${p.version}`))]),
+      { missing: [], extra: [] });
+    assert.equal(await readFile(join(out, 'sbom.cdx.json'), 'utf8'), await readFile(join(root, 'app/sbom.cdx.json'), 'utf8'));
   });
 
   it('carries the OCI labels: source, revision from git, version from package.json', async () => {
@@ -194,20 +196,15 @@ else describe('the container image (scripts/build-image.sh, run with podman)', (
     const epoch = Number((await exec('git', ['-C', ROOT, 'log', '-1', '--format=%ct'])).stdout.trim());
     const created = await podman(['image', 'inspect', '--format', '{{.Created.Unix}}', tag]);
     assert.equal(Number(created), epoch);
-    const root = await podman(['image', 'mount', tag]);
-    try {
-      const stamps = new Map<number, string>();
-      // Not the mount point itself: that is the storage's directory, not an entry of the layer.
-      for (const path of await walkAll(root)) stamps.set((await lstat(join(root, path))).mtimeMs / 1000, path);
-      assert.deepEqual([...stamps.keys()], [epoch], `mtimes other than ${epoch}: ${[...stamps].filter(([t]) => t !== epoch).map(([t, p]) => `${p} ${t}`).join(', ')}`);
-      const sbom = JSON.parse(await readFile(join(root, 'app/sbom.cdx.json'), 'utf8')) as { serialNumber: string; metadata: { timestamp: string } };
-      assert.equal(sbom.metadata.timestamp, new Date(epoch * 1000).toISOString());
-      const { serialNumber, ...rest } = sbom;
-      const h = createHash('sha256').update(JSON.stringify(rest)).digest('hex');
-      assert.equal(serialNumber, `urn:uuid:${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`);
-    } finally {
-      await podman(['image', 'unmount', tag]);
-    }
+    const stamps = new Map<number, string>();
+    // Not the mount point itself (not walked): that is the storage's directory, not a layer entry.
+    for (const { path, stats } of tree) stamps.set(stats.mtimeMs / 1000, path);
+    assert.deepEqual([...stamps.keys()], [epoch], `mtimes other than ${epoch}: ${[...stamps].filter(([t]) => t !== epoch).map(([t, p]) => `${p} ${t}`).join(', ')}`);
+    const sbom = JSON.parse(await readFile(join(root, 'app/sbom.cdx.json'), 'utf8')) as { serialNumber: string; metadata: { timestamp: string } };
+    assert.equal(sbom.metadata.timestamp, new Date(epoch * 1000).toISOString());
+    const { serialNumber, ...rest } = sbom;
+    const h = createHash('sha256').update(JSON.stringify(rest)).digest('hex');
+    assert.equal(serialNumber, `urn:uuid:${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`);
   });
 });
 
@@ -215,16 +212,23 @@ function runc(): string {
   return onPath('/usr/sbin/runc') ? '/usr/sbin/runc' : 'runc';
 }
 
-/** Files below root (symlinks included; directories are walked), relative, sorted. lstat rather
- * than readdir's file types: overlay mounts may report entries as unknown. */
-async function walk(root: string, dir = root): Promise<string[]> {
-  const found: string[] = [];
-  for (const name of await readdir(dir)) {
+interface Entry {
+  /** Relative to the image root. */
+  path: string;
+  stats: Stats;
+}
+
+/** Every entry below root (not root itself), directories included, with its lstat; the
+ * directories of one level are read in parallel. lstat rather than readdir's file types: overlay
+ * mounts may report entries as unknown. */
+async function walk(root: string, dir = root): Promise<Entry[]> {
+  const entries = await Promise.all((await readdir(dir)).map(async (name) => {
     const path = join(dir, name);
-    if ((await lstat(path)).isDirectory()) found.push(...await walk(root, path));
-    else found.push(relative(root, path));
-  }
-  return found.sort();
+    const stats = await lstat(path);
+    const self: Entry = { path: relative(root, path), stats };
+    return stats.isDirectory() ? [self, ...await walk(root, path)] : [self];
+  }));
+  return entries.flat();
 }
 
 /** What `wanted` has that `actual` lacks, and the reverse (as multisets). */
@@ -237,17 +241,6 @@ function difference(actual: string[], wanted: string[]): { missing: string[]; ex
     else left.splice(i, 1);
   }
   return { missing, extra: left.sort() };
-}
-
-/** Every entry below root, directories included, relative. */
-async function walkAll(root: string, dir = root): Promise<string[]> {
-  const found: string[] = [];
-  for (const name of await readdir(dir)) {
-    const path = join(dir, name);
-    found.push(relative(root, path));
-    if ((await lstat(path)).isDirectory()) found.push(...await walkAll(root, path));
-  }
-  return found;
 }
 
 /** `node_modules/a/node_modules/@s/b` → `@s/b`. */
