@@ -112,6 +112,9 @@ export const serverSchema = z.object({
   listen: z.string().default('127.0.0.1:8080'),
   /** Bearer token required by mutating endpoints (approve, suspend, resume, reconcile). */
   token: secretRefSchema.optional(),
+  /** Bearer token required to read the status page and JSON API, which show plan diffs (IAM
+   * policies, record values); `token` is accepted for reads too. Unset: reads are open. */
+  readToken: secretRefSchema.optional(),
   webhooks: z.array(webhookReceiverSchema).default([]),
   /** Largest request body accepted (webhooks, API), in bytes. */
   maxBodyBytes: z.number().int().positive().default(1_048_576),

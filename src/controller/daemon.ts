@@ -58,6 +58,7 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
     let token: string | undefined;
     if (options.tokenFile) token = await readSecret({ file: options.tokenFile }, '--token-file', { env: options.env, baseDir: process.cwd() });
     else if (config.server.token) token = await readSecret(config.server.token, 'server.token', secretOptions);
+    const readToken = config.server.readToken ? await readSecret(config.server.readToken, 'server.readToken', secretOptions) : undefined;
     const webhooks: WebhookReceiver[] = [];
     for (const w of config.server.webhooks) {
       const receiver: WebhookReceiver = { name: w.name, type: w.type, secret: await readSecret(w.secret, `server.webhooks ${w.name} secret`, secretOptions) };
@@ -87,8 +88,9 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
             controller, metrics, log: options.log, webhooks, maxBodyBytes: config.server.maxBodyBytes, version: options.version,
           };
           if (token !== undefined) serverOptions.token = token;
+          if (readToken !== undefined) serverOptions.readToken = readToken;
           daemon.server = await startServer(serverOptions, listen);
-          options.log.info({ url: daemon.server.url, sources: [...controller.sources.keys()], mutatingApi: token !== undefined, webhooks: webhooks.map((w) => w.name) },
+          options.log.info({ url: daemon.server.url, sources: [...controller.sources.keys()], mutatingApi: token !== undefined, readsNeedToken: readToken !== undefined, webhooks: webhooks.map((w) => w.name) },
             `trueup run: serving status, metrics and webhooks on ${daemon.server.url}`);
         }
         if (!elector) {

@@ -6,9 +6,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export class HttpError extends Error {
   override readonly name = 'HttpError';
   readonly status: number;
-  constructor(status: number, message: string) {
+  /** Extra response headers (e.g. WWW-Authenticate on a 401). */
+  readonly headers: Record<string, string>;
+  constructor(status: number, message: string, headers: Record<string, string> = {}) {
     super(message);
     this.status = status;
+    this.headers = headers;
   }
 }
 
@@ -55,6 +58,7 @@ export function sendText(res: ServerResponse, status: number, text: string, type
   res.end(text);
 }
 
-export function sendError(res: ServerResponse, status: number, message: string): void {
+export function sendError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   sendJson(res, status, { error: message });
 }

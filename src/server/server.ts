@@ -1,7 +1,7 @@
 // trueup run's HTTP surface, on one port:
 //   GET  /healthz, /readyz                      probes
 //   GET  /metrics                               Prometheus
-//   GET  /  (HTML), /api/v1/sources[/NAME]      status (read-only, open)
+//   GET  /  (HTML), /api/v1/sources[/NAME]      status (open, or server.readToken)
 //   POST /api/v1/sources/NAME/{approve,suspend,resume,reconcile}   bearer token required
 //   POST /hooks/RECEIVER                        Git host webhooks (signature required)
 // Responses never carry a secret: the token and webhook secrets are only ever compared.
@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { ApprovalError } from '../controller/source-controller.ts';
 import { UnknownSourceNameError, type Controller } from '../controller/controller.ts';
 import type { Metrics } from '../report/metrics.ts';
-import { requireToken } from './auth.ts';
+import { requireReader, requireToken } from './auth.ts';
 import { HttpError, parseJsonBody, readBody, sendError, sendJson, sendText } from './http.ts';
 import { renderStatusPage } from './page.ts';
 import { verifyWebhook, type WebhookReceiver } from './webhooks.ts';
@@ -23,6 +23,8 @@ export interface ServerOptions {
   log: Logger;
   /** Bearer token for mutating endpoints; undefined disables them (403). */
   token?: string;
+  /** Token required for reads (status page, JSON API); undefined leaves them open. */
+  readToken?: string;
   webhooks: WebhookReceiver[];
   maxBodyBytes: number;
   version: string;
@@ -47,7 +49,7 @@ export async function startServer(options: ServerOptions, listen: string): Promi
   const server: Server = createServer((req, res) => {
     handle(options, req, res).catch((error: unknown) => {
       req.resume(); // drain whatever body was not read, so the connection can answer
-      if (error instanceof HttpError) sendError(res, error.status, error.message);
+      if (error instanceof HttpError) sendError(res, error.status, error.message, error.headers);
       else {
         options.log.error({ err: (error as Error).message, path: req.url }, 'HTTP handler failed');
         if (!res.headersSent) sendError(res, 500, 'internal error');
@@ -87,10 +89,14 @@ async function handle(o: ServerOptions, req: IncomingMessage, res: ServerRespons
   }
   if (path === '/metrics' && get) return sendText(res, 200, await o.metrics.text(), o.metrics.contentType);
   if (path === '/' && get) {
+    requireReader(req, o.readToken, o.token);
     return sendText(res, 200, renderStatusPage(o.controller.statuses(), { version: o.version, now: new Date() }), 'text/html; charset=utf-8',
       { 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'", 'x-content-type-options': 'nosniff' });
   }
-  if (path === '/api/v1/sources' && get) return sendJson(res, 200, { sources: o.controller.statuses() });
+  if (path === '/api/v1/sources' && get) {
+    requireReader(req, o.readToken, o.token);
+    return sendJson(res, 200, { sources: o.controller.statuses() });
+  }
 
   const hook = /^\/hooks\/([a-z0-9-]+)$/.exec(path);
   if (hook) {
@@ -102,11 +108,13 @@ async function handle(o: ServerOptions, req: IncomingMessage, res: ServerRespons
   if (api) {
     const name = api[1] ?? '';
     const action = api[2];
-    const source = lookup(o.controller, name);
     if (!action) {
       if (!get) throw new HttpError(405, 'use GET');
-      return sendJson(res, 200, source.status);
+      // Before the lookup: a 404 would tell an unauthenticated client which sources exist.
+      requireReader(req, o.readToken, o.token);
+      return sendJson(res, 200, lookup(o.controller, name).status);
     }
+    const source = lookup(o.controller, name);
     if (method !== 'POST') throw new HttpError(405, `${action} is POST`);
     // Authenticate before reading the body: an unauthenticated client gets nothing from us.
     requireToken(req, o.token);

@@ -137,10 +137,13 @@ ${extra}`);
 /** `trueup run ARGS` as a child process (bin/trueup.js, JSON logs parsed from stderr); resolves
  * once it serves HTTP. */
 export async function spawnTrueupRun(args: string[], extraEnv: NodeJS.ProcessEnv, node = process.execPath): Promise<DaemonProcess> {
-  const child = spawn(node, [TRUEUP_BIN, 'run', ...args], {
-    env: { ...process.env, NO_COLOR: '1', TRUEUP_LOG_LEVEL: 'debug', ...extraEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return spawnDaemon(node, [TRUEUP_BIN, 'run', ...args], { ...process.env, NO_COLOR: '1', TRUEUP_LOG_LEVEL: 'debug', ...extraEnv });
+}
+
+/** Any command that ends up running `trueup run` in the foreground (e.g. `podman run IMAGE run …`),
+ * watched like spawnTrueupRun's child. */
+export async function spawnDaemon(command: string, argv: string[], env: NodeJS.ProcessEnv): Promise<DaemonProcess> {
+  const child = spawn(command, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Record<string, unknown>[] = [];
   let partial = '';
   let rawErr = '';

@@ -11,6 +11,7 @@ import type { Daemon } from '../../src/controller/daemon.ts';
 import type { SourceStatus } from '../../src/controller/status.ts';
 import { parseListen } from '../../src/server/server.ts';
 import { config, harness, item, waitFor, type Harness } from '../controller/harness.ts';
+import { runTrueup } from '../support/cli.ts';
 
 const TOKEN = 'api-token-5d1c9a7e';
 const GITHUB_SECRET = 'gh-secret-8b2f';
@@ -219,5 +220,65 @@ describe('HTTP surface without a token', () => {
     } finally {
       await h.dispose();
     }
+  });
+});
+
+describe('HTTP surface with a read token (server.readToken)', () => {
+  const READ_TOKEN = 'read-token-9e41c2';
+  let h: Harness;
+  let base: string;
+
+  before(async () => {
+    h = await harness();
+    await writeFile(join(h.dir, 'token'), `${TOKEN}\n`);
+    await writeFile(join(h.dir, 'read-token'), `${READ_TOKEN}\n`);
+    await h.write({ 'a.yaml': item('a', 'secret-looking-value') });
+    const d = await h.daemon(config({ server: 'server: { listen: "127.0.0.1:0", token: { file: token }, readToken: { file: read-token } }' }));
+    await d.start(true);
+    base = d.server?.url ?? '';
+    await waitFor('first pass', () => d.controller.get('team').status.lastAppliedRevision);
+  });
+  after(async () => {
+    await h.dispose();
+  });
+
+  const basic = (password: string) => `Basic ${Buffer.from(`viewer:${password}`).toString('base64')}`;
+
+  it('refuses the status page and JSON API without it (401, a browser is asked for it), and shows nothing', async () => {
+    for (const path of ['/', '/api/v1/sources', '/api/v1/sources/team', '/api/v1/sources/no-such-source']) {
+      for (const authorization of [undefined, 'Bearer wrong-token', basic('wrong-token'), `Bearer ${READ_TOKEN}x`]) {
+        const res = await fetch(`${base}${path}`, { headers: authorization ? { authorization } : {} });
+        const text = await res.text();
+        assert.equal(res.status, 401, `${path} with ${authorization ?? 'no credentials'}`);
+        assert.match(res.headers.get('www-authenticate') ?? '', /^Basic realm="trueup"/);
+        assert.ok(!text.includes('team') && !text.includes('secret-looking-value'), `${path} says nothing about sources`);
+      }
+    }
+  });
+
+  it('serves them with the read token (bearer or basic-auth password) or the API token', async () => {
+    for (const authorization of [`Bearer ${READ_TOKEN}`, basic(READ_TOKEN), `Bearer ${TOKEN}`]) {
+      const page = await fetch(`${base}/`, { headers: { authorization } });
+      assert.equal(page.status, 200, authorization.split(' ')[0]);
+      assert.match(await page.text(), /secret-looking-value|team/);
+      const res = await fetch(`${base}/api/v1/sources/team`, { headers: { authorization } });
+      assert.equal(res.status, 200);
+      assert.ok(((await res.json()) as SourceStatus).lastAppliedRevision);
+    }
+  });
+
+  it('keeps probes and metrics open, and the read token cannot act', async () => {
+    for (const path of ['/healthz', '/readyz', '/metrics']) assert.equal((await fetch(`${base}${path}`)).status, 200, path);
+    const res = await fetch(`${base}/api/v1/sources/team/reconcile`, { method: 'POST', headers: { authorization: `Bearer ${READ_TOKEN}` } });
+    assert.equal(res.status, 401);
+  });
+
+  it('trueup approve reads the pending plan with the API token', async () => {
+    const withToken = await runTrueup(['approve', 'team', '--url', base], { env: { TRUEUP_TOKEN: TOKEN } });
+    assert.equal(withToken.code, 0, withToken.stderr);
+    assert.match(withToken.stdout, /Source team has no plan waiting for approval/);
+    const without = await runTrueup(['approve', 'team', '--url', base], { env: { TRUEUP_TOKEN: '' } });
+    assert.equal(without.code, 1);
+    assert.match(without.stderr, /reading status needs the read token/);
   });
 });

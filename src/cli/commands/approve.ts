@@ -51,8 +51,12 @@ Exit codes: 0 applied, 1 error (unknown source, superseded plan, bad token), 2 a
     const base = (values.url ?? io.env.TRUEUP_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
     const sourceUrl = `${base}/api/v1/sources/${encodeURIComponent(source)}`;
 
+    const token = values['token-file']
+      ? (await readFile(resolve(io.cwd, values['token-file']), 'utf8')).trim()
+      : io.env.TRUEUP_TOKEN;
     if (!values.plan) {
-      const res = await request(sourceUrl, { method: 'GET' });
+      // The API token also reads, for daemons whose reads need a token (server.readToken).
+      const res = await request(sourceUrl, { method: 'GET', headers: token ? { authorization: `Bearer ${token}` } : {} });
       const body = await res.json() as { error?: string; pendingPlan?: PendingPlan };
       if (!res.ok) {
         io.stderr.write(`trueup approve: ${body.error ?? `HTTP ${res.status}`}\n`);
@@ -71,9 +75,6 @@ Exit codes: 0 applied, 1 error (unknown source, superseded plan, bad token), 2 a
       return EXIT.ok;
     }
 
-    const token = values['token-file']
-      ? (await readFile(resolve(io.cwd, values['token-file']), 'utf8')).trim()
-      : io.env.TRUEUP_TOKEN;
     if (!token) throw new UsageError('approving needs the API token: --token-file FILE or $TRUEUP_TOKEN');
     const res = await request(`${sourceUrl}/approve`, {
       method: 'POST',
