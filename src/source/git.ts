@@ -14,6 +14,7 @@
 import type { Logger } from 'pino';
 import type { FetchResult, HttpClient, ServerRef } from 'isomorphic-git';
 import { mkdir, readdir, rm } from 'node:fs/promises';
+import { withDirLock } from './cache-lock.ts';
 import { gitCredentials, type GitAuth, type GitCredentials } from './git-auth.ts';
 import { toSourceError } from './git-errors.ts';
 import { createHttpClient, GitTransportError } from './git-http.ts';
@@ -111,7 +112,8 @@ export class GitSource implements Source {
   }
 
   fetch(signal?: AbortSignal): Promise<Revision> {
-    return this.exclusive(async () => {
+    // Other processes (and other sources of the same URL) may share the cache: lock it.
+    return this.exclusive(() => withDirLock(this.cacheDir, async () => {
       try {
         return await this.fetchRevision(signal);
       } catch (error) {
@@ -129,7 +131,7 @@ export class GitSource implements Source {
       } catch (error) {
         throw this.fail(error, 'fetch', signal);
       }
-    });
+    }, signal ? { signal } : {}));
   }
 
   private async fetchRevision(signal: AbortSignal | undefined): Promise<Revision> {
