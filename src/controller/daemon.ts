@@ -72,8 +72,14 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
     const notifications = new NotificationDispatcher(await createNotifiers(config.notifications, secretOptions), options.log);
     controller.onEvent((event) => notifications.handle(event));
 
-    const elector = options.leaderElection ? new LeaderElector({ ...options.leaderElection, log: options.log }) : undefined;
-    if (elector) controller.standby = `standby: waiting for leader election lease ${options.leaderElection?.namespace}/${options.leaderElection?.name}`;
+    const lease = `${options.leaderElection?.namespace}/${options.leaderElection?.name}`;
+    const waiting = `standby: waiting for leader election lease ${lease}`;
+    // /readyz says why this replica is not leading: waiting behind another leader, or failing.
+    const elector = options.leaderElection ? new LeaderElector({ ...options.leaderElection, log: options.log, onAttempt: (error) => {
+      if (controller.standby === undefined) return;
+      controller.standby = error === undefined ? waiting : `standby: leader election failing for lease ${lease}: ${error}`;
+    } }) : undefined;
+    if (elector) controller.standby = waiting;
     let lostLeadership: () => void = () => undefined;
     const lost = new Promise<void>((resolve) => {
       lostLeadership = resolve;

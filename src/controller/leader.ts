@@ -22,6 +22,9 @@ export interface LeaderElectionOptions {
   /** A kubeconfig file; default: $KUBECONFIG, ~/.kube/config, or in-cluster. */
   kubeconfig?: string;
   log: Logger;
+  /** Told after each attempt: why it failed (the API refused, no answer), or undefined when the
+   * Lease could be read and written (held by another replica is not a failure). */
+  onAttempt?(error: string | undefined): void;
 }
 
 interface LeaseSpec {
@@ -130,6 +133,7 @@ export class LeaderElector {
           spec: { holderIdentity: this.o.identity, leaseDurationSeconds: seconds, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 },
         });
         if (created.status >= 300 && created.status !== 409) this.refused('create', created);
+        else this.o.onAttempt?.(undefined);
         return created.status < 300;
       }
       const spec = lease.spec;
@@ -138,7 +142,10 @@ export class LeaderElector {
       const holder = spec.holderIdentity ?? '';
       const duration = (spec.leaseDurationSeconds ?? seconds) * 1000;
       const expired = this.observed.at + duration < Date.now();
-      if (holder !== '' && holder !== this.o.identity && !expired) return false;
+      if (holder !== '' && holder !== this.o.identity && !expired) {
+        this.o.onAttempt?.(undefined);
+        return false;
+      }
       const next: LeaseSpec = { ...spec, holderIdentity: this.o.identity, leaseDurationSeconds: seconds, renewTime: microTime(now) };
       if (holder !== this.o.identity) {
         next.acquireTime = microTime(now);
@@ -147,12 +154,15 @@ export class LeaderElector {
       const updated = await this.send('PUT', this.path(), { ...lease, spec: next });
       if (updated.status >= 300) {
         if (updated.status !== 409) this.refused('update', updated); // 409: someone else wrote it first
+        else this.o.onAttempt?.(undefined);
         return false;
       }
+      this.o.onAttempt?.(undefined);
       this.observed = { record: `${this.o.identity}\u0000${next.renewTime ?? ''}`, at: Date.now() };
       return true;
     } catch (error) {
       this.o.log.warn({ err: (error as Error).message }, 'leader election: lease request failed');
+      this.o.onAttempt?.(`lease request failed: ${(error as Error).message}`);
       return false;
     }
   }
@@ -166,6 +176,7 @@ export class LeaderElector {
       message = res.body.slice(0, 200);
     }
     this.o.log.warn({ status: res.status, lease: `${this.o.namespace}/${this.o.name}` }, `leader election: cannot ${what} the lease: HTTP ${res.status} ${message}`);
+    this.o.onAttempt?.(`cannot ${what} the lease: HTTP ${res.status} ${message}`);
   }
 
   private path(named = true): string {

@@ -144,6 +144,8 @@ export class SourceController {
     setCondition(this.status.conditions, { type: 'Ready', status: 'Unknown', reason: 'Progressing', message: 'no pass has finished yet' }, now);
     setCondition(this.status.conditions, { type: 'Reconciling', status: 'False', reason: 'Waiting', message: '' }, now);
     setCondition(this.status.conditions, { type: 'Stalled', status: 'False', reason: 'None', message: '' }, now);
+    // Source health is its own fact: a drift pass that succeeds must not hide a Git outage.
+    setCondition(this.status.conditions, { type: 'SourceAvailable', status: 'Unknown', reason: 'Progressing', message: 'not fetched yet' }, now);
     if (config.suspended) this.markSuspended();
     this.publishConditions();
   }
@@ -286,6 +288,7 @@ export class SourceController {
       if (source.peek && !forceFull) {
         this.deps.metrics.sourceRequests.inc({ source: this.name, operation: 'peek' });
         ref = await source.peek(control.plan.signal);
+        this.sourceAvailable();
         if (ref === this.seenRef) {
           record.revision = this.seenRevision ?? ref;
           return { result: 'unchanged', retry: false };
@@ -299,6 +302,7 @@ export class SourceController {
       let revision: Revision;
       try {
         revision = await source.fetch(control.plan.signal);
+        this.sourceAvailable();
       } catch (error) {
         if (error instanceof SourceError && !error.transient && ref !== undefined) {
           // A commit that cannot be used (bad signature) is not fetched again until the remote moves.
@@ -429,6 +433,11 @@ export class SourceController {
       const message = `revision ${short(record.revision)} is invalid and was not applied (${issues.length} problem${issues.length === 1 ? '' : 's'}); ${this.inForceText()}:\n${issues.join('\n')}`;
       record.result = 'stalled';
       record.message = message;
+      // The problems are the errors of this source, each where it is (status JSON `errors`).
+      this.status.errors = error.issues.map((issue) => {
+        const at = `${issue.file}:${issue.line}:${issue.column}`;
+        return { provider: 'revision', display: at, key: at, message: issue.field ? `${issue.field}: ${issue.message}` : issue.message, transient: false, location: at };
+      });
       this.stall('InvalidRevision', message, record.revision);
       return { retry: false };
     }
@@ -436,12 +445,14 @@ export class SourceController {
       const message = `${error.message}; ${this.inForceText()}`;
       record.result = 'stalled';
       record.message = message;
+      setCondition(this.status.conditions, { type: 'SourceAvailable', status: 'False', reason: 'SourceFailed', message }, now);
       this.stall('SourceFailed', message, record.revision);
       return { retry: false };
     }
     const message = error instanceof Error ? error.message : String(error);
     record.result = 'failed';
     record.message = message;
+    if (error instanceof SourceError) setCondition(this.status.conditions, { type: 'SourceAvailable', status: 'False', reason: 'SourceUnavailable', message }, now);
     setCondition(this.status.conditions, { type: 'Ready', status: 'False', reason: error instanceof SourceError ? 'SourceUnavailable' : 'ReconcileFailed', message }, now);
     this.emitFailure(error instanceof SourceError ? 'SourceUnavailable' : 'ReconcileFailed', message, record.revision);
     return { retry: true };
@@ -623,6 +634,14 @@ export class SourceController {
     if (this.pending && this.status.pendingPlan) return; // still waiting for someone
     // A drift check of the revision in force must not hide that a newer one is stalled.
     if (lane === 'drift' && condition(this.status, 'Stalled')?.status === 'True') return;
+    // Nor that Git cannot be reached: live state matching the revision in force says nothing
+    // about whether a newer one is waiting. Ready stays False until the git lane succeeds.
+    const source = condition(this.status, 'SourceAvailable');
+    if (lane === 'drift' && source?.status === 'False') {
+      setCondition(this.status.conditions, { type: 'Ready', status: 'False', reason: source.reason,
+        message: `${source.message}; live state still matches revision ${short(revision.id)} (${detail})` }, now);
+      return;
+    }
     this.status.errors = [];
     // Declared objects trueup may not touch (not owned, out of scope) must not hide behind "Ready".
     const leftAlone = this.status.lastPlan?.conflicts.length ?? 0;
@@ -648,6 +667,10 @@ export class SourceController {
     this.deps.emit(event);
   }
 
+  private sourceAvailable(): void {
+    setCondition(this.status.conditions, { type: 'SourceAvailable', status: 'True', reason: 'Succeeded', message: '' }, new Date());
+  }
+
   private markSuspended(): void {
     setCondition(this.status.conditions, { type: 'Ready', status: 'False', reason: 'Suspended', message: 'suspended: no passes until resumed' }, new Date());
   }
@@ -658,7 +681,7 @@ export class SourceController {
 
   private publishConditions(): void {
     const m = this.deps.metrics.sourceCondition;
-    for (const type of ['Ready', 'Reconciling', 'Stalled'] as const) {
+    for (const type of ['Ready', 'Reconciling', 'Stalled', 'SourceAvailable'] as const) {
       m.set({ source: this.name, condition: type.toLowerCase() }, condition(this.status, type)?.status === 'True' ? 1 : 0);
     }
     m.set({ source: this.name, condition: 'suspended' }, this.status.suspended ? 1 : 0);

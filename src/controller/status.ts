@@ -6,7 +6,9 @@ import type { ChangeAction, FieldDiff } from '../sdk/index.ts';
 import type { PlanSummary } from '../plan/types.ts';
 import type { PassLane } from '../report/metrics.ts';
 
-export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled';
+/** Ready sums up; Reconciling: a pass is running; Stalled: needs a change in Git;
+ * SourceAvailable: the last git-lane fetch (or ref check) reached the repository. */
+export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled' | 'SourceAvailable';
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
 export interface Condition {

@@ -22,14 +22,22 @@ function when(iso: string | undefined): string {
   return iso ? `<time datetime="${e(iso)}">${e(iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</time>` : '<span class="muted">—</span>';
 }
 
-function conditionBadge(c: Condition): string {
+/** `shown`: messages already printed in an earlier box (Stalled repeats Ready's): said once. */
+function conditionBadge(c: Condition, shown: Set<string>): string {
   const waiting = c.reason === 'AwaitingApproval' || c.reason === 'Suspended' || c.reason === 'DriftDetected';
-  const tone = c.type === 'Ready'
+  const tone = c.type === 'Ready' || c.type === 'SourceAvailable'
     ? (c.status === 'True' ? 'ok' : waiting ? 'warn' : c.status === 'False' ? 'bad' : 'unknown')
     : c.status === 'True' ? (c.type === 'Stalled' ? 'bad' : 'busy') : 'off';
+  const repeated = c.message !== '' && shown.has(c.message);
+  if (c.message) shown.add(c.message);
   return `<li class="cond ${tone}" data-condition="${e(c.type)}" data-status="${e(c.status)}"><b>${e(c.type)}</b> ${e(c.status)}`
     + `${c.reason && c.reason !== 'None' && c.reason !== 'Waiting' ? ` · <span class="reason">${e(c.reason)}</span>` : ''}`
-    + `${c.message ? `<div class="msg">${e(c.message)}</div>` : ''}</li>`;
+    + `${c.message && !repeated ? `<div class="msg">${e(c.message)}</div>` : repeated ? '<div class="msg muted">(as above)</div>' : ''}</li>`;
+}
+
+function conditionBadges(conditions: readonly Condition[]): string {
+  const shown = new Set<string>();
+  return conditions.map((c) => conditionBadge(c, shown)).join('');
 }
 
 function changeList(changes: readonly ChangeView[], truncated = 0): string {
@@ -73,7 +81,7 @@ function sourceSection(s: SourceStatus): string {
     `<dt>Next Git check</dt><dd>${when(s.nextRun.git)}</dd>`,
     `<dt>Next drift check</dt><dd>${when(s.nextRun.drift)}</dd>`,
     '</dl>',
-    `<ul class="conditions">${s.conditions.map(conditionBadge).join('')}</ul>`,
+    `<ul class="conditions">${conditionBadges(s.conditions)}</ul>`,
   ];
   if (s.pendingPlan) {
     parts.push(`<div class="pending">${planSection(s.pendingPlan.needsForce ? 'Refused plan (needs force)' : 'Plan waiting for approval', s.pendingPlan)}<p>To approve: <code>${e(s.pendingPlan.howToApprove)}</code></p></div>`);

@@ -15,7 +15,7 @@ import type { Metrics } from '../report/metrics.ts';
 import { requireReader, requireToken } from './auth.ts';
 import { HttpError, parseJsonBody, readBody, sendError, sendJson, sendText } from './http.ts';
 import { renderStatusPage } from './page.ts';
-import { verifyWebhook, type WebhookReceiver } from './webhooks.ts';
+import { DeliveryLog, verifyWebhook, type WebhookReceiver } from './webhooks.ts';
 
 export interface ServerOptions {
   controller: Controller;
@@ -154,6 +154,18 @@ function lookup(controller: Controller, name: string) {
   }
 }
 
+const deliveryLogs = new WeakMap<ServerOptions, DeliveryLog>();
+
+/** One log of deliveries per server. */
+function deliveries(o: ServerOptions): DeliveryLog {
+  let log = deliveryLogs.get(o);
+  if (!log) {
+    log = new DeliveryLog();
+    deliveryLogs.set(o, log);
+  }
+  return log;
+}
+
 async function webhook(o: ServerOptions, name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const receiver = o.webhooks.find((w) => w.name === name);
   if (!receiver) throw new HttpError(404, `no webhook receiver "${name}"`);
@@ -162,6 +174,11 @@ async function webhook(o: ServerOptions, name: string, req: IncomingMessage, res
   if (!verdict.ok) {
     o.log.warn({ receiver: name, remote: req.socket.remoteAddress, reason: verdict.reason }, 'webhook refused');
     throw new HttpError(401, verdict.reason);
+  }
+  if (verdict.delivery !== undefined && !deliveries(o).firstTime(name, verdict.delivery)) {
+    o.log.warn({ receiver: name, event: verdict.event, delivery: verdict.delivery }, 'webhook replay ignored: this delivery was accepted before');
+    sendJson(res, 200, { receiver: name, event: verdict.event, delivery: verdict.delivery, duplicate: true, triggered: [] });
+    return;
   }
   const triggered = verdict.trigger ? o.controller.trigger(receiver.sources, false) : [];
   o.log.info({ receiver: name, event: verdict.event, sources: triggered }, 'webhook accepted');

@@ -2,6 +2,7 @@
 // environment variable or file (a mounted secret), the trusted keys from their file. Errors name
 // the variable or file, never what it holds.
 
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -14,7 +15,9 @@ import { SourceError, type Source } from './types.ts';
 export interface CreateSourceOptions {
   /** Folder of the engine config: relative paths (local source, token and key files) resolve here. */
   baseDir: string;
-  /** Engine cache root; a Git source keeps its clone in `<cacheDir>/git/<source name>`. */
+  /** Engine cache root; a Git source keeps its clone in `<cacheDir>/git/<hash of its URL>`, so
+   * another config naming the source differently (a `trueup plan`) reuses it, and one name
+   * pointed at another URL does not wipe it. Shared use is serialised by a lock file. */
   cacheDir: string;
   /** Environment to read `auth.tokenEnv` from (default: process.env). */
   env?: NodeJS.ProcessEnv;
@@ -29,12 +32,26 @@ export function createSource(config: SourceConfig, options: CreateSourceOptions)
     url: git.url,
     ref: { branch: git.branch, tag: git.tag, commit: git.commit },
     path: git.path,
-    cacheDir: join(options.cacheDir, 'git', config.name),
+    cacheDir: join(options.cacheDir, 'git', cacheKey(git.url)),
     auth: git.auth ? readAuth(config.name, git.auth, options) : undefined,
     stallTimeoutMs: git.requestTimeout,
     trustedKeys: git.verify ? readTrustedKeys(config.name, resolve(options.baseDir, git.verify.trustedKeysFile)) : undefined,
     log: options.log?.child({ sourceName: config.name }),
   });
+}
+
+/** The repository's identity: its URL without credentials, hashed (a file name, no secrets). */
+export function cacheKey(url: string): string {
+  let bare = url;
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    bare = u.toString();
+  } catch {
+    // not a URL: GitSource rejects it with a clear message
+  }
+  return createHash('sha256').update(bare).digest('hex').slice(0, 24);
 }
 
 type AuthConfig = NonNullable<NonNullable<SourceConfig['git']>['auth']>;

@@ -28,6 +28,9 @@ export interface GitHttpOptions {
   authorization?: string;
   /** Origin (`https://host:port`) the authorization belongs to. */
   origin: string;
+  /** A commit to advertise as HEAD when the server's ref advertisement names none (its HEAD
+   * points at a missing branch): isomorphic-git's fetch needs a HEAD even for a named ref. */
+  headFallback?: string;
 }
 
 export function createHttpClient(options: GitHttpOptions): HttpClient {
@@ -74,6 +77,20 @@ async function send(request: GitHttpRequest, options: GitHttpOptions): Promise<G
     responseHeaders[name] = value;
   });
   const stream = response.body;
+  if (options.headFallback && response.ok && /\/info\/refs\?service=git-upload-pack$/.test(new URL(request.url).pathname + new URL(request.url).search)) {
+    // A ref advertisement is small: read it whole, and add the HEAD line if it has none.
+    let text: Buffer;
+    try {
+      text = Buffer.from(await response.arrayBuffer());
+    } catch (error) {
+      throw failure(error);
+    }
+    clearTimeout(timer);
+    return {
+      url: response.url || request.url, method, statusCode: response.status, statusMessage: response.statusText,
+      headers: responseHeaders, body: (async function* () { yield withHead(text, options.headFallback as string); })(),
+    };
+  }
   async function* chunks(): AsyncGenerator<Uint8Array> {
     if (!stream) {
       clearTimeout(timer);
@@ -98,6 +115,31 @@ async function send(request: GitHttpRequest, options: GitHttpOptions): Promise<G
     headers: responseHeaders,
     body: chunks(),
   };
+}
+
+/** Protocol v1 advertisement (`# service=…` flush, then `<oid> <ref>[\0caps]` lines, flush):
+ * insert `<oid> HEAD` after the first ref line when no line names HEAD. Anything unexpected is
+ * passed on unchanged. */
+export function withHead(advertisement: Buffer, oid: string): Buffer {
+  const lines: Buffer[] = [];
+  let offset = 0;
+  while (offset + 4 <= advertisement.length) {
+    const size = Number.parseInt(advertisement.subarray(offset, offset + 4).toString('latin1'), 16);
+    if (Number.isNaN(size)) return advertisement;
+    const length = size === 0 ? 4 : size;
+    if (length < 4 || offset + length > advertisement.length) return advertisement;
+    lines.push(advertisement.subarray(offset, offset + length));
+    offset += length;
+  }
+  if (offset !== advertisement.length) return advertisement;
+  const refOf = (line: Buffer) => line.subarray(4).toString('latin1').split('\0')[0]?.trim().split(' ')[1];
+  if (lines.some((l) => refOf(l) === 'HEAD')) return advertisement;
+  // The first ref line follows the service line and its flush.
+  const first = lines.findIndex((l, i) => i >= 2 && l.length > 4);
+  if (first < 0 || lines[1]?.toString('latin1') !== '0000') return advertisement;
+  const payload = `${oid} HEAD\n`;
+  const head = Buffer.from(`${(payload.length + 4).toString(16).padStart(4, '0')}${payload}`, 'latin1');
+  return Buffer.concat([...lines.slice(0, first + 1), head, ...lines.slice(first + 1)]);
 }
 
 async function collect(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Uint8Array> {

@@ -14,6 +14,7 @@
 import type { Logger } from 'pino';
 import type { FetchResult, HttpClient, ServerRef } from 'isomorphic-git';
 import { mkdir, readdir, rm } from 'node:fs/promises';
+import { withDirLock } from './cache-lock.ts';
 import { gitCredentials, type GitAuth, type GitCredentials } from './git-auth.ts';
 import { toSourceError } from './git-errors.ts';
 import { createHttpClient, GitTransportError } from './git-http.ts';
@@ -111,7 +112,8 @@ export class GitSource implements Source {
   }
 
   fetch(signal?: AbortSignal): Promise<Revision> {
-    return this.exclusive(async () => {
+    // Other processes (and other sources of the same URL) may share the cache: lock it.
+    return this.exclusive(() => withDirLock(this.cacheDir, async () => {
       try {
         return await this.fetchRevision(signal);
       } catch (error) {
@@ -129,7 +131,7 @@ export class GitSource implements Source {
       } catch (error) {
         throw this.fail(error, 'fetch', signal);
       }
-    });
+    }, signal ? { signal } : {}));
   }
 
   private async fetchRevision(signal: AbortSignal | undefined): Promise<Revision> {
@@ -230,7 +232,12 @@ export class GitSource implements Source {
     const remoteRef = target.kind === 'head' ? 'HEAD' : target.ref;
     let result: FetchResult;
     try {
-      result = await git.fetch({ ...common, remoteRef, singleBranch: true, tags: false, depth });
+      // isomorphic-git looks the remote HEAD up before it stores the pack, and fails when HEAD
+      // names a branch that does not exist (`git init --bare` leaves HEAD at master; main is
+      // pushed). A branch or tag is resolved from the advertised refs alone, so the transport
+      // stands the target's commit in for a missing HEAD (the library only reads it).
+      const http = target.kind === 'head' ? common.http : this.http(signal, tip.sha);
+      result = await git.fetch({ ...common, http, remoteRef, singleBranch: true, tags: false, depth });
     } catch (error) {
       // The ref vanished between the ref listing and the fetch.
       if ((error as { code?: unknown }).code === 'NotFoundError') throw missingRef(target, this.url);
@@ -328,12 +335,13 @@ export class GitSource implements Source {
     await git.writeRef({ fs, gitdir: this.cacheDir, ref: HAVE_REF, value: sha, force: true });
   }
 
-  private http(signal: AbortSignal | undefined): HttpClient {
+  private http(signal: AbortSignal | undefined, headFallback?: string): HttpClient {
     return createHttpClient({
       signal,
       stallTimeoutMs: this.stallTimeoutMs,
       authorization: this.credentials.authorization,
       origin: this.credentials.origin,
+      ...(headFallback ? { headFallback } : {}),
     });
   }
 
@@ -370,7 +378,7 @@ function resolveTip(target: Exclude<Target, { kind: 'commit' }>, refs: ServerRef
   if (target.kind === 'head') {
     const head = refs.find((r) => r.ref === 'HEAD');
     if (!head) {
-      throw new SourceError(`repository ${url} has no commits on its default branch (empty repository?); push a commit or set a branch`, false);
+      throw new SourceError(`repository ${url} has no commits on its default branch (an empty repository, or its HEAD names a branch that does not exist); push a commit or set git.branch`, false);
     }
     return { sha: head.oid, label: head.target ? stripPrefix(head.target, 'refs/heads/') : 'HEAD' };
   }

@@ -157,6 +157,13 @@ describe('trueup run (apply mode) against Route 53, Cloud DNS and a Git server',
     assert.equal(s.lastAppliedRevision, good);
     assert.equal(s.lastAttemptedRevision, bad);
     assert.equal(ready(s)?.status, 'False');
+    // The problems are the source's errors too, each with its place, and the page says them once.
+    assert.deepEqual(s.errors.map((x) => `${x.location}: ${x.message}`).filter((x) => /spec\.ttl/.test(x)).length, 1, JSON.stringify(s.errors));
+    assert.match(s.errors[0]?.location ?? '', /^dns\/route53\.yaml:\d+:\d+$/);
+    const page = await (await fetch(`${daemon.url}/`)).text();
+    assert.equal(page.split('spec.ttl').length - 1, 2, 'once in the conditions, once in the errors list');
+    assert.match(page, /<section class="errors">[^]*spec\.ttl/);
+    assert.match(page, /data-condition="Stalled"[^]*?\(as above\)/);
     assert.equal((await env.recordSets(R53)).length, before, 'nothing deleted');
     assert.match(await daemon.metrics(), /trueup_reconcile_total\{source="infra",lane="git",result="stalled"\} 1/);
     const failure = await waitFor('failure status on the bad commit', () => statuses.find((st) => st.path.endsWith(`/statuses/${bad}`)));

@@ -19,9 +19,9 @@ describe('leader election on a Kubernetes Lease', () => {
   let kubeconfig: string;
   const daemons: DaemonProcess[] = [];
 
-  const start = async (identity: string) => {
+  const start = async (identity: string, lease = 'trueup-system/trueup') => {
     const port = await freePort();
-    const d = await spawnTrueupRun(['-c', configFile, '--listen', `127.0.0.1:${port}`, '--leader-elect', '--lease', 'trueup-system/trueup', '--lease-duration', '3s', '--kubeconfig', kubeconfig], {
+    const d = await spawnTrueupRun(['-c', configFile, '--listen', `127.0.0.1:${port}`, '--leader-elect', '--lease', lease, '--lease-duration', '3s', '--kubeconfig', kubeconfig], {
       TRUEUP_DAEMON_STORE: join(dir, 'store.json'), TRUEUP_CACHE_DIR: join(dir, `cache-${identity}`), POD_NAME: identity,
     });
     daemons.push(d);
@@ -81,5 +81,16 @@ describe('leader election on a Kubernetes Lease', () => {
     assert.equal(pass.result, 'in-sync');
     const store = JSON.parse(await readFile(join(dir, 'store.json'), 'utf8')) as { items: [string, { value: unknown }][] };
     assert.ok(store.items.some(([k]) => k === 'item/team/a'));
+  });
+
+  it('a lease that can never be written shows the error on /readyz, not "waiting for leader election"', async () => {
+    const d = await start('replica-c', 'no-such-namespace/trueup');
+    const r = await waitFor('the failure on /readyz', async () => {
+      const res = await readyz(d);
+      return /failing/.test(res.text) && res;
+    }, 15_000);
+    assert.equal(r.status, 503);
+    assert.match(r.text, /^standby: leader election failing for lease no-such-namespace\/trueup: cannot create the lease: HTTP 404 /);
+    assert.equal(await d.stop('SIGTERM'), 0);
   });
 });

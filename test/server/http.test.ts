@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Daemon } from '../../src/controller/daemon.ts';
 import type { SourceStatus } from '../../src/controller/status.ts';
 import { parseListen } from '../../src/server/server.ts';
+import { DeliveryLog } from '../../src/server/webhooks.ts';
 import { config, harness, item, waitFor, type Harness } from '../controller/harness.ts';
 import { runTrueup } from '../support/cli.ts';
 
@@ -178,6 +179,32 @@ describe('HTTP surface', () => {
     assert.equal(ping.status, 202);
     assert.deepEqual((ping.json() as { triggered: string[] }).triggered, [], 'ping triggers nothing');
     assert.equal((await call('/hooks/unknown', { method: 'POST', body })).status, 404);
+  });
+
+  it('a replayed delivery (same signed body, same delivery id) is answered 200 and triggers nothing', async () => {
+    const body = JSON.stringify({ ref: 'refs/heads/main', after: '1'.repeat(40) });
+    const github = (delivery: string) => call('/hooks/github', { method: 'POST', body, headers: {
+      'content-type': 'application/json', 'x-hub-signature-256': sign(GITHUB_SECRET, body), 'x-github-event': 'push', 'x-github-delivery': delivery,
+    } });
+    const first = await github('72d3162e-cc78-11e3-81ab-4c9367dc0958');
+    assert.equal(first.status, 202);
+    const replay = await github('72d3162e-cc78-11e3-81ab-4c9367dc0958');
+    assert.equal(replay.status, 200);
+    assert.deepEqual(replay.json(), { receiver: 'github', event: 'push', delivery: '72d3162e-cc78-11e3-81ab-4c9367dc0958', duplicate: true, triggered: [] });
+    assert.ok(h.logs.some((l) => l.includes('webhook replay ignored')));
+    assert.equal((await github('a-new-delivery')).status, 202, 'another delivery of the same push is a new delivery');
+    const gitlab = () => call('/hooks/gitlab', { method: 'POST', body, headers: { 'x-gitlab-token': GITLAB_SECRET, 'x-gitlab-event': 'Push Hook', 'x-gitlab-event-uuid': '13792a34-cac6-4fda-95a8-c58e00a3954e' } });
+    assert.equal((await gitlab()).status, 202);
+    assert.equal((await gitlab()).status, 200);
+  });
+
+  it('the delivery log is bounded in size and in time', () => {
+    const log = new DeliveryLog({ capacity: 3, windowMs: 1000 });
+    for (let i = 0; i < 10; i += 1) assert.equal(log.firstTime('github', `d${i}`, 0), true);
+    assert.equal(log.size, 3);
+    assert.equal(log.firstTime('github', 'd9', 10), false, 'recent: a replay');
+    assert.equal(log.firstTime('gitlab', 'd9', 10), true, 'per receiver');
+    assert.equal(log.firstTime('github', 'd9', 2000), true, 'past the window: forgotten');
   });
 
   it('a webhook push with a new commit reconciles at once', async () => {

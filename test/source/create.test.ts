@@ -2,12 +2,12 @@
 // named environment variable or files, and errors that name where a secret should be, not what it is.
 
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sourceSchema, type SourceConfig } from '../../src/config/schema.ts';
-import { createSource } from '../../src/source/create.ts';
+import { cacheKey, createSource } from '../../src/source/create.ts';
 import { SourceError } from '../../src/source/types.ts';
 import { startGitServer, type GitServer } from '../support/git-server.ts';
 import { TestRepo, createGpgKey, type GpgKey } from '../support/git-repo.ts';
@@ -65,7 +65,7 @@ describe('createSource', () => {
     assert.deepEqual(revision.files, [{ path: 'a.yaml', content: 'a: 1\n' }]);
   });
 
-  test('a token from an environment variable authenticates; the clone lives in <cacheDir>/git/<name>', async () => {
+  test('a token from an environment variable authenticates; the clone lives in <cacheDir>/git/<hash of the URL>', async () => {
     const cacheDir = await mkdtemp(join(root, 'cache-'));
     const source = createSource(gitConfig({ auth: { username: 'ci', tokenEnv: 'INFRA_TOKEN' } }), {
       baseDir: root,
@@ -76,7 +76,46 @@ describe('createSource', () => {
     const revision = await source.fetch();
     assert.equal(revision.id, sha);
     assert.deepEqual(revision.files.map((f) => f.path), ['zone.yaml']);
-    assert.ok((await stat(join(cacheDir, 'git', 'infra', 'objects'))).isDirectory());
+    assert.ok((await stat(join(cacheDir, 'git', cacheKey(server.url('infra.git')), 'objects'))).isDirectory());
+  });
+
+  test('the cache is keyed by URL: another source name reuses it, the same name at another URL does not touch it', async () => {
+    const cacheDir = await mkdtemp(join(root, 'cache-'));
+    const env = { INFRA_TOKEN: token };
+    const auth = { username: 'ci', tokenEnv: 'INFRA_TOKEN' };
+    const daemon = createSource(gitConfig({ auth }), { baseDir: root, cacheDir, env });
+    assert.equal((await daemon.fetch()).id, sha);
+    const dir = join(cacheDir, 'git', cacheKey(server.url('infra.git')));
+    const packs = async () => (await readdir(join(dir, 'objects', 'pack'))).sort();
+    const before = await packs();
+    // `trueup plan` with another config: another source name, same repository.
+    const plan = createSource(sourceSchema.parse({ name: 'pr-preview', scopes: { 'dns-prod': ['*'] }, git: { url: server.url('infra.git'), branch: 'main', auth } }), { baseDir: root, cacheDir, env });
+    assert.equal((await plan.fetch()).id, sha);
+    assert.deepEqual(await packs(), before, 'the same cache, not rebuilt');
+    // The same name pointed at another repository gets its own folder.
+    const other = await TestRepo.create(join(root, 'served'), 'other.git');
+    await other.commitAndPush({ 'dns/zone.yaml': 'kind: Zone\n' }, 'other');
+    const renamed = createSource(gitConfig({ auth, url: server.url('other.git') }), { baseDir: root, cacheDir, env });
+    await renamed.fetch();
+    assert.deepEqual(await packs(), before, 'the first cache untouched');
+    assert.notEqual(cacheKey(server.url('other.git')), cacheKey(server.url('infra.git')));
+    assert.equal(cacheKey('https://ci:secret@git.example.com/a.git'), cacheKey('https://git.example.com/a.git'), 'credentials are not part of the key');
+    await other.dispose();
+  });
+
+  test('concurrent fetches of one cache (two sources, one URL) are serialised by a lock, and a stale lock is broken', async () => {
+    const cacheDir = await mkdtemp(join(root, 'cache-'));
+    const env = { INFRA_TOKEN: token };
+    const auth = { username: 'ci', tokenEnv: 'INFRA_TOKEN' };
+    const dir = join(cacheDir, 'git', cacheKey(server.url('infra.git')));
+    // A lock left by a process that no longer exists.
+    await mkdir(join(cacheDir, 'git'), { recursive: true });
+    await writeFile(`${dir}.lock`, JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), token: 'dead', at: new Date(0).toISOString() }));
+    const a = createSource(gitConfig({ auth }), { baseDir: root, cacheDir, env });
+    const b = createSource(sourceSchema.parse({ name: 'second', scopes: { 'dns-prod': ['*'] }, git: { url: server.url('infra.git'), branch: 'main', auth } }), { baseDir: root, cacheDir, env });
+    const revisions = await Promise.all([a.fetch(), b.fetch(), a.fetch(), b.fetch()]);
+    assert.deepEqual(revisions.map((r) => r.id), [sha, sha, sha, sha]);
+    await assert.rejects(stat(`${dir}.lock`), { code: 'ENOENT' }, 'the lock is released');
   });
 
   test('a token file (a mounted secret with a trailing newline) resolves against the config folder', async () => {

@@ -314,10 +314,25 @@ describe('GitSource: bad refs, paths and repositories', () => {
     const source = await newSource(repo);
     for (const error of [await rejection(source.peek()), await rejection(source.fetch())]) {
       assert.equal(error.transient, false);
-      assert.match(error.message, /has no commits on its default branch \(empty repository\?\)/);
+      assert.match(error.message, /has no commits on its default branch \(an empty repository, or its HEAD names a branch that does not exist\)/);
     }
     const branch = await rejection((await newSource(repo, { ref: { branch: 'main' } })).fetch());
     assert.equal(branch.message, `branch 'main' not found at ${server.url(repo.name)}`);
+  });
+
+  test('a bare repository whose HEAD names a missing branch: the branch is resolved from the advertised refs', async () => {
+    // `git init --bare` leaves HEAD at master; only main is pushed.
+    const repo = await newRepo('main');
+    await run('git', ['symbolic-ref', 'HEAD', 'refs/heads/master'], { cwd: repo.bare });
+    const sha = await repo.commitAndPush({ 'zone.yaml': 'a: 1\n' }, 'first');
+    const source = await newSource(repo, { ref: { branch: 'main' } });
+    assert.equal(await source.peek(), sha);
+    const revision = await source.fetch();
+    assert.equal(revision.id, sha);
+    assert.deepEqual(revision.files.map((f) => f.path), ['zone.yaml']);
+    // And incrementally: the next commit on main arrives too.
+    const next = await repo.commitAndPush({ 'zone.yaml': 'a: 2\n' }, 'second');
+    assert.equal((await source.fetch()).id, next);
   });
 
   test('a repository that does not exist is terminal (HTTP 404)', async () => {
