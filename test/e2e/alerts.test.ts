@@ -32,7 +32,7 @@ describe('alerting rules', async () => {
   const missing = tool ? undefined : process.env.CI ? undefined : 'promtool not installed (apt-get install prometheus)';
 
   it('the PrometheusRule for the operator holds the same groups as the rule file', async () => {
-    const manifest = parse(await readFile(deploy('kubernetes/monitoring/prometheusrule.yaml'), 'utf8')) as { kind: string; spec: RuleFile };
+    const manifest = parse(await readFile(deploy('kubernetes/optional/prometheusrule.yaml'), 'utf8')) as { kind: string; spec: RuleFile };
     assert.equal(manifest.kind, 'PrometheusRule');
     assert.deepEqual(manifest.spec.groups, rules.groups);
   });
