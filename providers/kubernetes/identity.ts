@@ -7,7 +7,8 @@
 
 export const OWNER_KEY = 'trueup.dev/owner';
 export const PRUNE_KEY = 'trueup.dev/prune';
-export const ADOPT_KEY = 'trueup.dev/adopt';
+/** The SDK's adopt annotation, read on manifests as on every other kind. */
+export { ADOPT_ANNOTATION as ADOPT_KEY } from '../../src/sdk/index.ts';
 export const PROVIDER_KEY = 'trueup.dev/provider';
 /** `enabled` on a manifest: an object whose immutable fields changed may be deleted and created
  * again (Flux's `kustomize.toolkit.fluxcd.io/force`). Read from Git; kept on the object, like

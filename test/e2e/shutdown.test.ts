@@ -133,7 +133,7 @@ describe('trueup run: stopped is stopped', () => {
     assert.ok(daemon.logs.some((l) => l.msg === 'trueup run stopped'), 'the real daemon got the signal and stopped');
   });
 
-  it('a hanging write is aborted at --shutdown-timeout: exit 5 within the bound, no request after "stopped"', async () => {
+  it('a hanging write is aborted at --shutdown-timeout: exit 6 within the bound, no request after "stopped"', async () => {
     await env.repo.commitAndPush({ 'zone.yaml': zone(ZONE, 'route53', { www: ['192.0.2.1'], api: ['192.0.2.9'] }) }, 'a record whose write hangs');
     const rule = { match: (r: { method: string; path: string }) => r.method === 'POST' && /\/rrset\/?$/.test(r.path), fault: 'hang' as const };
     env.proxy.rules.push(rule);
@@ -147,7 +147,7 @@ describe('trueup run: stopped is stopped', () => {
     const code = await daemon.stop('SIGTERM');
     const took = Date.now() - signalled;
     env.proxy.onRequest = undefined;
-    assert.equal(code, 5, 'exit 5: in-flight work was aborted');
+    assert.equal(code, 6, 'exit 6: in-flight work was aborted');
     assert.ok(took >= 2000 && took < 9000, `exited after the 2s shutdown timeout and the abort (${took} ms)`);
     const stopped = daemon.logs.find((l) => l.msg === 'trueup run stopped');
     assert.ok(stopped, 'logged "stopped"');

@@ -31,7 +31,7 @@ On SIGTERM, SIGINT or SIGHUP it stops taking work and lets in-flight provider ba
 what is still in flight after --shutdown-timeout is aborted (writes included: their outcome is
 unknown and the next start observes and repairs it). No request leaves after "trueup run
 stopped"; the lease (--leader-elect) is released only once writes have stopped.
-Exit codes: 0 stopped with nothing aborted; 5 stopped, in-flight work aborted at the shutdown
+Exit codes: 0 stopped with nothing aborted; 6 stopped, in-flight work aborted at the shutdown
 timeout; 1 error or leadership lost; 130 a second signal, a second or more after the first (exit at once).
 
 Options:
