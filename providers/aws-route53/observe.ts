@@ -8,7 +8,7 @@ import {
 } from '../../src/sdk/index.ts';
 import {
   adoptRequested, canonicalName, DEFAULT_REGISTRY_PREFIX, DEFAULT_TTL, RECORDSET_OBJECT_TYPE, recordOwnership, recordSetDisplay, recordSetKey, RegistryIndex,
-  unprovenZoneReason, ZONE_OBJECT_TYPE, zoneKey, zoneScope, type Management, type ZoneSpec,
+  UNPROVEN_ZONE_RECORD_REASON, unprovenZoneReason, ZONE_OBJECT_TYPE, zoneKey, zoneScope, type Management, type ZoneSpec,
 } from '../../src/sdk/dns/index.ts';
 import type { Route53Api } from './client.ts';
 import type { ZoneValue } from './expand.ts';
@@ -78,6 +78,7 @@ export async function observe(api: Route53Api, state: InstanceState, request: Ob
       id, name, private: zone.Config?.PrivateZone === true, management, registryPrefix, registryTtl: want?.spec.ttl ?? DEFAULT_TTL,
       registryLive: new Map(), ownedGroups: new Map(),
     };
+    if (!proven && owner === undefined && !usedAsIs) zoneState.unproven = true;
     if (tagged && management === 'shared' && tagValue(zoneTags, MANAGEMENT_TAG) === 'full') zoneState.leavingFull = true;
     // Our tagged zone reports the mode its tag records (an update rewrites a stale tag). A zone to
     // adopt, or ours without its tags (their call failed), reports the owner tags missing: the
@@ -154,6 +155,7 @@ export function recordObjects(sets: readonly ResourceRecordSet[], zone: ZoneStat
       value: value as unknown as JsonObject, ownership: verdict.ownership, dependsOn: [zoneKey(zone.name)], handle,
     };
     if (verdict.protected) object.protected = true;
+    if (zone.unproven && verdict.ownership.state === 'unowned') object.unownedReason = UNPROVEN_ZONE_RECORD_REASON;
     if (verdict.ownership.state === 'owned') {
       const g = groupKey(value.name, value.type);
       const group = zone.ownedGroups.get(g) ?? new Set<string>();

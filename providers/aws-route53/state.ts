@@ -24,6 +24,8 @@ export interface ZoneState {
   /** Our zone was full until now and Git makes it shared: its sets were provably ours, so they
    * stay owned for this pass, and each one without a registry mark plans an update that writes it. */
   leavingFull?: boolean;
+  /** Nobody's marks prove the zone trueup's and Git does not adopt it: its unowned sets say so. */
+  unproven?: boolean;
 }
 
 export interface RecordHandle {

@@ -10,7 +10,7 @@ import type { DesiredObject, JsonObject, ObservedObject, ObserveRequest, Observe
 import { TerminalError, mapLimit } from '../../src/sdk/index.ts';
 import {
   adoptRequested, DEFAULT_REGISTRY_PREFIX, RECORDSET_OBJECT_TYPE, RegistryIndex, ZONE_OBJECT_TYPE, isRecordType, readZone, recordOwnership, recordSetDisplay,
-  recordSetKey, registryName, unprovenZoneReason, zoneKey, zoneScope, type Management,
+  recordSetKey, registryName, UNPROVEN_ZONE_RECORD_REASON, unprovenZoneReason, zoneKey, zoneScope, type Management,
 } from '../../src/sdk/dns/index.ts';
 import type { ApiRrset, ApiZone, CloudDnsClient } from './client.ts';
 import { recordValue, withoutMarks, zoneSettings } from './expand.ts';
@@ -227,6 +227,7 @@ export async function observeZones(input: {
       };
       // Sets of types a Zone cannot declare (SPF, DNSKEY…) and the apex SOA/NS are never deleted.
       if (verdict.protected || !isRecordType(type)) object.protected = true;
+      if (!proven && marks.owner === undefined && !usedAsIs && verdict.ownership.state === 'unowned') object.unownedReason = UNPROVEN_ZONE_RECORD_REASON;
       out.push(object);
     }
     const liveSets = new Set(rrsets.map((r) => `${r.name.toLowerCase()} ${r.type.toUpperCase()}`));

@@ -240,7 +240,7 @@ describe('aws-iam against moto', () => {
     assert.deepEqual((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'app' }))).AttachedPolicies, []);
   });
 
-  it('import writes YAML for a path prefix; import → commit → plan is empty', async () => {
+  it('import writes YAML for a path prefix that adopts what it imports; import → commit → plan shows only the adoptions', async () => {
     await iam.send(new CreateRoleCommand({ RoleName: 'legacy+app', Path: '/teams/web/', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: { Effect: 'Allow', Principal: { AWS: '111122223333' }, Action: 'sts:AssumeRole' } }), Description: 'made by hand' }));
     await iam.send(new PutRolePolicyCommand({ RoleName: 'legacy+app', PolicyName: 'read', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: { Effect: 'Allow', Action: 's3:GetObject', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': true } } } }) }));
     const p = await iam.send(new CreatePolicyCommand({ PolicyName: 'web-read', Path: '/teams/web/', PolicyDocument: JSON.stringify(rawDoc), Description: 'read' }));
@@ -255,9 +255,15 @@ describe('aws-iam against moto', () => {
     assert.deepEqual(documents.map((x) => `${String(x.kind)} ${(x.metadata as { name: string }).name}`), ['Group web-devs', 'Policy web-read', 'Role legacy-app']);
     const yaml = documents.map((x) => stringify(x)).join('---\n');
     assert.match(yaml, /name: legacy\+app/, 'the IAM name is kept in spec.name when metadata.name cannot hold it');
+    assert.equal(documents.every((x) => (x.metadata as { annotations?: Record<string, string> }).annotations?.['trueup.dev/adopt'] === 'true'), true, 'every imported entity carries the adopt annotation');
+    // Committed, the file adopts: the only changes are the owner marks being written, no field differs.
     const prepared = await d.plan(yaml, { scopes: ['path/teams/web/*'] });
     assert.deepEqual(prepared.plan.conflicts, []);
-    assert.deepEqual(prepared.plan.changes.map((c) => `${c.action} ${c.display} ${JSON.stringify(c.diffs)}`), []);
+    assert.deepEqual(prepared.plan.changes.map((c) => `${c.action} ${c.display} ${JSON.stringify(c.diffs)} ${c.effects?.join() ?? ''}`), [
+      'update group /teams/web/web-devs [] adopts it: writes this source\'s owner mark on an object trueup did not create',
+      'update policy /teams/web/web-read [] adopts it: writes this source\'s owner mark on an object trueup did not create',
+      'update role /teams/web/legacy+app [] adopts it: writes this source\'s owner mark on an object trueup did not create',
+    ]);
     // and named import
     const one = await d.instance.import?.({ selector: 'role/not-selected', allowedScopes: scopeMatcher(['path/teams/*']) }, ctx) ?? [];
     assert.equal(one.length, 1);

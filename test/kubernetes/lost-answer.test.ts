@@ -29,7 +29,8 @@ describe('Kubernetes: a lost answer is not a failure', () => {
 
   it('a server-side apply whose answer was dropped is retried and counts as applied', async () => {
     const h = new Harness(settingsFor(cluster, { server: proxy.endpoint }), ['namespace/default']);
-    const isApply = (r: { method: string; path: string }) => r.method === 'PATCH' && r.path.includes('/configmaps/lost');
+    // The real apply, not the plan's server-side dry run of the create (which goes the same way).
+    const isApply = (r: { method: string; path: string }) => r.method === 'PATCH' && r.path.includes('/configmaps/lost') && !r.path.includes('dryRun=');
     proxy.rules.push({ match: isApply, fault: 'drop', times: 1 });
     const { result } = await h.converge(configMap('one'));
     assert.equal(result.applied, 1);

@@ -19,7 +19,7 @@ export {
   RECORDSET_OBJECT_TYPE, ZONE_OBJECT_TYPE, recordSetDisplay, recordSetKey, zoneFromScope, zoneKey, zoneScope,
 } from './keys.ts';
 export {
-  ADOPT_ANNOTATION, adoptRequested, apexNsDanger, HERITAGE, parseRegistryName, parseRegistryValue, recordOwnership, RegistryIndex, registryName, registryValue,
+  ADOPT_ANNOTATION, adoptRequested, UNPROVEN_ZONE_RECORD_REASON, apexNsDanger, HERITAGE, parseRegistryName, parseRegistryValue, recordOwnership, RegistryIndex, registryName, registryValue,
   unprovenZoneReason, type Management, type OwnershipVerdict,
 } from './ownership.ts';
 export {

@@ -159,6 +159,10 @@ export function adoptRequested(resource: { metadata: { annotations?: Record<stri
  * prove it created: why its record sets are left alone and the two ways to adopt it. `mark` names
  * the missing proof (`trueup.dev/owner tag`), `importHint` the import command line for this zone.
  */
+/** Why a record set of such a zone is left alone: adopting is done on the zone, so the record's
+ * line points there instead of repeating how to adopt. */
+export const UNPROVEN_ZONE_RECORD_REASON = 'exists but carries no trueup owner mark, in a zone trueup cannot prove it created: left alone until the zone is adopted (see the zone)';
+
 export function unprovenZoneReason(input: { mark: string; importHint: string }): string {
   return `exists but trueup cannot prove it created it (no ${input.mark}), so it is read as a shared zone whatever Git declares: `
     + 'only record sets trueup\'s registry records mark are managed, the others are left alone. '
