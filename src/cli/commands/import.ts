@@ -4,7 +4,7 @@
 import { writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import { stringify } from 'yaml';
-import { scopeMatcher, type ImportSkipped } from '../../sdk/index.ts';
+import { printable, scopeMatcher, type ImportSkipped } from '../../sdk/index.ts';
 import { providerContext } from '../../engine/pipeline.ts';
 import { EXIT, UsageError, type Command, type CommandIO } from '../command.ts';
 import { COMMON_HELP, COMMON_OPTIONS, configPath, logger, parse, pickSource } from '../common.ts';
@@ -71,8 +71,8 @@ ${COMMON_HELP}`,
       const documents = await entry.instance.import({ selector, allowedScopes: scopeMatcher(patterns), onSkipped: (s) => skipped.push(s) }, ctx);
       skipped.sort((a, b) => (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0));
       // What the YAML does not declare is said in the YAML too, so whoever reviews the commit sees it.
-      const lines = skipped.map((s) => `${escapeControl(s.subject)}: ${escapeControl(s.reason)}`);
-      const header = lines.length > 0 ? `# Left out by trueup import (${values.provider} ${escapeControl(selector)}):\n${lines.map((l) => `#   ${l}\n`).join('')}` : '';
+      const lines = skipped.map((s) => `${printable(s.subject)}: ${printable(s.reason)}`);
+      const header = lines.length > 0 ? `# Left out by trueup import (${values.provider} ${printable(selector)}):\n${lines.map((l) => `#   ${l}\n`).join('')}` : '';
       const text = header + documents.map((d) => stringify(d, { lineWidth: 0 })).join('---\n');
       if (values.out) await writeFile(values.out, text);
       else io.stdout.write(text);
@@ -84,16 +84,6 @@ ${COMMON_HELP}`,
     }
   },
 };
-
-/** One line per skipped object: names come from the live API and may hold anything. */
-function escapeControl(text: string): string {
-  let out = '';
-  for (const c of text) {
-    const code = c.codePointAt(0) ?? 0;
-    out += code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029 ? `\\u${code.toString(16).padStart(4, '0')}` : c;
-  }
-  return out;
-}
 
 async function confirm(io: CommandIO, question: string): Promise<boolean> {
   const rl = createInterface({ input: io.stdin, output: io.stderr });
