@@ -10,8 +10,10 @@ import { dirname, join } from 'node:path';
 const [major, minor] = process.versions.node.split('.').map(Number);
 const here = dirname(fileURLToPath(import.meta.url));
 if (major < 22 || (major === 22 && minor < 18)) {
-  const pinned = join(here, '..', 'node_modules', '.bin', 'node');
-  if (existsSync(pinned) && !process.env.TRUEUP_REEXEC) {
+  // In a checkout the pinned Node is in its own node_modules; installed as a dependency, npm puts
+  // it in the project's node_modules/.bin, beside trueup's own folder.
+  const pinned = [join(here, '..', 'node_modules', '.bin', 'node'), join(here, '..', '..', '.bin', 'node')].find((p) => existsSync(p));
+  if (pinned && !process.env.TRUEUP_REEXEC) {
     const child = spawn(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
       stdio: 'inherit', env: { ...process.env, TRUEUP_REEXEC: '1' },
     });

@@ -1,9 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { SDK_VERSION } from '../../sdk/index.ts';
 import { EXIT, type Command } from '../command.ts';
 
 export function trueupVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  // src/cli/commands/ in a checkout, dist/src/cli/commands/ in an installed package.
+  const candidates = ['../../../package.json', '../../../../package.json'].map((p) => new URL(p, import.meta.url));
+  const file = candidates.find((u) => existsSync(u) && (JSON.parse(readFileSync(u, 'utf8')) as { name?: string }).name === 'trueup') ?? candidates[0];
+  const pkg = JSON.parse(readFileSync(file as URL, 'utf8')) as { version: string };
   return pkg.version;
 }
 
