@@ -30,6 +30,7 @@ const HEALTH_CHECKED_TYPES = new Set(['A', 'AAAA']);
 
 export interface RrsetLimits {
   rrdatasPerRrset: number;
+  nameserversPerDelegation: number;
 }
 
 /** Regions a geo item may name (the real API knows the live list; this is Google Cloud's, 2026). */
@@ -89,6 +90,11 @@ export function parseRrset(input: unknown, field: string, zoneDnsName: string, l
   const rrset: Rrset = { name, type, ttl };
   if (hasData) {
     rrset.rrdatas = parseRrdatas(input.rrdatas, `${field}.rrdata`, type, limits);
+    // Quota.nameserversPerDelegation: an NS set below the apex delegates a subdomain.
+    if (type === 'NS' && name !== zoneDnsName && rrset.rrdatas.length > limits.nameserversPerDelegation) {
+      throw new CloudDnsApiError(403, 'quotaExceeded',
+        `The resource record set '${field}' would exceed quota for nameservers per delegation (${rrset.rrdatas.length} name servers, limit ${limits.nameserversPerDelegation}).`, 'usageLimits');
+    }
   } else {
     if (type === 'SOA' || (type === 'NS' && name === zoneDnsName)) {
       throw invalid(`The resource record set '${field}' of type ${type} at the zone apex cannot have a routing policy.`);
@@ -277,11 +283,45 @@ function parseRoutingPolicy(value: unknown, field: string, type: string, limits:
     }
     out.primaryBackup = o;
   }
-  if (typeof value.healthCheck === 'string' && value.healthCheck !== '') out.healthCheck = value.healthCheck;
+  if (value.healthCheck !== undefined && value.healthCheck !== null && value.healthCheck !== '') out.healthCheck = parseHealthCheck(value.healthCheck, `${field}.healthCheck`);
   if (usesExternal && out.healthCheck === undefined) {
     throw required(`${field}.healthCheck`);
   }
   return out;
+}
+
+/**
+ * RRSetRoutingPolicy.healthCheck names a Compute Engine health check: the API documents the full
+ * URL (https://www.googleapis.com/compute/v1/projects/{project}/global/healthChecks/{name}) and
+ * accepts the relative `projects/…/global/healthChecks/…` form gcloud and the docs' examples use,
+ * on either Compute host, global or regional. Anything else is refused.
+ */
+const HEALTH_CHECK = /^(https:\/\/(www|compute)\.googleapis\.com\/compute\/v1\/)?projects\/[a-z][-a-z0-9.:]{0,62}\/(global|regions\/[a-z]+-[a-z]+\d+)\/healthChecks\/[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+function parseHealthCheck(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !HEALTH_CHECK.test(value)) {
+    throw invalid(`Invalid value for '${field}': '${String(value)}' (the URL of a health check, e.g. https://www.googleapis.com/compute/v1/projects/my-project/global/healthChecks/my-check)`);
+  }
+  return value;
+}
+
+/** Bytes of rrdata a set carries (its rrdatas, or the rrdatas of every routing policy item):
+ * what the `totalRrdataSizePerChange` quota counts. */
+export function rrdataBytes(rrset: Rrset): number {
+  let bytes = 0;
+  const walk = (v: Json | undefined, key?: string): void => {
+    if (Array.isArray(v)) {
+      for (const x of v) {
+        if (key === 'rrdatas' && typeof x === 'string') bytes += Buffer.byteLength(x, 'utf8');
+        else walk(x);
+      }
+    } else if (isObject(v)) {
+      for (const [k, x] of Object.entries(v)) walk(x, k);
+    }
+  };
+  walk(rrset.rrdatas, 'rrdatas');
+  walk(rrset.routingPolicy);
+  return bytes;
 }
 
 function isEmptyTargets(value: unknown): boolean {

@@ -111,7 +111,8 @@ function matchRoute(method: string, pathname: string): Route {
       kind: 'dns#project', id: project, number: '123456789012',
       quota: { kind: 'dns#quota', managedZones: state.quotas.managedZones, rrsetAdditionsPerChange: state.quotas.rrsetAdditionsPerChange,
         rrsetDeletionsPerChange: state.quotas.rrsetDeletionsPerChange, resourceRecordsPerRrset: state.quotas.rrdatasPerRrset,
-        rrsetsPerManagedZone: state.quotas.rrsetsPerManagedZone, totalRrdataSizePerChange: 100000 },
+        rrsetsPerManagedZone: state.quotas.rrsetsPerManagedZone, totalRrdataSizePerChange: state.quotas.totalRrdataSizePerChange,
+        nameserversPerDelegation: state.quotas.nameserversPerDelegation },
     } }) };
   }
   if (collection !== 'managedZones') throw notFound('path', pathname);

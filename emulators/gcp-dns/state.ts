@@ -5,10 +5,10 @@
 
 import { randomInt } from 'node:crypto';
 import {
-  CloudDnsApiError, alreadyExists, invalid, notFound, quotaExceeded, required,
+  CloudDnsApiError, alreadyExists, changeQuotaExceeded, invalid, notFound, quotaExceeded, required,
 } from './errors.ts';
 import {
-  checkDnsName, isObject, parseRrset, presentRrset, rrsetFingerprint, type JsonRecord, type Rrset,
+  checkDnsName, isObject, parseRrset, presentRrset, rrdataBytes, rrsetFingerprint, type JsonRecord, type Rrset,
 } from './records.ts';
 
 export interface Quotas {
@@ -17,6 +17,10 @@ export interface Quotas {
   rrdatasPerRrset: number;
   rrsetsPerManagedZone: number;
   managedZones: number;
+  /** Bytes of rrdata in one change, additions and deletions together. */
+  totalRrdataSizePerChange: number;
+  /** Name servers in one NS record set below the apex (a delegation). */
+  nameserversPerDelegation: number;
 }
 
 export const DEFAULT_QUOTAS: Quotas = {
@@ -25,6 +29,8 @@ export const DEFAULT_QUOTAS: Quotas = {
   rrdatasPerRrset: 100,
   rrsetsPerManagedZone: 10000,
   managedZones: 10000,
+  totalRrdataSizePerChange: 100000,
+  nameserversPerDelegation: 8,
 };
 
 export interface ManagedZone {
@@ -171,15 +177,18 @@ export class CloudDnsState {
       if (!Array.isArray(value)) throw invalid(`Invalid value for 'entity.change.${what}'`);
       return value.map((v, i) => parseRrset(v, `entity.change.${what}[${i}]`, state.zone.dnsName, this.quotas));
     };
-    const rawAdds = Array.isArray(body.additions) ? body.additions.length : 0;
-    const rawDels = Array.isArray(body.deletions) ? body.deletions.length : 0;
-    if (rawAdds > this.quotas.rrsetAdditionsPerChange) throw quotaExceeded('rrsetAdditionsPerChange', this.quotas.rrsetAdditionsPerChange);
-    if (rawDels > this.quotas.rrsetDeletionsPerChange) throw quotaExceeded('rrsetDeletionsPerChange', this.quotas.rrsetDeletionsPerChange);
     const additions = parseList(body.additions, 'additions');
     const deletions = parseList(body.deletions, 'deletions');
     if (additions.length === 0 && deletions.length === 0) {
       throw required('entity.change.additions');
     }
+    // Every per-change quota exceeded is listed in the one answer, as the real API does.
+    const exceeded: string[] = [];
+    if (additions.length > this.quotas.rrsetAdditionsPerChange) exceeded.push('additions per change');
+    if (deletions.length > this.quotas.rrsetDeletionsPerChange) exceeded.push('deletions per change');
+    const bytes = [...additions, ...deletions].reduce((sum, r) => sum + rrdataBytes(r), 0);
+    if (bytes > this.quotas.totalRrdataSizePerChange) exceeded.push('total rrdata size per change');
+    if (exceeded.length > 0) throw changeQuotaExceeded(exceeded);
     return this.commit(state, additions, deletions, 'entity.change');
   }
 

@@ -1,5 +1,5 @@
 // The Cloud DNS emulator's API rules, over plain HTTP as any client sees them: atomic changes,
-// exact-match deletions, 409 alreadyExists, 413 quotas, paging, Google's error shape, faults.
+// exact-match deletions, 409 alreadyExists, per-change quotas (403), delegation size, health-check format, paging, Google's error shape, faults.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startCloudDnsEmulator, type CloudDnsEmulator } from '../../emulators/gcp-dns/index.ts';
@@ -136,14 +136,69 @@ describe('Cloud DNS emulator', () => {
     assert.equal(del.status, 200, JSON.stringify(del.json));
   });
 
-  it('answers 413 when a change exceeds the per-change quotas, and applies nothing', async () => {
+  it('answers 403 quotaExceeded when a change exceeds the per-change quotas, and applies nothing', async () => {
     const additions = Array.from({ length: 1001 }, (_, i) => a(`q${i}.example.com.`, '192.0.2.1'));
     const res = await call('POST', '/managedZones/z/changes', { additions });
-    assert.equal(res.status, 413);
+    assert.equal(res.status, 403);
     assert.equal(errorOf(res.json).errors[0]?.reason, 'quotaExceeded');
-    assert.match(errorOf(res.json).message, /rrsetAdditionsPerChange/);
+    assert.equal(errorOf(res.json).message, 'The change would exceed quota for additions per change.');
     const fits = await call('POST', '/managedZones/z/changes', { additions: additions.slice(0, 1000) });
     assert.equal(fits.status, 200);
+  });
+
+  it('refuses a change over 100,000 bytes of rrdata (additions and deletions together), listing every quota exceeded, and applies nothing', async () => {
+    assert.equal((await call('POST', '/managedZones', { name: 'bytes', dnsName: 'bytes.example.' })).status, 200);
+    const quota = (await call('GET', '')).json.quota as Record<string, number>;
+    assert.equal(quota.totalRrdataSizePerChange, 100000);
+    assert.equal(quota.nameserversPerDelegation, 8);
+    // 40 TXT sets of 10 strings of 250 bytes: 40 × 10 × 252 = 100,800 bytes of rrdata
+    const txt = (i: number) => ({ name: `t${i}.bytes.example.`, type: 'TXT', ttl: 300, rrdatas: Array.from({ length: 10 }, (_, j) => `"${String(j).repeat(250)}"`) });
+    const big = await call('POST', '/managedZones/bytes/changes', { additions: Array.from({ length: 40 }, (_, i) => txt(i)) });
+    assert.equal(big.status, 403, JSON.stringify(big.json));
+    assert.equal(errorOf(big.json).errors[0]?.reason, 'quotaExceeded');
+    assert.equal(errorOf(big.json).message, 'The change would exceed quota for total rrdata size per change.');
+    assert.deepEqual(await names('bytes'), ['bytes.example. NS', 'bytes.example. SOA']);
+    const fits = await call('POST', '/managedZones/bytes/changes', { additions: Array.from({ length: 39 }, (_, i) => txt(i)) });
+    assert.equal(fits.status, 200);
+    // replacing 20 of them moves 20 × 2,520 bytes out and as many in: deletions count too
+    const replace = Array.from({ length: 20 }, (_, i) => txt(i));
+    const swap = await call('POST', '/managedZones/bytes/changes', { deletions: replace, additions: replace.map((r) => ({ ...r, ttl: 60 })) });
+    assert.equal(swap.status, 403);
+    const both = await call('POST', '/managedZones/bytes/changes', {
+      additions: Array.from({ length: 1001 }, (_, i) => ({ name: `n${i}.bytes.example.`, type: 'TXT', ttl: 300, rrdatas: [`"${'x'.repeat(100)}"`] })),
+    });
+    assert.deepEqual(errorOf(both.json).errors.map((e) => e.message), [
+      'The change would exceed quota for additions per change.', 'The change would exceed quota for total rrdata size per change.']);
+  });
+
+  it('allows at most 8 name servers in a delegation (an NS set below the apex)', async () => {
+    const ns = (n: number) => ({ name: 'sub.example.com.', type: 'NS', ttl: 300, rrdatas: Array.from({ length: n }, (_, i) => `ns${i}.example.net.`) });
+    const nine = await call('POST', '/managedZones/z/changes', { additions: [ns(9)] });
+    assert.equal(nine.status, 403);
+    assert.equal(errorOf(nine.json).errors[0]?.reason, 'quotaExceeded');
+    assert.match(errorOf(nine.json).message, /nameservers per delegation \(9 name servers, limit 8\)/);
+    assert.equal((await call('POST', '/managedZones/z/changes', { additions: [ns(8)] })).status, 200);
+    assert.equal((await call('POST', '/managedZones/z/changes', { deletions: [ns(8)] })).status, 200);
+  });
+
+  it('accepts a health check as its full URL or its projects/… path, and refuses anything else', async () => {
+    const policy = (healthCheck: unknown) => ({
+      name: 'hc.example.com.', type: 'A', ttl: 60,
+      routingPolicy: { healthCheck, wrr: { items: [{ weight: 1, healthCheckedTargets: { externalEndpoints: ['192.0.2.7'] } }] } },
+    });
+    for (const good of ['https://www.googleapis.com/compute/v1/projects/p/global/healthChecks/web', 'https://compute.googleapis.com/compute/v1/projects/p/global/healthChecks/web',
+      'projects/my-project/global/healthChecks/web-check', 'projects/p/regions/us-east1/healthChecks/web']) {
+      const res = await call('POST', '/managedZones/z/rrsets', policy(good));
+      assert.equal(res.status, 200, `${good}: ${JSON.stringify(res.json)}`);
+      assert.equal((res.json.routingPolicy as { healthCheck: string }).healthCheck, good);
+      assert.equal((await call('DELETE', '/managedZones/z/rrsets/hc.example.com./A')).status, 200);
+    }
+    for (const bad of ['web', 'https://example.com/healthChecks/web', 'projects/p/global/backendServices/web', 'projects/p/global/healthChecks/Web_1',
+      'http://www.googleapis.com/compute/v1/projects/p/global/healthChecks/web', 'projects//global/healthChecks/web', 42]) {
+      const res = await call('POST', '/managedZones/z/rrsets', policy(bad));
+      assert.equal(res.status, 400, String(bad));
+      assert.match(errorOf(res.json).message, /Invalid value for 'entity\.resourceRecordSet\.routingPolicy\.healthCheck'/);
+    }
   });
 
   it('pages record sets with maxResults and nextPageToken, and filters by name and type', async () => {
