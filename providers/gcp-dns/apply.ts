@@ -3,7 +3,8 @@
 // zone deletions (a zone removed from Git and labelled ours, emptied by the record deletions the
 // engine orders before it). Record sets go as one `changes.create` per zone per batch holding
 // additions and deletions together (an update is atomic), deletions exactly the live sets read by
-// observe, at most 1,000 additions and 1,000 deletions per change. In shared zones each created or
+// observe, at most 1,000 additions, 1,000 deletions and 100,000 bytes of rrdata per change (a
+// large apply is split into several changes, never refused). In shared zones each created or
 // deleted set carries its registry TXT record in the same change.
 //
 // A change applies all or nothing. When the API rejects a batch for its content (not for
@@ -18,12 +19,11 @@ import {
 import type { ApiRrset, ApiZone, CloudDnsClient } from './client.ts';
 import { httpStatus, isRetryable } from './errors.ts';
 import { zoneSettings } from './expand.ts';
+import { MAX_ADDITIONS, MAX_DELETIONS, MAX_RRDATA_BYTES_PER_CHANGE, rrdataBytes } from './limits.ts';
 import { OWNER_LABEL, REGISTRY_PREFIX_LABEL, labelValue, ownerLabels, prefixLabel, zoneMarks } from './labels.ts';
 import type { RecordHandle, ZoneHandle, ZoneRuntime } from './observe.ts';
 import { defaultZoneName, policyToWire, valuesFromWire } from './policy.ts';
 
-export const MAX_ADDITIONS = 1000;
-export const MAX_DELETIONS = 1000;
 const REGISTRY_TTL = 300;
 export const DEFAULT_DESCRIPTION = 'Managed by trueup';
 
@@ -215,30 +215,60 @@ async function applyRecords(zone: string, changes: ApplyChange[], ctx: ProviderC
       outcomes.push({ key: change.key, status: 'failed', error: toErrorInfo(error, 'changes.create') });
     }
   }
-  // pack parts into changes within the per-change limits
-  const batches: Part[][] = [];
-  let current: Part[] = [];
-  let adds = 0;
-  let dels = 0;
-  for (const part of parts) {
-    if (current.length > 0 && (adds + part.additions.length > MAX_ADDITIONS || dels + part.deletions.length > MAX_DELETIONS)) {
-      batches.push(current);
-      current = [];
-      adds = 0;
-      dels = 0;
-    }
-    current.push(part);
-    adds += part.additions.length;
-    dels += part.deletions.length;
-  }
-  if (current.length > 0) batches.push(current);
+  const batches = packChanges(parts);
   let done = 0;
   for (const batch of batches) {
-    outcomes.push(...await send(batch, runtime, ctx, deps));
+    const only = batch.length === 1 ? batch[0] : undefined;
+    const oversized = only !== undefined && only.additions.length > 0 && only.deletions.length > 0 && partBytes(only) > MAX_RRDATA_BYTES_PER_CHANGE;
+    outcomes.push(...await (oversized ? sendInTwo(only, runtime, ctx, deps) : send(batch, runtime, ctx, deps)));
     done += batch.length;
     if (batches.length > 1) ctx.progress(`applied ${done}/${parts.length} record set changes in zone ${zone}`);
   }
   return outcomes;
+}
+
+const partBytes = (part: Part): number => [...part.additions, ...part.deletions].reduce((sum, r) => sum + rrdataBytes(r), 0);
+
+/** Parts packed in order into changes within every per-change limit: additions, deletions and
+ * bytes of rrdata. A part over the byte limit on its own goes alone. */
+function packChanges(parts: readonly Part[]): Part[][] {
+  const batches: Part[][] = [];
+  let current: Part[] = [];
+  let adds = 0;
+  let dels = 0;
+  let bytes = 0;
+  for (const part of parts) {
+    const size = partBytes(part);
+    if (current.length > 0 && (adds + part.additions.length > MAX_ADDITIONS || dels + part.deletions.length > MAX_DELETIONS
+      || bytes + size > MAX_RRDATA_BYTES_PER_CHANGE)) {
+      batches.push(current);
+      current = [];
+      adds = 0;
+      dels = 0;
+      bytes = 0;
+    }
+    current.push(part);
+    adds += part.additions.length;
+    dels += part.deletions.length;
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+/**
+ * An update whose old and new rrdata together exceed what one change carries (each fits alone:
+ * validate refuses a set that does not): the old set is deleted in one change and the new one
+ * added in the next. Between the two the name does not resolve; the log says so.
+ */
+async function sendInTwo(part: Part, runtime: ZoneRuntime, ctx: ProviderContext, deps: ApplyDeps): Promise<ChangeOutcome[]> {
+  const { registryAdded, registryDeleted, ...rest } = part;
+  ctx.log.warn({ subject: part.change.display, bytes: partBytes(part), limit: MAX_RRDATA_BYTES_PER_CHANGE },
+    `${part.change.display}: the old and new values together exceed ${MAX_RRDATA_BYTES_PER_CHANGE} bytes of rrdata, more than one Cloud DNS change carries; deleting the old set, then adding the new one`);
+  const removal: Part = { ...rest, additions: [], ...(registryDeleted ? { registryDeleted } : {}) };
+  const first = await send([removal], runtime, ctx, deps);
+  if (first.some((o) => o.status !== 'applied')) return first;
+  return send([{ ...rest, deletions: [], ...(registryAdded ? { registryAdded } : {}) }], runtime, ctx, deps);
 }
 
 function partFor(change: ApplyChange, runtime: ZoneRuntime, ownerId: string): Part {

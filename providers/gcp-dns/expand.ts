@@ -7,7 +7,8 @@ import {
   RECORDSET_OBJECT_TYPE, ZONE_OBJECT_TYPE, readZone, recordSetDisplay, recordSetKey, recordSetValue, zoneKey, zoneScope, type Management,
 } from '../../src/sdk/dns/index.ts';
 import { prefixLabel } from './labels.ts';
-import { canonicalPolicy, networkUrl, recordGcpSchema, zoneGcpSchema, type ZoneGcp } from './policy.ts';
+import { MAX_NAMESERVERS_PER_DELEGATION, MAX_RRDATA_BYTES_PER_CHANGE, rrdataBytes } from './limits.ts';
+import { canonicalPolicy, networkUrl, policyToWire, recordGcpSchema, zoneGcpSchema, type ZoneGcp } from './policy.ts';
 
 /** The zone block of a Zone resource, parsed (defaults applied). Undefined when invalid. */
 export function zoneSettings(resource: Resource): ZoneGcp | undefined {
@@ -90,6 +91,18 @@ export function expandZones(resources: Resource[], _ctx: ExpandContext, project:
       if (extra.gcp === undefined && set.values.length === 0) {
         issues.push({ resource, path: set.path,
           message: `${set.name} ${set.type} has no values Cloud DNS can serve (another provider's block, such as a Route 53 alias, does not apply here): give it values or a gcp.routingPolicy` });
+        continue;
+      }
+      const policy = (extra.gcp as JsonObject | undefined)?.routingPolicy as JsonObject | undefined;
+      const bytes = rrdataBytes(policy ? { name: set.name, type: set.type, routingPolicy: policyToWire(policy) } : { name: set.name, type: set.type, rrdatas: set.values });
+      if (bytes > MAX_RRDATA_BYTES_PER_CHANGE) {
+        issues.push({ resource, path: [...set.path, policy ? 'gcp' : 'values'],
+          message: `${set.name} ${set.type} holds ${bytes} bytes of rrdata; one Cloud DNS change carries at most ${MAX_RRDATA_BYTES_PER_CHANGE} (quota totalRrdataSizePerChange), so the set can never be created: split it` });
+        continue;
+      }
+      if (set.type === 'NS' && set.name !== zone.name && set.values.length > MAX_NAMESERVERS_PER_DELEGATION) {
+        issues.push({ resource, path: [...set.path, 'values'],
+          message: `the delegation ${set.name} names ${set.values.length} name servers; Cloud DNS allows at most ${MAX_NAMESERVERS_PER_DELEGATION} per delegation (quota nameserversPerDelegation)` });
         continue;
       }
       // With a routing policy the policy's values are what Cloud DNS serves; `values` on the same

@@ -69,6 +69,17 @@ const zoneDoc = fc.record({
   return { apiVersion: 'dns.trueup.dev/v1', kind: 'Zone', metadata, spec };
 });
 
+/** Zones at Cloud DNS's limits, otherwise valid: a delegation of 7-9 name servers, a TXT set
+ * of about 100,000 bytes of rrdata (one change carries at most 100,000). */
+const limitsZoneDoc = fc.record({
+  provider: fc.constantFrom('gcp', ['r53', 'gcp']),
+  set: fc.oneof(
+    { weight: 15, arbitrary: fc.integer({ min: 7, max: 9 }).map((n) => ({ sub: [{ type: 'NS', values: Array.from({ length: n }, (_, i) => `ns${i}.example.net.`) }] })) },
+    // rare: each is 100 kB of YAML to parse
+    { weight: 1, arbitrary: fc.integer({ min: 95, max: 100 }).map((n) => ({ big: [{ type: 'TXT', values: Array.from({ length: n }, (_, i) => `"${String(i).padEnd(250, 'x')}" "${'y'.repeat(250)}" "${'z'.repeat(250)}" "${'w'.repeat(250)}"`) }] })) },
+  ),
+}).map((z) => ({ apiVersion: 'dns.trueup.dev/v1', kind: 'Zone', metadata: { name: 'example.com.', provider: z.provider }, spec: { records: z.set } }));
+
 const trust = { Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
 const iamDoc = fc.record({
   kind: fc.constantFrom('Role', 'Policy', 'User', 'Group', 'Rol'),
@@ -93,7 +104,7 @@ const otherDoc = fc.record({
 }).map((d) => ({ apiVersion: d.apiVersion, kind: d.kind, metadata: { name: d.name }, spec: {} }));
 
 /** A document, with envelope hostility: an extra key, a missing spec, a null or __proto__ key. */
-const document = fc.tuple(fc.oneof({ weight: 4, arbitrary: zoneDoc }, { weight: 2, arbitrary: iamDoc }, { weight: 1, arbitrary: otherDoc }),
+const document = fc.tuple(fc.oneof({ weight: 4, arbitrary: zoneDoc }, { weight: 2, arbitrary: iamDoc }, { weight: 1, arbitrary: otherDoc }, { weight: 1, arbitrary: limitsZoneDoc }),
   fc.constantFrom(undefined, undefined, undefined, undefined, 'status', 'sepc', 'drop-spec')).map(([doc, extra]) => {
   const out: Record<string, unknown> = { ...doc };
   if (extra === 'drop-spec') delete out.spec;
@@ -124,6 +135,11 @@ function apiWouldReject(object: DesiredObject, providerType: string): string | u
     const values = (value.values ?? []) as string[];
     if (providerType === 'aws-route53' && (values.length > 1000 || values.some((v) => v.length > 4000))) return 'Route 53 value limits';
     if (values.some((v) => /[\p{Cc}\p{Cf}]/u.test(v))) return `raw control character in a value ${JSON.stringify(values)}`;
+    if (providerType === 'gcp-dns') {
+      if (value.type === 'NS' && object.scope !== `zone/${name}` && values.length > 8) return `Cloud DNS delegation of ${values.length} name servers (at most 8)`;
+      const bytes = values.reduce((n, v) => n + Buffer.byteLength(v), 0);
+      if (bytes > 100_000) return `Cloud DNS record set of ${bytes} bytes of rrdata (one change carries 100,000)`;
+    }
   }
   if (['role', 'user'].includes(object.type) || ['policy', 'group'].includes(object.type)) {
     const name = object.key.slice(object.key.indexOf('/') + 1);
