@@ -13,6 +13,9 @@ import { canonicalJson } from '../../src/sdk/index.ts';
 import { canonicalValues, DnsValueError } from '../../src/sdk/dns/index.ts';
 
 const ip = z.string().min(1);
+/** The forms RRSetRoutingPolicy.healthCheck takes: a Compute health check's URL (either host) or
+ * its relative path, global or regional. */
+const HEALTH_CHECK = /^(https:\/\/(www|compute)\.googleapis\.com\/compute\/v1\/)?projects\/[a-z][-a-z0-9.:]{0,62}\/(global|regions\/[a-z]+-[a-z]+\d+)\/healthChecks\/[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 const loadBalancer = z.object({
   ipAddress: ip,
@@ -58,7 +61,9 @@ export const routingPolicySchema = z.object({
     trickleTraffic: z.number().min(0).max(1).optional(),
   }).strict().optional(),
   /** Health check (URL or `projects/…/global/healthChecks/…`) for external endpoints. */
-  healthCheck: z.string().min(1).optional(),
+  healthCheck: z.string().trim().regex(HEALTH_CHECK, {
+    error: 'a healthCheck is the URL of a Compute Engine health check (https://www.googleapis.com/compute/v1/projects/PROJECT/global/healthChecks/NAME) or its projects/PROJECT/global/healthChecks/NAME path; Cloud DNS refuses anything else',
+  }).optional(),
 }).strict();
 
 export const recordGcpSchema = z.object({

@@ -2,7 +2,8 @@
 // does): a zone whose rrdata exceeds what one change carries is applied in several changes, never
 // refused; an update of a set too big to replace in one change still converges; a single set
 // over 100,000 bytes of rrdata and a delegation of more than 8 name servers are refused at
-// validate with file:line and the limit.
+// validate with file:line and the limit; a health check is taken in its short or full form and
+// garbage is refused at validate, before the API refuses it.
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,8 +16,8 @@ const PROJECT = 'limits-cli';
 let dns: CloudDnsEmulator;
 let dir: string;
 const trueup = (...args: string[]) => runTrueup(args, { cwd: dir });
-const writeZone = (records: string[]) => writeFile(join(dir, 'resources', 'zone.yaml'),
-  ['apiVersion: dns.trueup.dev/v1', 'kind: Zone', 'metadata: { name: bytes.example.org. }', 'spec:', '  records:', ...records, ''].join('\n'));
+const writeZone = (records: string[], zone = 'bytes') => writeFile(join(dir, 'resources', `${zone}.yaml`),
+  ['apiVersion: dns.trueup.dev/v1', 'kind: Zone', `metadata: { name: ${zone}.example.org. }`, 'spec:', '  records:', ...records, ''].join('\n'));
 /** A TXT set of `count` values of `chars` characters each (quoted strings of at most 250). */
 const txt = (name: string, count: number, chars: number, fill = 'a') => {
   const value = (i: number) => {
@@ -92,11 +93,38 @@ describe('Cloud DNS limits through the CLI', () => {
     const result = await trueup('validate');
     assert.equal(result.code, 1, result.stdout + result.stderr);
     const out = result.stdout + result.stderr;
-    assert.match(out, /zone\.yaml:8:\d+.*toobig\.bytes\.example\.org\. TXT holds 10\d{4} bytes of rrdata; one Cloud DNS change carries at most 100000/);
-    assert.match(out, /zone\.yaml:9:\d+.*delegation nine\.bytes\.example\.org\. names 9 name servers; Cloud DNS allows at most 8 per delegation/);
+    assert.match(out, /bytes\.yaml:8:\d+.*toobig\.bytes\.example\.org\. TXT holds 10\d{4} bytes of rrdata; one Cloud DNS change carries at most 100000/);
+    assert.match(out, /bytes\.yaml:9:\d+.*delegation nine\.bytes\.example\.org\. names 9 name servers; Cloud DNS allows at most 8 per delegation/);
     assert.doesNotMatch(out, /fine\.bytes|eight\.bytes/);
     const plan = await trueup('plan');
     assert.notEqual(plan.code, 0);
     assert.equal(dns.requests.slice(from).filter((r) => r.method !== 'GET').length, 0, 'nothing applied from a refused revision');
+  });
+
+  it('applies a health check given as projects/… and converges; refuses a bare name at validate with file:line', async () => {
+    const policy = (healthCheck: string) => [
+      '    failover:',
+      '      - type: A',
+      '        gcp:',
+      '          routingPolicy:',
+      `            healthCheck: ${healthCheck}`,
+      '            primaryBackup: { primary: { externalEndpoints: [198.51.100.1] }, backup: [{ location: us-east1, values: [198.51.100.10] }] }',
+    ];
+    // the bytes zone as test 2 left it live (test 3 wrote an invalid revision of it)
+    await writeZone([...Array.from({ length: 30 }, (_, i) => txt(`t${i}`, 8, 1000)), txt('huge', 60, 1000, 'b')]);
+    await writeZone(policy(`projects/${PROJECT}/global/healthChecks/web`), 'hc');
+    const applied = await trueup('apply', '--auto-approve');
+    assert.equal(applied.code, 0, applied.stdout + applied.stderr);
+    const live = dns.state.getRrset(PROJECT, 'hc-example-org', 'failover.hc.example.org.', 'A');
+    assert.equal(live.routingPolicy?.healthCheck, `https://www.googleapis.com/compute/v1/projects/${PROJECT}/global/healthChecks/web`);
+    assert.equal((await trueup('plan', '--detailed-exitcode')).code, 0);
+
+    await writeZone(policy('web-check'), 'hc');
+    const from = dns.requests.length;
+    const refused = await trueup('validate');
+    assert.equal(refused.code, 1);
+    assert.match(refused.stdout + refused.stderr, /hc\.yaml:10:\d+.*healthCheck.*URL of a Compute Engine health check/);
+    assert.notEqual((await trueup('apply', '--auto-approve')).code, 0);
+    assert.equal(dns.requests.slice(from).filter((r) => r.method !== 'GET').length, 0);
   });
 });
