@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { builtinTypes } from './builtins.ts';
+import { validateCustomResource } from './crd-validation.ts';
 import { applyDefaults, validate } from './defaults.ts';
 import { keepAllocated, validateUpdate } from './immutable.ts';
 import { canonical, describePath, fieldsOf, fromFieldsV1, getAt, removeAt, toFieldsV1, type FieldSet } from './fieldset.ts';
@@ -289,11 +290,15 @@ export class KubeState {
   /** Fields the schema of this kind does not declare (see schema.ts). */
   private undeclared(type: ResourceType, version: string, object: KubeObject): FieldPath[] {
     if (!type.crd) return hasBuiltinSchema(version, type.kind) ? undeclaredBuiltin(object as unknown as Json, version, type.kind) : [];
+    return undeclaredCustom(object, this.crdSchema(type, version));
+  }
+
+  /** The openAPIV3Schema of a custom resource's version, from its CRD. */
+  private crdSchema(type: ResourceType, version: string): Json | undefined {
     const crd = this.objects.get(`apiextensions.k8s.io/customresourcedefinitions//${type.plural}.${type.group}`);
     const versions = crd && isMap(crd.spec) && Array.isArray(crd.spec.versions) ? crd.spec.versions.filter(isMap) : [];
     const entry = versions.find((v) => v.name === version);
-    const schema = entry && isMap(entry.schema) ? entry.schema.openAPIV3Schema : undefined;
-    return undeclaredCustom(object, schema);
+    return entry && isMap(entry.schema) ? entry.schema.openAPIV3Schema : undefined;
   }
 
   /** Create, update and patches decode the body into the kind's type: undeclared fields are
@@ -354,6 +359,7 @@ export class KubeState {
 
   private commit(type: ResourceType, version: string, old: KubeObject | undefined, object: KubeObject, entries: ManagedEntry[], dryRun: boolean): KubeObject {
     validate(object);
+    if (type.crd) validateCustomResource(object, this.crdSchema(type, version), type.kind, type.group);
     if (old) keepAllocated(old, object);
     applyDefaults(object);
     if (old) validateUpdate(type, old, object);
