@@ -2,6 +2,7 @@
 // than was sent (so trueup's plan must prune to the manifest's fields) and that bad objects are
 // refused with 422 Invalid like the real API server.
 
+import { defaultKind, kindCauses } from './kinds.ts';
 import { ApiError, isMap, type Json, type JsonMap, type KubeObject } from './types.ts';
 
 const fill = (target: JsonMap, key: string, value: Json) => {
@@ -81,6 +82,10 @@ export function applyDefaults(object: KubeObject): void {
       }
       break;
     }
+    case 'CronJob':
+    case 'HorizontalPodAutoscaler':
+      defaultKind(object);
+      break;
     case 'Secret': {
       fill(object, 'type', 'Opaque');
       // stringData is write-only: the server folds it into data (base64) and never returns it.
@@ -146,6 +151,7 @@ export function validate(object: KubeObject): void {
     }
     if (typeof spec.replicas === 'number' && spec.replicas < 0) causes.push({ field: 'spec.replicas', message: 'Invalid value: must be greater than or equal to 0' });
   }
+  causes.push(...kindCauses(object));
   if (causes.length > 0) {
     const what = `${object.kind} "${name}"`;
     throw new ApiError(422, 'Invalid', `${what} is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,

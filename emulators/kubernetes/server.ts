@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { parse as parseYaml } from 'yaml';
 import { jsonMergePatch, jsonPatch, strategicMergePatch } from './merge.ts';
 import { decodeProtobuf } from './protobuf.ts';
+import { writeScale } from './scale.ts';
 import { fieldValidationOf } from './schema.ts';
 import type { KubeState, PatchType } from './state.ts';
 import { ApiError, apiVersionOf, clone, isMap, type Json, type JsonMap, type KubeObject, type ResourceType } from './types.ts';
@@ -162,7 +163,7 @@ async function handle(state: KubeState, requests: RequestRecord[], req: Incoming
     const verb = method === 'GET' ? (name === undefined ? 'list' : 'get') : method.toLowerCase();
     throw new ApiError(403, 'Forbidden', `${type.plural}${type.group ? `.${type.group}` : ''} is forbidden: User "system:serviceaccount:trueup:trueup" cannot ${verb} resource "${type.plural}" in API group "${type.group}"${namespace ? ` in the namespace "${namespace}"` : ' at the cluster scope'}`, { kind: type.plural, group: type.group });
   }
-  if (sub !== undefined && sub !== 'status') throw new ApiError(404, 'NotFound', `the server does not serve the ${sub} subresource`);
+  if (sub !== undefined && sub !== 'status' && !(sub === 'scale' && type.scale)) throw new ApiError(404, 'NotFound', `the server does not serve the ${sub} subresource`);
   if (sub === 'status' && !type.status) throw new ApiError(404, 'NotFound', `${type.plural} has no status subresource`);
   const dryRun = q.getAll('dryRun').includes('All');
   const userAgent = req.headers['user-agent'] ?? '';
@@ -171,6 +172,11 @@ async function handle(state: KubeState, requests: RequestRecord[], req: Incoming
   const fieldValidation = method === 'GET' || method === 'DELETE' ? 'Warn' : fieldValidationOf(q.get('fieldValidation'));
   const table = (req.headers.accept ?? '').includes('as=Table');
 
+  if (sub === 'scale' && name !== undefined) {
+    const patchType = method === 'PATCH' ? patchTypeOf(contentType) : undefined;
+    send(res, 200, writeScale(state, type, version, namespace, name, method, patchType, parseBody(body, contentType), { manager, dryRun, fieldValidation, warnings }), warnings);
+    return;
+  }
   if (method === 'GET' && name === undefined) {
     const items = state.list(type, version, namespace, q.get('labelSelector') ?? undefined, q.get('fieldSelector') ?? undefined);
     if (q.get('watch') === 'true' || q.get('watch') === '1') {
@@ -303,6 +309,7 @@ function resourceEntries(type: ResourceType): JsonMap[] {
   if (type.crd) main.categories = ['all'];
   const out = [main];
   if (type.status) out.push({ name: `${type.plural}/status`, singularName: '', namespaced: type.namespaced, kind: type.kind, verbs: ['get', 'patch', 'update'] });
+  if (type.scale) out.push({ name: `${type.plural}/scale`, singularName: '', namespaced: type.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
   return out;
 }
 

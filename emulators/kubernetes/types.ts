@@ -22,6 +22,8 @@ export interface ResourceType {
   shortNames?: string[];
   /** Has a `status` subresource (spec changes bump generation, status is written separately). */
   status: boolean;
+  /** Has a `scale` subresource (autoscaling/v1 Scale over spec.replicas). */
+  scale?: boolean;
   /** Registered by this CRD (group/plural), so deleting the CRD removes it. */
   crd?: string;
 }

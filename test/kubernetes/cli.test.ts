@@ -245,10 +245,10 @@ metadata: { name: g, namespace: kinds }
 spec: { size: 1 }
 `;
       ws.write('app.yaml', `${namespace('kinds')}---
-apiVersion: batch/v1
-kind: CronJob
-metadata: { name: nightly, namespace: kinds }
-spec: { schedule: "0 3 * * *", jobTemplate: { spec: { template: { spec: { restartPolicy: Never, containers: [{ name: x, image: busybox }] } } } } }
+apiVersion: autoscaling/v2beta2
+kind: HorizontalPodAutoscaler
+metadata: { name: web, namespace: kinds }
+spec: { scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: web }, maxReplicas: 3 }
 ---
 apiVersion: widgets.example.org/v1
 kind: Widget
@@ -258,7 +258,8 @@ ${crd}`);
       const { result, plan } = await ws.plan();
       assert.equal(result.code, 1);
       const message = plan.errors.map((e) => e.message).join('\n');
-      assert.match(message, /app\.yaml:5: CronJob\/nightly: the cluster does not serve batch\/v1 CronJob/);
+      // autoscaling/v2beta2 went in Kubernetes 1.26: a manifest written for an older cluster
+      assert.match(message, /app\.yaml:5: HorizontalPodAutoscaler\/web: the cluster does not serve autoscaling\/v2beta2 HorizontalPodAutoscaler/);
       assert.match(message, /app\.yaml:10: Widget\/blue: the cluster does not serve widgets\.example\.org\/v1 Widget \(install its CustomResourceDefinition first/);
       assert.doesNotMatch(message, /Gadget/, 'a custom resource whose CRD is in the revision plans as a create');
 
