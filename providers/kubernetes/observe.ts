@@ -186,6 +186,7 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
   // 4. dry runs — of creates too, so what the server would refuse (a typo, an invalid value) fails
   //    the plan with file:line instead of the apply
   const refined: DesiredObject[] = [];
+  const warnings: { key: string; message: string }[] = [];
   const observedByKey = new Map(objects.map((o) => [o.key, o]));
   const declaredKeys = new Set(request.desired.map((d) => d.key));
   await mapLimit(declared, env.settings.concurrency, async ({ d, manifest }) => {
@@ -210,6 +211,7 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
     if (response.status === 429 || (response.status >= 500 && !isUndeclaredFieldError(response.status, response.body))) {
       throw new TransientError(`dry run answered HTTP ${response.status}`, { subject: d.display, operation: 'apply (dry run)' });
     }
+    for (const message of response.warnings) warnings.push({ key: d.key, message });
     const immutable = immutableCauses(response.status, response.body);
     const observed = observedByKey.get(d.key);
     if (immutable && observed?.ownership.state === 'owned') {
@@ -256,7 +258,7 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
   }
   const order = new Map(request.desired.map((d, i) => [d.key, i]));
   refined.sort((a, b) => (order.get(a.key) ?? 0) - (order.get(b.key) ?? 0));
-  return { objects, refinedDesired: refined };
+  return { objects, refinedDesired: refined, ...(warnings.length > 0 ? { warnings } : {}) };
 }
 
 /** Why a declared kind the server does not serve cannot be planned, or undefined when this

@@ -14,7 +14,7 @@ import type { KindCatalog } from '../load/catalog.ts';
 import { planInstance } from '../plan/plan-objects.ts';
 import { safetyRefusals } from '../plan/safety.ts';
 import { planChecksum } from '../plan/checksum.ts';
-import { ACTION_ORDER, PLAN_FORMAT_VERSION, type Plan, type PlanConflict, type PlanError } from '../plan/types.ts';
+import { ACTION_ORDER, PLAN_FORMAT_VERSION, type Plan, type PlanConflict, type PlanError, type PlanWarning } from '../plan/types.ts';
 import { executeChanges, type ChangeReport, type InstanceHandle } from '../apply/execute.ts';
 import { changeId, orderChanges } from '../apply/order.ts';
 import type { Revision } from '../source/types.ts';
@@ -115,6 +115,7 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
   const { resources, desired } = validateRevision(request);
   const conflicts: PlanConflict[] = [];
   const errors: PlanError[] = [];
+  const warnings: PlanWarning[] = [];
   const handles = new Map<string, InstanceHandle>();
   const changes: ApplyChange[] = [];
   const managed = new Map<string, number>();
@@ -142,6 +143,11 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
       const result = await entry.instance.observe({ desired: wanted, allowedScopes: allowed }, ctx);
       observed = result.objects.filter((o) => allowed.allows(o.scope));
       if (result.refinedDesired) wanted = result.refinedDesired;
+      const byKey = new Map(wanted.map((d) => [d.key, d]));
+      for (const w of result.warnings ?? []) {
+        const d = byKey.get(w.key);
+        warnings.push({ provider: name, key: w.key, display: d?.display ?? w.key, message: w.message, ...(d ? { location: d.resource.locate(d.path ?? []) } : {}) });
+      }
     } catch (error) {
       const info = toErrorInfo(error, 'observe');
       errors.push({ provider: name, message: info.message, transient: info.transient });
@@ -191,6 +197,7 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
     changes: shown,
     conflicts,
     errors,
+    ...(warnings.length > 0 ? { warnings: warnings.sort((a, b) => (a.provider + a.key + a.message < b.provider + b.key + b.message ? -1 : 1)) } : {}),
     refusals,
     forced: request.force === true,
     summary: { create: count('create'), update: count('update'), replace: count('replace'), delete: count('delete'), unchanged, managed: managedCount },

@@ -21,6 +21,15 @@ export interface PlanError {
   transient: boolean;
 }
 
+/** A warning the API gave about a declared object while planning (the object is still planned). */
+export interface PlanWarning {
+  provider: string;
+  key: string;
+  display: string;
+  message: string;
+  location?: SourceLocation;
+}
+
 export interface PlanSummary {
   create: number;
   update: number;
@@ -39,6 +48,8 @@ export interface Plan {
   changes: PlannedChange[];
   conflicts: PlanConflict[];
   errors: PlanError[];
+  /** The APIs' warnings about declared objects (absent from plans written before they existed). */
+  warnings?: PlanWarning[];
   /** Safety rules that refuse this plan unless forced. */
   refusals: string[];
   forced: boolean;

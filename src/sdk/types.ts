@@ -232,6 +232,9 @@ export interface ObserveResult {
   /** Providers that must ask the server what the desired state becomes (Kubernetes dry run)
    * return the refined desired objects here; the planner uses them instead of the expanded ones. */
   refinedDesired?: DesiredObject[];
+  /** What the API warned about declared objects while observing them (Kubernetes `Warning`
+   * headers on dry runs), by desired object key: the plan shows each with the object's file:line. */
+  warnings?: { key: string; message: string }[];
 }
 
 export interface ScopeMatcher {

@@ -14,6 +14,7 @@ interface JsonPlan {
   changes: { action: string; display: string; diffs: { path: string }[] }[];
   conflicts: { display: string; reason: string }[];
   errors: { provider?: string; message: string; transient: boolean }[];
+  warnings?: { provider: string; key: string; display: string; message: string; location?: { file: string; line: number } }[];
 }
 
 /** An engine config with one source (a local directory) allowed `namespace/<ns>` and `cluster`. */
@@ -291,6 +292,12 @@ data: { a: b }
       assert.equal(warning.object, 'ConfigMap warned/guarded');
       assert.equal(warning.at, 'app.yaml:5');
       assert.equal(warning.warning, 'metadata.finalizers: "cleanup": prefer a domain-qualified finalizer name including a path (/) to avoid accidental conflicts with other finalizer writers');
+      // in the plan itself, next to the object's file:line: JSON and text
+      const text = 'metadata.finalizers: "cleanup": prefer a domain-qualified finalizer name including a path (/) to avoid accidental conflicts with other finalizer writers';
+      assert.deepEqual(plan.warnings, [{ provider: 'cluster', key: plan.warnings?.[0]?.key, display: 'ConfigMap warned/guarded', message: text, location: plan.warnings?.[0]?.location }]);
+      assert.deepEqual([plan.warnings?.[0]?.location?.file, plan.warnings?.[0]?.location?.line], ['app.yaml', 5]);
+      const human = await ws.run(['plan']);
+      assert.ok(human.stdout.includes(`Warnings from the API (planned anyway)\n  ! cluster ConfigMap warned/guarded: ${text}  app.yaml:5`), human.stdout);
     } finally {
       ws.remove();
     }

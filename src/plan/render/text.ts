@@ -35,6 +35,10 @@ export function renderPlanText(plan: Plan, palette: Palette = plain): string {
       lines.push(`  ${p.yellow('!')} ${t(c.provider)} ${t(c.display)}: ${t(c.reason)}${where}`);
     }
   }
+  if ((plan.warnings ?? []).length > 0) {
+    lines.push('', p.bold('Warnings from the API (planned anyway)'));
+    for (const w of plan.warnings ?? []) lines.push(`  ${p.yellow('!')} ${t(w.provider)} ${t(w.display)}: ${t(w.message)}${w.location ? p.dim(`  ${t(w.location.file)}:${w.location.line}`) : ''}`);
+  }
   if (plan.errors.length > 0) {
     lines.push('', p.bold(p.red('Errors')));
     for (const e of plan.errors) lines.push(`  ${p.red('✗')} ${e.provider ? `${t(e.provider)}: ` : ''}${t(e.message)}${e.transient ? p.dim(' (transient: retrying later may succeed)') : ''}`);
