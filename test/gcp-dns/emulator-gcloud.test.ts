@@ -72,4 +72,22 @@ describe('Cloud DNS emulator driven by gcloud', () => {
     await assert.rejects(gcloud.dns(['record-sets', 'transaction', 'execute', '--zone', 'shop']), /Precondition not met for 'entity\.change\.deletions\[1\]'/);
     assert.throws(() => dns.state.getRrset('gc-project', 'shop', 'late.shop.example.', 'A'), 'nothing of the failed change applied');
   });
+
+  it('gcloud meets the per-change rrdata quota and the delegation limit in the API\'s words', async () => {
+    // two sets of 50 values of ~1,010 bytes: ~101,000 bytes in one change (one alone fits)
+    // the transaction left over by the stale one above is aborted first
+    await gcloud.dns(['record-sets', 'transaction', 'abort', '--zone', 'shop']).catch(() => undefined);
+    const txt = (tag: string) => Array.from({ length: 50 }, (_, i) => `"${tag}${i}${'x'.repeat(240)}" "${'y'.repeat(250)}" "${'z'.repeat(250)}" "${'w'.repeat(250)}"`);
+    await gcloud.dns(['record-sets', 'transaction', 'start', '--zone', 'shop']);
+    for (const tag of ['a', 'b']) await gcloud.dns(['record-sets', 'transaction', 'add', '--zone', 'shop', '--name', `${tag}.big.shop.example.`, '--type', 'TXT', '--ttl', '300', ...txt(tag)]);
+    await assert.rejects(gcloud.dns(['record-sets', 'transaction', 'execute', '--zone', 'shop']), /The change would exceed quota for total rrdata size per change/);
+    assert.throws(() => dns.state.getRrset('gc-project', 'shop', 'a.big.shop.example.', 'TXT'), 'nothing of the refused change applied');
+    await gcloud.dns(['record-sets', 'transaction', 'abort', '--zone', 'shop']);
+    await gcloud.dns(['record-sets', 'create', 'a.big.shop.example.', '--zone', 'shop', '--type', 'TXT', '--ttl', '300', '--rrdatas', txt('a').join(',')]);
+
+    const servers = (n: number) => Array.from({ length: n }, (_, i) => `ns${i}.example.net.`).join(',');
+    await assert.rejects(gcloud.dns(['record-sets', 'create', 'sub.shop.example.', '--zone', 'shop', '--type', 'NS', '--ttl', '300', '--rrdatas', servers(9)]),
+      /exceed quota for nameservers per delegation \(9 name servers, limit 8\)/);
+    await gcloud.dns(['record-sets', 'create', 'sub.shop.example.', '--zone', 'shop', '--type', 'NS', '--ttl', '300', '--rrdatas', servers(8)]);
+  });
 });
