@@ -76,6 +76,14 @@ const limitsZoneDoc = fc.record({
   set: fc.oneof(
     { weight: 15, arbitrary: fc.integer({ min: 7, max: 9 }).map((n) => ({ sub: [{ type: 'NS', values: Array.from({ length: n }, (_, i) => `ns${i}.example.net.`) }] })) },
     // rare: each is 100 kB of YAML to parse
+    // a routing policy's health check: the forms Cloud DNS takes, and others it refuses
+    { weight: 6, arbitrary: fc.oneof(
+      fc.constantFrom('projects/p/global/healthChecks/web', 'https://www.googleapis.com/compute/v1/projects/p/global/healthChecks/web',
+        'https://compute.googleapis.com/compute/v1/projects/p/regions/us-east1/healthChecks/web', 'web', 'projects/p/global/healthChecks/Web',
+        'http://www.googleapis.com/compute/v1/projects/p/global/healthChecks/web', 'projects/p/global/backendServices/web', ' projects/p/global/healthChecks/web '),
+      hostileString,
+    ).map((healthCheck) => ({ failover: [{ type: 'A', gcp: { routingPolicy: { healthCheck,
+      primaryBackup: { primary: { externalEndpoints: ['198.51.100.1'] }, backup: [{ location: 'us-east1', values: ['198.51.100.10'] }] } } } }] })) },
     { weight: 1, arbitrary: fc.integer({ min: 95, max: 100 }).map((n) => ({ big: [{ type: 'TXT', values: Array.from({ length: n }, (_, i) => `"${String(i).padEnd(250, 'x')}" "${'y'.repeat(250)}" "${'z'.repeat(250)}" "${'w'.repeat(250)}"`) }] })) },
   ),
 }).map((z) => ({ apiVersion: 'dns.trueup.dev/v1', kind: 'Zone', metadata: { name: 'example.com.', provider: z.provider }, spec: { records: z.set } }));
@@ -139,6 +147,9 @@ function apiWouldReject(object: DesiredObject, providerType: string): string | u
       if (value.type === 'NS' && object.scope !== `zone/${name}` && values.length > 8) return `Cloud DNS delegation of ${values.length} name servers (at most 8)`;
       const bytes = values.reduce((n, v) => n + Buffer.byteLength(v), 0);
       if (bytes > 100_000) return `Cloud DNS record set of ${bytes} bytes of rrdata (one change carries 100,000)`;
+      const healthCheck = ((value.gcp as { routingPolicy?: { healthCheck?: unknown } } | undefined)?.routingPolicy)?.healthCheck;
+      const form = /^https:\/\/(www|compute)\.googleapis\.com\/compute\/v1\/projects\/[a-z][-a-z0-9.:]{0,62}\/(global|regions\/[a-z]+-[a-z]+\d+)\/healthChecks\/[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+      if (healthCheck !== undefined && !(typeof healthCheck === 'string' && form.test(healthCheck))) return `Cloud DNS health check ${JSON.stringify(healthCheck)}`;
     }
   }
   if (['role', 'user'].includes(object.type) || ['policy', 'group'].includes(object.type)) {
