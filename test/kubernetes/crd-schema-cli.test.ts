@@ -4,11 +4,8 @@
 // a valid one plans as a create and applies.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runTrueup } from '../support/cli.ts';
+import { cliWorkspace, type CliWorkspace } from './cli-workspace.ts';
 import { startCluster, type Cluster } from './support.ts';
 
 const CRD = `apiVersion: apiextensions.k8s.io/v1
@@ -39,10 +36,9 @@ spec:
 `;
 
 let cluster: Cluster;
-let dir: string;
-const config = () => join(dir, 'trueup.yaml');
-const write = (yaml: string) => writeFileSync(join(dir, 'repo', 'app.yaml'), yaml);
-const trueup = (...args: string[]) => runTrueup([...args, '--config', config()], { timeoutMs: 300_000 });
+let ws: CliWorkspace;
+const write = (yaml: string) => ws.write(yaml);
+const trueup = (...args: string[]) => ws.trueup(...args);
 const cache = (name: string, spec: string) => `---
 apiVersion: example.com/v1
 kind: Cache
@@ -58,17 +54,11 @@ ${CRD}`;
 
 before(async () => {
   cluster = await startCluster();
-  dir = mkdtempSync(join(tmpdir(), 'trueup-crd-schema-'));
-  mkdirSync(join(dir, 'repo'));
-  writeFileSync(config(), [
-    'apiVersion: trueup.dev/v1', 'kind: EngineConfig', 'providers:',
-    `  cluster: { type: kubernetes, settings: { kubeconfig: ${JSON.stringify(cluster.kubeconfigPath)}, retryDelayMs: 5 } }`,
-    'sources:', '  - name: caches', '    path: repo', '    scopes: { cluster: [namespace/caches, cluster] }', '',
-  ].join('\n'));
+  ws = cliWorkspace(cluster, 'caches');
 });
 after(async () => {
   await cluster?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  ws?.remove();
 });
 
 describe('custom resources against their CRD schema', () => {

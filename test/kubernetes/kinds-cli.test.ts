@@ -4,17 +4,13 @@
 // the next plan is empty (the server's defaults are not drift); kubectl scale then is drift.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runTrueup } from '../support/cli.ts';
+import { cliWorkspace, type CliWorkspace } from './cli-workspace.ts';
 import { startCluster, type Cluster } from './support.ts';
 
 let cluster: Cluster;
-let dir: string;
-const config = () => join(dir, 'trueup.yaml');
-const trueup = (...args: string[]) => runTrueup([...args, '--config', config()], { timeoutMs: 300_000 });
+let ws: CliWorkspace;
+const trueup = (...args: string[]) => ws.trueup(...args);
 
 const revision = (schedule: string, minReplicas: number, address = '10.0.0.7') => `apiVersion: v1
 kind: Namespace
@@ -51,21 +47,15 @@ metadata: { name: web-extra, namespace: batch, labels: { kubernetes.io/service-n
 addressType: IPv4
 endpoints: [{ addresses: ["${address}"] }]
 `;
-const write = (yaml: string) => writeFileSync(join(dir, 'repo', 'app.yaml'), yaml);
+const write = (yaml: string) => ws.write(yaml);
 
 before(async () => {
   cluster = await startCluster({ controllers: true });
-  dir = mkdtempSync(join(tmpdir(), 'trueup-kinds-cli-'));
-  mkdirSync(join(dir, 'repo'));
-  writeFileSync(config(), [
-    'apiVersion: trueup.dev/v1', 'kind: EngineConfig', 'providers:',
-    `  cluster: { type: kubernetes, settings: { kubeconfig: ${JSON.stringify(cluster.kubeconfigPath)}, retryDelayMs: 5 } }`,
-    'sources:', '  - name: batch', '    path: repo', '    scopes: { cluster: [namespace/batch, cluster] }', '',
-  ].join('\n'));
+  ws = cliWorkspace(cluster, 'batch');
 });
 after(async () => {
   await cluster?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  ws?.remove();
 });
 
 describe('CronJob, HPA and EndpointSlice through the CLI', () => {
