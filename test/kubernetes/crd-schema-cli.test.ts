@@ -91,7 +91,7 @@ describe('custom resources against their CRD schema', () => {
     write(base);
     const applied = await trueup('apply', '--auto-approve');
     assert.equal(applied.code, 0, applied.stdout + applied.stderr);
-    const revision = `${base}${cache('main', '  engine: valkey\n  size: 0')}${cache('side', '  engine: redis\n  size: 2\n  port: 6379')}`;
+    const revision = `${base}${cache('main', '  engine: valkey\n  size: 0')}${cache('side', '  engine: redis\n  size: 2\n  port: 6379')}${cache('typo', '  engine: redis\n  size: 2\n  colour: blue')}`;
     write(revision);
     const lineOf = (text: string) => revision.split('\n').indexOf(text) + 1;
     const plan = await trueup('plan', '--json');
@@ -101,6 +101,8 @@ describe('custom resources against their CRD schema', () => {
     assert.ok(message.includes(`app.yaml:${lineOf('  engine: valkey')}: Cache/main: spec.engine: Unsupported value: "valkey": supported values: "redis", "memcached"`), message);
     assert.ok(message.includes(`app.yaml:${lineOf('  size: 0')}: Cache/main: spec.size: Invalid value: 0: spec.size in body should be greater than or equal to 1`), message);
     assert.doesNotMatch(message, /Cache\/side/);
+    // a field the schema does not declare (no x-kubernetes-preserve-unknown-fields) is refused, not pruned
+    assert.ok(message.includes(`app.yaml:${lineOf('  colour: blue')}: Cache/typo: .spec.colour: field not declared in schema`), message);
     assert.notEqual((await trueup('apply', '--auto-approve')).code, 0);
     await assert.rejects(cluster.kubectl(['-n', 'caches', 'get', 'cache', 'side']), /NotFound/, 'nothing of a refused revision is applied');
 
