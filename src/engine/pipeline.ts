@@ -54,7 +54,7 @@ export function validateRevision(request: Pick<PlanRequest, 'revision' | 'catalo
   resources: Resource[];
   desired: Map<string, DesiredObject[]>;
 } {
-  const loaded = loadResources(request.revision.files, request.catalog);
+  const loaded = loadResources(request.revision.files, request.catalog, request.revision.vars ? { vars: request.revision.vars } : {});
   const issues: LoadIssue[] = [...loaded.issues];
   const usable = new Map<string, string>();
   for (const name of Object.keys(request.scopes)) {

@@ -5,7 +5,9 @@ import { z } from 'zod';
 import type { JsonObject, Resource, ResourceMetadata } from '../sdk/index.ts';
 import { groupOf, type KindCatalog, type KindEntry } from './catalog.ts';
 import { formatPath, type LoadIssue } from './issues.ts';
-import { isPlainObject, parseYamlFile, type ParsedDocument } from './yaml-documents.ts';
+import { isPlainObject, parseYamlFile, type ParsedDocument, type PrepareDocument } from './yaml-documents.ts';
+import { composeStage, type LayeredDocument } from './stages.ts';
+import { readVarsDocument, substituteDocument } from './vars.ts';
 import { didYouMean } from './suggest.ts';
 import { zodIssuesToLoadIssues } from './zod-issues.ts';
 
@@ -13,6 +15,16 @@ export interface SourceFile {
   /** Path relative to the source root, with `/` separators. */
   path: string;
   content: string;
+  /** What the file is to a staged source: a file of a base folder, or a `varsFrom` file.
+   * Unset: a file of the source's own (stage) folder. */
+  role?: 'base' | 'vars';
+}
+
+export interface LoadOptions {
+  /** Variables for `${name}` substitution (the source's `vars:`). Substitution runs only when
+   * this is set or a `vars` file is among the files: a source that never asked for variables
+   * keeps `${...}` as written. */
+  vars?: Readonly<Record<string, string>>;
 }
 
 export interface LoadResult {
@@ -44,39 +56,65 @@ const ENVELOPE_FIELDS = ['apiVersion', 'kind', 'metadata', 'spec'];
 /** Documents of these kinds live beside resources but are not resources. */
 const NOT_RESOURCES = new Set(['trueup.dev/v1 EngineConfig']);
 
+/** A YAML file not in a hidden folder. Leading `..` parts are allowed: a base folder's files are
+ * named relative to the stage folder (`../../base/zone.yaml`). */
 export function isYamlFile(path: string): boolean {
-  return /\.ya?ml$/i.test(path) && !path.split('/').some((part) => part.startsWith('.'));
+  const parts = path.split('/');
+  let i = 0;
+  while (parts[i] === '..') i += 1;
+  return /\.ya?ml$/i.test(path) && !parts.slice(i).some((part) => part.startsWith('.'));
 }
 
-export function loadResources(files: Iterable<SourceFile>, catalog: KindCatalog): LoadResult {
+export function loadResources(files: Iterable<SourceFile>, catalog: KindCatalog, options: LoadOptions = {}): LoadResult {
   const resources: Resource[] = [];
   const issues: LoadIssue[] = [];
   const seen = new Map<string, Resource>();
-  let fileCount = 0;
   const sorted = [...files].filter((f) => isYamlFile(f.path)).sort((a, b) => (a.path < b.path ? -1 : 1));
+  const prepare = variables(sorted, options, issues);
+  const layered: LayeredDocument[] = [];
   for (const file of sorted) {
-    fileCount += 1;
+    if (file.role === 'vars') continue;
+    const parsed = parseYamlFile(file.path, file.content, prepare);
+    issues.push(...parsed.issues);
+    for (const document of parsed.documents) layered.push({ document, base: file.role === 'base' });
+  }
+  for (const document of composeStage(layered, issues)) {
+    const resource = toResource(document, catalog, issues);
+    if (!resource) continue;
+    const identity = identityOf(resource, catalog);
+    const previous = seen.get(identity);
+    if (previous) {
+      const p = previous.location;
+      issues.push({
+        ...resource.location,
+        field: 'metadata.name',
+        message: `duplicate ${resource.kind} "${resource.metadata.name}": also declared at ${p.file}:${p.line}:${p.column}`,
+      });
+      continue;
+    }
+    seen.set(identity, resource);
+    resources.push(resource);
+  }
+  return { resources, issues, files: sorted.length };
+}
+
+/** The substitution step, when the source has variables: the config's `vars` over those read
+ * from `vars` files (Flux's order: inline values win over substituteFrom). */
+function variables(files: readonly SourceFile[], options: LoadOptions, issues: LoadIssue[]): PrepareDocument | undefined {
+  const varFiles = files.filter((f) => f.role === 'vars');
+  if (options.vars === undefined && varFiles.length === 0) return undefined;
+  const vars = new Map<string, string>();
+  for (const file of varFiles) {
     const parsed = parseYamlFile(file.path, file.content);
     issues.push(...parsed.issues);
     for (const document of parsed.documents) {
-      const resource = toResource(document, catalog, issues);
-      if (!resource) continue;
-      const identity = identityOf(resource, catalog);
-      const previous = seen.get(identity);
-      if (previous) {
-        const p = previous.location;
-        issues.push({
-          ...resource.location,
-          field: 'metadata.name',
-          message: `duplicate ${resource.kind} "${resource.metadata.name}": also declared at ${p.file}:${p.line}:${p.column}`,
-        });
-        continue;
-      }
-      seen.set(identity, resource);
-      resources.push(resource);
+      const read = readVarsDocument(document.value, document.locate);
+      issues.push(...read.issues);
+      for (const [k, v] of read.vars) vars.set(k, v);
     }
   }
-  return { resources, issues, files: fileCount };
+  for (const [k, v] of Object.entries(options.vars ?? {})) vars.set(k, v);
+  return (doc, at) => substituteDocument(doc, vars, at);
 }
 
 function toResource(document: ParsedDocument, catalog: KindCatalog, issues: LoadIssue[]): Resource | undefined {
