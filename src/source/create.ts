@@ -10,6 +10,8 @@ import type { SourceConfig } from '../config/schema.ts';
 import type { GitAuth } from './git-auth.ts';
 import { GitSource } from './git.ts';
 import { LocalSource } from './local.ts';
+import { withSopsKeys } from './decrypt.ts';
+import { envKeySources } from '../load/sops/keys.ts';
 import { relativeToStage, StagedLocalSource, withVars, type StageLayout } from './staged.ts';
 import { SourceError, type Source } from './types.ts';
 
@@ -29,6 +31,11 @@ export interface CreateSourceOptions {
 }
 
 export function createSource(config: SourceConfig, options: CreateSourceOptions): Source {
+  // SOPS files are decrypted at load with keys from where sops reads them (src/load/sops/keys.ts).
+  return withSopsKeys(plainSource(config, options), () => envKeySources(options.env ?? process.env));
+}
+
+function plainSource(config: SourceConfig, options: CreateSourceOptions): Source {
   const layout = stageLayout(config);
   if (options.overridePath !== undefined || config.path !== undefined) {
     const dir = options.overridePath !== undefined ? resolve(options.overridePath) : resolve(options.baseDir, config.path ?? '.');
