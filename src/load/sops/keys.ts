@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Decrypter } from 'age-encryption';
+import type { PrivateKey } from 'openpgp';
 import type { SopsMetadata, WrappedKey } from './envelope.ts';
 
 export interface SopsKeySource {
@@ -84,10 +85,38 @@ export function ageKeySource(env: NodeJS.ProcessEnv = process.env): SopsKeySourc
   };
 }
 
+/** OpenPGP private keys (ASCII-armoured, unprotected) for files made with `sops --pgp`. sops
+ * reads them from the gpg keyring; trueup has no keyring, so they come from a mounted file named
+ * by TRUEUP_SOPS_PGP_KEY_FILE. */
+export function pgpKeySource(armoredKeys: string, where: string): SopsKeySource {
+  let keys: Promise<PrivateKey[]> | undefined;
+  return {
+    type: 'pgp',
+    where,
+    async unwrap(wrapped) {
+      const openpgp = await import('openpgp');
+      keys ??= openpgp.readPrivateKeys({ armoredKeys });
+      const message = await openpgp.readMessage({ armoredMessage: wrapped.enc });
+      const { data } = await openpgp.decrypt({ message, decryptionKeys: await keys, format: 'binary' });
+      return data;
+    },
+  };
+}
+
 /** The key sources of this process's environment. */
 export function envKeySources(env: NodeJS.ProcessEnv = process.env): SopsKeySource[] {
   const sources: SopsKeySource[] = [];
   const age = ageKeySource(env);
   if (age) sources.push(age);
+  const pgpFile = env.TRUEUP_SOPS_PGP_KEY_FILE;
+  if (pgpFile) {
+    let text: string;
+    try {
+      text = readFileSync(pgpFile, 'utf8');
+    } catch (error) {
+      throw new SopsKeyError(`TRUEUP_SOPS_PGP_KEY_FILE ${pgpFile} cannot be read: ${(error as { code?: string }).code ?? 'unreadable'}`);
+    }
+    sources.push(pgpKeySource(text, `TRUEUP_SOPS_PGP_KEY_FILE (${pgpFile})`));
+  }
   return sources;
 }
