@@ -71,6 +71,9 @@ const stageFields = {
   varsFrom: z.array(z.string().min(1)).min(1).optional(),
   /** Sources that must be Ready at their current revision before this one applies. */
   dependsOn: z.array(instanceName).min(1).optional(),
+  /** Keys for SOPS-encrypted files besides those in the environment (SOPS_AGE_KEY,
+   * SOPS_AGE_KEY_FILE): a mounted file of age identities, relative to this config. */
+  decryption: z.object({ ageKeyFile: z.string().min(1) }).strict().optional(),
 };
 
 export const sourceSchema = z.object({

@@ -32,7 +32,8 @@ export interface CreateSourceOptions {
 
 export function createSource(config: SourceConfig, options: CreateSourceOptions): Source {
   // SOPS files are decrypted at load with keys from where sops reads them (src/load/sops/keys.ts).
-  return withSopsKeys(plainSource(config, options), () => envKeySources(options.env ?? process.env));
+  const files = config.decryption ? [{ path: resolve(options.baseDir, config.decryption.ageKeyFile), field: 'decryption.ageKeyFile' }] : [];
+  return withSopsKeys(plainSource(config, options), () => envKeySources(options.env ?? process.env, files));
 }
 
 function plainSource(config: SourceConfig, options: CreateSourceOptions): Source {

@@ -39,7 +39,7 @@ describe('examples/stages', () => {
   it('validates both stages', async () => {
     const result = await trueup('validate');
     assert.equal(result.code, 0, result.stdout + result.stderr);
-    assert.match(result.stdout, /^8 resources in \d+ files are valid$/m);
+    assert.match(result.stdout, /^10 resources in \d+ files are valid$/m);
   });
 
   it('plans prod with the base, its overrides and its variables, each change pointing at the file that set it', async () => {
@@ -64,6 +64,10 @@ describe('examples/stages', () => {
     assert.match(text, /222222222222/);
     for (const sid of ['IRSA', 'Queue', 'Uploads', 'DeadLetters']) assert.match(text, new RegExp(`"Sid":"${sid}"`));
     assert.match(text, /\$\{aws:username\}/);
+    const secret = find(/Secret.*shop-api-db/);
+    assert.ok(secret, plan.changes.map((c) => c.display).join('\n'));
+    assert.ok(!result.stdout.includes('prod-db-pw-91be7a'), 'the decrypted password is not in the plan');
+    assert.ok(!result.stdout.includes('shop_prod'), 'nor the user name encrypted beside it');
   });
 
   it('plans staging with its own values', async () => {
@@ -71,5 +75,7 @@ describe('examples/stages', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /api\.staging\.shop\.example\.com\. A/);
     assert.match(result.stdout, /shop-api:1\.1\.0-rc\.1/);
+    assert.match(result.stdout, /Secret.*shop-api-db/);
+    assert.ok(!result.stdout.includes('staging-only-pw-4f1c'));
   });
 });

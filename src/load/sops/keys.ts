@@ -44,7 +44,7 @@ export async function unwrapDataKey(meta: SopsMetadata, sources: readonly SopsKe
 }
 
 /** age identities, read once, from where sops reads them. */
-export function ageKeySource(env: NodeJS.ProcessEnv = process.env): SopsKeySource | undefined {
+export function ageKeySource(env: NodeJS.ProcessEnv = process.env, files: readonly { path: string; field: string }[] = []): SopsKeySource | undefined {
   const identities: string[] = [];
   const where: string[] = [];
   const take = (text: string, from: string) => {
@@ -60,6 +60,13 @@ export function ageKeySource(env: NodeJS.ProcessEnv = process.env): SopsKeySourc
       take(readFileSync(env.SOPS_AGE_KEY_FILE, 'utf8'), `SOPS_AGE_KEY_FILE (${env.SOPS_AGE_KEY_FILE})`);
     } catch (error) {
       throw new SopsKeyError(`SOPS_AGE_KEY_FILE ${env.SOPS_AGE_KEY_FILE} cannot be read: ${(error as { code?: string }).code ?? 'unreadable'}`);
+    }
+  }
+  for (const { path, field } of files) {
+    try {
+      take(readFileSync(path, 'utf8'), `${field} (${path})`);
+    } catch (error) {
+      throw new SopsKeyError(`${field} ${path} cannot be read: ${(error as { code?: string }).code ?? 'unreadable'}`);
     }
   }
   const userFile = join(env.XDG_CONFIG_HOME ?? join(env.HOME ?? homedir(), '.config'), 'sops', 'age', 'keys.txt');
@@ -104,9 +111,9 @@ export function pgpKeySource(armoredKeys: string, where: string): SopsKeySource 
 }
 
 /** The key sources of this process's environment. */
-export function envKeySources(env: NodeJS.ProcessEnv = process.env): SopsKeySource[] {
+export function envKeySources(env: NodeJS.ProcessEnv = process.env, ageKeyFiles: readonly { path: string; field: string }[] = []): SopsKeySource[] {
   const sources: SopsKeySource[] = [];
-  const age = ageKeySource(env);
+  const age = ageKeySource(env, ageKeyFiles);
   if (age) sources.push(age);
   const pgpFile = env.TRUEUP_SOPS_PGP_KEY_FILE;
   if (pgpFile) {
