@@ -217,6 +217,8 @@ export class SourceController {
       throw new ApprovalError(`plan ${id} was refused by safety rules (${pending.view.refusals.join('; ')}); approve it with force to apply it anyway`, 409);
     }
     if (this.approving) throw new ApprovalError(`an approval of source ${this.name} is already running`, 409);
+    const unready = this.deps.unreadyDependencies?.() ?? [];
+    if (unready.length > 0) throw new ApprovalError(`source ${this.name} waits for ${unready.map((w) => `${w.source} (${w.reason})`).join(', ')}; approve once they are Ready`, 409);
     this.approving = true;
     const generation = this.generation;
     const outcome = await this.runPass('approve', async (control, record) => {
