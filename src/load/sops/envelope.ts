@@ -42,6 +42,8 @@ export interface SopsMetadata {
   lastModified: string;
   mac: string;
   macOnlyEncrypted: boolean;
+  /** Key groups needed to rebuild the data key (Shamir); above 1 is not supported. */
+  shamirThreshold: number;
   unencryptedSuffix?: string;
   encryptedSuffix?: string;
   unencryptedRegex?: RegExp;
@@ -67,7 +69,8 @@ export function sopsMetadata(value: unknown): SopsMetadata | undefined {
   };
   collect(s);
   if (Array.isArray(s.key_groups)) for (const group of s.key_groups) if (isObject(group)) collect(group);
-  const meta: SopsMetadata = { keys, lastModified: s.lastmodified, mac: s.mac, macOnlyEncrypted: s.mac_only_encrypted === true };
+  const meta: SopsMetadata = { keys, lastModified: s.lastmodified, mac: s.mac, macOnlyEncrypted: s.mac_only_encrypted === true,
+    shamirThreshold: typeof s.shamir_threshold === 'number' ? s.shamir_threshold : 0 };
   if (typeof s.unencrypted_suffix === 'string') meta.unencryptedSuffix = s.unencrypted_suffix;
   if (typeof s.encrypted_suffix === 'string') meta.encryptedSuffix = s.encrypted_suffix;
   if (typeof s.unencrypted_regex === 'string') meta.unencryptedRegex = new RegExp(s.unencrypted_regex);

@@ -27,6 +27,9 @@ export class SopsKeyError extends Error {
 
 /** Try every wrapped copy with every source of its type; the first data key wins. */
 export async function unwrapDataKey(meta: SopsMetadata, sources: readonly SopsKeySource[]): Promise<Uint8Array> {
+  if (meta.shamirThreshold > 1) {
+    throw new SopsKeyError(`cannot decrypt SOPS file: it splits its data key over ${meta.shamirThreshold} key groups (shamir_threshold), which trueup does not support yet`);
+  }
   for (const wrapped of meta.keys) {
     for (const source of sources.filter((s) => s.type === wrapped.type)) {
       const key = await source.unwrap(wrapped).catch(() => undefined);
