@@ -46,6 +46,8 @@ describe('stages and variables', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  /** The envelope of a stage document patching the base's `app` item. */
+  const APP_PATCH = ['apiVersion: memory.trueup.dev/v1', 'kind: Item', 'metadata: { name: app }', 'spec:'];
   const STAGE = '  - name: prod\n    path: stages/prod\n    bases: [base]\n    scopes: { mem: [bucket/team] }';
   const BASE = [
     'apiVersion: memory.trueup.dev/v1',
@@ -77,10 +79,7 @@ describe('stages and variables', () => {
     await config(STAGE);
     await write('base/items.yaml', BASE);
     await write('stages/prod/items.yaml', [
-      'apiVersion: memory.trueup.dev/v1',
-      'kind: Item',
-      'metadata: { name: app }',
-      'spec:',
+      ...APP_PATCH,
       '  value:',
       '    replicas: 3',
       '    env:',
@@ -119,10 +118,7 @@ describe('stages and variables', () => {
 
   it('validate points at the stage file for a value the stage set, at the base for one it left', async () => {
     await write('stages/prod/items.yaml', [
-      'apiVersion: memory.trueup.dev/v1',
-      'kind: Item',
-      'metadata: { name: app }',
-      'spec:',
+      ...APP_PATCH,
       '  bucket: 7',
       '---',
       'apiVersion: memory.trueup.dev/v1',
@@ -170,10 +166,7 @@ describe('stages and variables', () => {
     await write('vars/prod.yaml', 'region: ignored\nimage: app:2.0\naccount: "000123"\n');
     await write('base/items.yaml', BASE);
     await write('stages/prod/items.yaml', [
-      'apiVersion: memory.trueup.dev/v1',
-      'kind: Item',
-      'metadata: { name: app }',
-      'spec:',
+      ...APP_PATCH,
       '  value:',
       '    replicas: ${replicas}',
       '    quoted: "${replicas}"',
