@@ -147,6 +147,14 @@ describe('stages and variables', () => {
     await write('base/items.yaml', BASE);
   });
 
+  it('plan --path of a checkout reads the stage there and its bases beside it', async () => {
+    await config(STAGE);
+    await write('checkout/base/items.yaml', BASE.replace('image: app:1.0', 'image: app:9.9'));
+    await write('checkout/stages/prod/items.yaml', 'apiVersion: memory.trueup.dev/v1\nkind: Item\nmetadata: { name: app }\nspec: { value: { replicas: 4 } }\n');
+    const app = byName(await plan('--path', join(dir, 'checkout', 'stages', 'prod'))).get('team/app');
+    assert.deepEqual(app?.after?.value, { replicas: 4, image: 'app:9.9', env: [{ name: 'LOG_LEVEL', value: 'info' }, { name: 'DEBUG', value: 'false' }], hosts: ['a.example.com', 'b.example.com'] });
+  });
+
   it('refuses a base that contains the stage folder', async () => {
     await config('  - name: prod\n    path: stages/prod\n    bases: [stages]\n    scopes: { mem: [bucket/team] }');
     const result = await trueup('plan');
