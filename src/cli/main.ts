@@ -7,6 +7,7 @@ import { InvalidRevisionError, formatIssue } from '../load/issues.ts';
 import { SourceError } from '../source/types.ts';
 import { EXIT, UsageError, type Command, type CommandIO } from './command.ts';
 import { applyCommand } from './commands/apply.ts';
+import { diffCommand } from './commands/diff.ts';
 import { approveCommand } from './commands/approve.ts';
 import { importCommand } from './commands/import.ts';
 import { permissionsCommand } from './commands/permissions.ts';
@@ -16,7 +17,7 @@ import { schemaCommand } from './commands/schema.ts';
 import { validateCommand } from './commands/validate.ts';
 import { versionCommand } from './commands/version.ts';
 
-export const COMMANDS: Command[] = [validateCommand, planCommand, applyCommand, runCommand, approveCommand, importCommand, permissionsCommand, schemaCommand, versionCommand];
+export const COMMANDS: Command[] = [validateCommand, planCommand, diffCommand, applyCommand, runCommand, approveCommand, importCommand, permissionsCommand, schemaCommand, versionCommand];
 
 export function usage(commands: readonly Command[] = COMMANDS): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -7,6 +7,7 @@ import { didYouMean } from '../load/suggest.ts';
 import { zodIssuesToLoadIssues } from '../load/zod-issues.ts';
 import { parseYamlFile } from '../load/yaml-documents.ts';
 import { engineConfigSchema, type EngineConfig } from './schema.ts';
+import { dependsOnIssues } from './depends.ts';
 
 export interface LoadedConfig {
   config: EngineConfig;
@@ -87,6 +88,7 @@ function crossReferences(raw: unknown, locate: ConfigCheck['locate']): LoadIssue
   const issues: LoadIssue[] = [];
   if (!isObject(raw) || !Array.isArray(raw.sources)) return issues;
   const providers = isObject(raw.providers) ? Object.keys(raw.providers) : [];
+  issues.push(...dependsOnIssues(raw.sources, locate));
   const names = new Set<string>();
   raw.sources.forEach((source: unknown, i) => {
     if (!isObject(source)) return;

@@ -59,7 +59,25 @@ export const gitSourceSchema = z.object({
 
 export type GitSourceConfig = z.infer<typeof gitSourceSchema>;
 
+// Stages, variables and ordering (issue 17; docs/stages.md), kept together in one block.
+const varName = z.string().regex(/^[_A-Za-z][_A-Za-z0-9]*$/, 'a variable name holds letters, digits and _ and does not start with a digit');
+const stageFields = {
+  /** Base folders the source's own folder (its stage) is laid over, relative to the same root as
+   * its path (the config's folder for `path`, the repository for `git.path`). */
+  bases: z.array(z.string().min(1)).min(1).optional(),
+  /** `${name}` substitution in the source's files; these win over `varsFrom`. */
+  vars: z.record(varName, z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional(),
+  /** YAML files of `name: value` for substitution, relative to the same root as `bases`. */
+  varsFrom: z.array(z.string().min(1)).min(1).optional(),
+  /** Sources that must be Ready at their current revision before this one applies. */
+  dependsOn: z.array(instanceName).min(1).optional(),
+  /** Keys for SOPS-encrypted files besides those in the environment (SOPS_AGE_KEY,
+   * SOPS_AGE_KEY_FILE): a mounted file of age identities, relative to this config. */
+  decryption: z.object({ ageKeyFile: z.string().min(1) }).strict().optional(),
+};
+
 export const sourceSchema = z.object({
+  ...stageFields,
   name: instanceName,
   /** Owner id written on everything this source creates (default: the source name). */
   owner: z.string().regex(/^[A-Za-z0-9._-]{1,63}$/, 'owner ids are 1-63 letters, digits, . _ -').optional(),

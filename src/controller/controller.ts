@@ -6,7 +6,7 @@ import type { Engine } from '../engine/engine.ts';
 import type { Metrics } from '../report/metrics.ts';
 import type { ControllerEvent, EventListener } from './events.ts';
 import { SourceController } from './source-controller.ts';
-import type { PassRecord, SourceStatus } from './status.ts';
+import { condition, type DependencyWait, type PassRecord, type SourceStatus } from './status.ts';
 
 export class UnknownSourceNameError extends Error {
   override readonly name = 'UnknownSourceNameError';
@@ -37,6 +37,7 @@ export class Controller {
       };
       if (options.random) deps.random = options.random;
       if (options.approveHint) deps.approveHint = options.approveHint;
+      if (config.dependsOn) deps.unreadyDependencies = () => this.unready(config.dependsOn ?? []);
       this.sources.set(config.name, new SourceController(config, deps));
     }
   }
@@ -98,7 +99,30 @@ export class Controller {
     return targets;
   }
 
+  /** Dependencies not Ready at their current revision: Ready=True and the revision last
+   * attempted is the one applied (a newer commit still being applied does not count). */
+  private unready(names: readonly string[]): DependencyWait[] {
+    const waits: DependencyWait[] = [];
+    for (const name of names) {
+      const status = this.sources.get(name)?.status;
+      if (!status) continue;
+      const ready = condition(status, 'Ready');
+      if (ready?.status !== 'True') waits.push({ source: name, reason: `not Ready: ${ready?.reason ?? 'Unknown'}` });
+      else if (status.lastAppliedRevision === undefined) waits.push({ source: name, reason: `has applied no revision (${status.mode} mode)` });
+      else if (status.lastAttemptedRevision !== undefined && status.lastAttemptedRevision !== status.lastAppliedRevision) {
+        waits.push({ source: name, reason: `Ready at ${status.lastAppliedRevision.slice(0, 12)}, not at its current revision ${status.lastAttemptedRevision.slice(0, 12)}` });
+      }
+    }
+    return waits;
+  }
+
   private emit(event: ControllerEvent): void {
+    // A source that became Ready wakes the sources waiting for it.
+    if (event.type === 'in-sync') {
+      for (const source of this.sources.values()) {
+        if (source.status.waitingFor?.some((w) => w.source === event.source)) source.trigger(true);
+      }
+    }
     for (const listener of this.listeners) {
       try {
         listener(event);

@@ -31,7 +31,7 @@ import { Mutex } from './mutex.ts';
 import { Wakeable, backoff, jittered } from './schedule.ts';
 import {
   HISTORY_LENGTH, condition, emptyCounts, setCondition,
-  type PassRecord, type PassResult, type PendingPlan, type SourceStatus,
+  type DependencyWait, type PassRecord, type PassResult, type PendingPlan, type SourceStatus,
 } from './status.ts';
 import { changeView, countChanges, describeCounts, observeErrors, planId, planView, reportErrors } from './views.ts';
 
@@ -43,6 +43,8 @@ export interface SourceControllerDeps {
   /** How to reach the approve endpoint, for status messages. */
   approveHint?(source: string, planId: string, force: boolean): string;
   random?: () => number;
+  /** The `dependsOn` sources not Ready at their current revision (empty: go ahead). */
+  unreadyDependencies?(): DependencyWait[];
 }
 
 /** Approving failed: the plan is not (or no longer) the pending one, or needs force. */
@@ -215,6 +217,8 @@ export class SourceController {
       throw new ApprovalError(`plan ${id} was refused by safety rules (${pending.view.refusals.join('; ')}); approve it with force to apply it anyway`, 409);
     }
     if (this.approving) throw new ApprovalError(`an approval of source ${this.name} is already running`, 409);
+    const unready = this.deps.unreadyDependencies?.() ?? [];
+    if (unready.length > 0) throw new ApprovalError(`source ${this.name} waits for ${unready.map((w) => `${w.source} (${w.reason})`).join(', ')}; approve once they are Ready`, 409);
     this.approving = true;
     const generation = this.generation;
     const outcome = await this.runPass('approve', async (control, record) => {
@@ -538,6 +542,8 @@ export class SourceController {
         return { result: 'aborted', retry: false, message: 'superseded by a new revision before applying' };
       }
       if (control.stopped) return { result: 'aborted', retry: true };
+      const waiting = this.waitForDependencies(revision);
+      if (waiting) return waiting;
       control.phase = 'apply';
       // From the first change on, this revision is what live state is held to: if the apply
       // fails part-way, drift checks must finish it, not revert it to the previous revision.
@@ -620,6 +626,21 @@ export class SourceController {
       ?? `trueup approve ${this.name} --plan ${id}${force ? ' --force' : ''} (or POST /api/v1/sources/${this.name}/approve {"plan":"${id}"${force ? ',"force":true' : ''}})`;
   }
 
+  /** The dependsOn gate (Flux's "dependency not ready"): nothing is applied while a dependency
+   * is not Ready at its current revision. The plan stays on the status page; the source retries
+   * with backoff and is woken when a dependency becomes Ready (Controller). */
+  private waitForDependencies(revision: Revision): { result: PassResult; retry: boolean; message: string } | undefined {
+    const waiting = this.deps.unreadyDependencies?.() ?? [];
+    if (waiting.length === 0) {
+      delete this.status.waitingFor;
+      return undefined;
+    }
+    this.status.waitingFor = waiting;
+    const message = `revision ${short(revision.id)} waits for ${waiting.map((w) => `${w.source} (${w.reason})`).join(', ')}; nothing applied`;
+    setCondition(this.status.conditions, { type: 'Ready', status: 'False', reason: 'DependencyNotReady', message }, new Date());
+    return { result: 'waiting', retry: true, message };
+  }
+
   // ----- status ------------------------------------------------------------------------------
 
   private recordApplied(revision: Revision): void {
@@ -643,6 +664,7 @@ export class SourceController {
       return;
     }
     this.status.errors = [];
+    delete this.status.waitingFor;
     // Declared objects trueup may not touch (not owned, out of scope) must not hide behind "Ready".
     const leftAlone = this.status.lastPlan?.conflicts.length ?? 0;
     const alone = leftAlone > 0 ? `; ${leftAlone} declared object${leftAlone === 1 ? '' : 's'} left alone (not owned or out of scope: see the last plan)` : '';

@@ -35,7 +35,9 @@ export type PassResult =
   | 'refused'
   /** Stopped by shutdown, timeout or a newer revision. */
   | 'aborted'
-  | 'suspended';
+  | 'suspended'
+  /** A `dependsOn` source is not Ready at its current revision: planned, not applied. */
+  | 'waiting';
 
 export interface ChangeCounts {
   create: number;
@@ -119,6 +121,13 @@ export interface SourceStatus {
   history: PassRecord[];
   nextRun: { git?: string; drift?: string };
   managed?: number;
+  /** The `dependsOn` sources this one waits for before applying, and why each is not ready. */
+  waitingFor?: DependencyWait[];
+}
+
+export interface DependencyWait {
+  source: string;
+  reason: string;
 }
 
 export const HISTORY_LENGTH = 10;

@@ -7,7 +7,6 @@ import { checkConfigFile, loadedOrThrow, type LoadedConfig } from '../config/loa
 import type { LoadIssue } from '../load/issues.ts';
 import type { SafetyPolicy, SourceConfig } from '../config/schema.ts';
 import { createSource } from '../source/create.ts';
-import { LocalSource } from '../source/local.ts';
 import type { Source } from '../source/types.ts';
 import { builtinProviders } from './builtins.ts';
 import { checkInstances, instancesFrom, type InstanceEntry } from './instances.ts';
@@ -62,8 +61,8 @@ export async function openEngine(options: { configFile: string; log: Logger; cac
     source,
     openSource(name, opts = {}) {
       const config = source(name);
-      if (opts.overridePath) return new LocalSource(resolve(opts.overridePath), opts.overridePath);
       const sourceOptions: Parameters<typeof createSource>[1] = { baseDir: loaded.baseDir, cacheDir, log: options.log };
+      if (opts.overridePath) sourceOptions.overridePath = opts.overridePath;
       if (options.env) sourceOptions.env = options.env;
       return createSource(config, sourceOptions);
     },

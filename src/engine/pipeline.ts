@@ -3,9 +3,9 @@
 
 import type { Logger } from 'pino';
 import type {
-  ApplyChange, DesiredObject, ObservedObject, ProviderContext, ProviderInstance, Resource, ResourceIssue,
+  ApplyChange, DesiredObject, JsonValue, ObservedObject, ProviderContext, ProviderInstance, Resource, ResourceIssue,
 } from '../sdk/index.ts';
-import { mapLimit, maskSensitive, pathMatches, scopeMatcher, toErrorInfo, type PlannedChange } from '../sdk/index.ts';
+import { mapLimit, maskSensitive, pathMatches, scopeMatcher, toErrorInfo, type PlannedChange, type SensitiveValues } from '../sdk/index.ts';
 import type { SafetyPolicy } from '../config/schema.ts';
 import { bindResources } from '../bind/bind.ts';
 import { InvalidRevisionError, formatPath, type LoadIssue } from '../load/issues.ts';
@@ -47,14 +47,17 @@ export interface PreparedPlan {
   changes: ApplyChange[];
   handles: Map<string, InstanceHandle>;
   resources: Resource[];
+  sensitive?: SensitiveValues;
 }
 
 /** Load and validate a revision without touching any API. Throws InvalidRevisionError. */
 export function validateRevision(request: Pick<PlanRequest, 'revision' | 'catalog' | 'instances' | 'scopes' | 'ownerId'> ): {
   resources: Resource[];
   desired: Map<string, DesiredObject[]>;
+  /** Values decrypted from SOPS files (src/load/sops), masked in everything shown. */
+  sensitive?: SensitiveValues;
 } {
-  const loaded = loadResources(request.revision.files, request.catalog);
+  const loaded = loadResources(request.revision.files, request.catalog, request.revision.vars ? { vars: request.revision.vars } : {});
   const issues: LoadIssue[] = [...loaded.issues];
   const usable = new Map<string, string>();
   for (const name of Object.keys(request.scopes)) {
@@ -71,8 +74,11 @@ export function validateRevision(request: Pick<PlanRequest, 'revision' | 'catalo
     issues.push(...expanded.issues);
     desired.set(name, expanded.objects);
   }
-  if (issues.length > 0) throw new InvalidRevisionError(issues, `revision ${request.revision.description}`);
-  return { resources: loaded.resources, desired };
+  const sensitive = loaded.sensitive;
+  if (issues.length > 0) {
+    throw new InvalidRevisionError(sensitive ? issues.map((i) => ({ ...i, message: sensitive.scrub(i.message) })) : issues, `revision ${request.revision.description}`);
+  }
+  return sensitive ? { resources: loaded.resources, desired, sensitive } : { resources: loaded.resources, desired };
 }
 
 /** One instance's expand, with every problem located, and objects declared twice refused.
@@ -112,7 +118,7 @@ export function providerContext(entry: InstanceEntry, request: Pick<PlanRequest,
 }
 
 export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
-  const { resources, desired } = validateRevision(request);
+  const { resources, desired, sensitive } = validateRevision(request);
   const conflicts: PlanConflict[] = [];
   const errors: PlanError[] = [];
   const warnings: PlanWarning[] = [];
@@ -188,7 +194,11 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
   const publicChanges = changes.map(({ desired: _d, observed: _o, ...rest }) => rest);
   const checksum = planChecksum(request.source, request.revision.id, publicChanges);
   // Secrets never reach plan output: mask after the checksum, which covers the real values.
-  const shown = publicChanges.map((c) => maskChange(c, request.instances.get(c.provider)?.definition.objectTypes[c.type]?.sensitive ?? []));
+  const shown = publicChanges.map((c) => maskChange(maskValues(c, sensitive), request.instances.get(c.provider)?.definition.objectTypes[c.type]?.sensitive ?? []));
+  if (sensitive) {
+    for (const c of conflicts) c.reason = sensitive.scrub(c.reason);
+    for (const e of errors) e.message = sensitive.scrub(e.message);
+  }
   const plan: Plan = {
     formatVersion: PLAN_FORMAT_VERSION,
     source: request.source,
@@ -203,7 +213,7 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
     summary: { create: count('create'), update: count('update'), replace: count('replace'), delete: count('delete'), unchanged, managed: managedCount },
     checksum,
   };
-  return { plan, changes, handles, resources };
+  return sensitive ? { plan, changes, handles, resources, sensitive } : { plan, changes, handles, resources };
 }
 
 export class PlanRefusedError extends Error {
@@ -230,6 +240,8 @@ export async function applyPrepared(prepared: PreparedPlan, options: { concurren
   if (options.signal) applyOptions.signal = options.signal;
   if (options.onReport) applyOptions.onReport = options.onReport;
   const reports = await executeChanges(applyOptions);
+  const sensitive = prepared.sensitive;
+  if (sensitive) for (const r of reports) if (r.error) r.error = { ...r.error, message: sensitive.scrub(r.error.message) };
   // verify: providers that can wait for changes to be live do so for what they applied.
   const appliedByInstance = new Map<string, ApplyChange[]>();
   for (const r of reports) {
@@ -263,14 +275,60 @@ export async function applyPrepared(prepared: PreparedPlan, options: { concurren
   };
 }
 
+/** Decrypted values, wherever they are in a change (a Secret's data, an env var holding one).
+ * Where the desired value holds one, the live value at the same place is masked too (it is the
+ * secret's previous value, which this revision no longer knows); the new side of a diff reads
+ * "(sensitive, changed, hmac:…)", so a change stays visible. */
+function maskValues(change: PlannedChange, sensitive: SensitiveValues | undefined): PlannedChange {
+  if (!sensitive) return change;
+  const paths = change.after === undefined ? [] : sensitivePaths(change.after, sensitive);
+  const at = (path: string) => paths.some((p) => pathMatches(path, p) || pathMatches(p, path));
+  const masked: PlannedChange = { ...change, diffs: change.diffs.map((d) => {
+    const out = { ...d };
+    const hit = at(d.path);
+    const mask = (v: JsonValue, changed: boolean) => (hit ? `(sensitive${changed ? ', changed' : ''}, ${sensitive.tag(v)})` : sensitive.mask(v, changed) ?? null);
+    if (d.before !== undefined) out.before = mask(d.before, false);
+    if (d.after !== undefined) out.after = mask(d.after, d.before !== undefined);
+    return out;
+  }) };
+  if (change.before !== undefined) masked.before = sensitive.mask(maskPaths(change.before, paths, sensitive)) ?? null;
+  if (change.after !== undefined) masked.after = sensitive.mask(change.after) ?? null;
+  return masked;
+}
+
+/** Diff-style paths (`value.password`, `env[2].value`) of the strings that show a sensitive value. */
+function sensitivePaths(value: JsonValue, sensitive: SensitiveValues, path = '', out: string[] = []): string[] {
+  if (typeof value === 'string') {
+    if (sensitive.hides(value)) out.push(path || '.');
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => sensitivePaths(v, sensitive, `${path}[${i}]`, out));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) sensitivePaths(v, sensitive, path ? `${path}.${k}` : k, out);
+  }
+  return out;
+}
+
+function maskPaths(value: JsonValue, paths: readonly string[], sensitive: SensitiveValues, path = ''): JsonValue {
+  if (paths.includes(path || '.') && value !== null && typeof value !== 'object') return `(sensitive, ${sensitive.tag(value)})`;
+  if (Array.isArray(value)) return value.map((v, i) => maskPaths(v, paths, sensitive, `${path}[${i}]`));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, JsonValue> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = maskPaths(v, paths, sensitive, path ? `${path}.${k}` : k);
+    return out;
+  }
+  return value;
+}
+
 function maskChange(change: PlannedChange, sensitive: readonly string[]): PlannedChange {
   if (sensitive.length === 0) return change;
   const masked: PlannedChange = { ...change, diffs: change.diffs.map((d) => {
     const hit = sensitive.some((p) => pathMatches(d.path, p) || pathMatches(p, d.path));
     if (!hit) return d;
     const out = { ...d };
-    if (d.before !== undefined) out.before = '(sensitive)';
-    if (d.after !== undefined) out.after = '(sensitive)';
+    // A decrypted value already carries its keyed-hash mask (maskValues): keep it.
+    const keep = (v: unknown) => typeof v === 'string' && v.startsWith('(sensitive');
+    if (d.before !== undefined && !keep(d.before)) out.before = '(sensitive)';
+    if (d.after !== undefined && !keep(d.after)) out.after = '(sensitive)';
     return out;
   }) };
   if (change.before !== undefined) masked.before = maskSensitive(change.before, sensitive) ?? null;

@@ -36,7 +36,8 @@ const metadataSchema: JsonSchema = {
   type: 'object',
   required: ['name'],
   properties: {
-    name: { type: 'string', minLength: 1, maxLength: 253, pattern: RESOURCE_NAME.source },
+    // A name holding a variable (`${zone}`, src/load/vars.ts) is checked after substitution.
+    name: { type: 'string', minLength: 1, maxLength: 253, pattern: `(${RESOURCE_NAME.source})|\\$\\{[_A-Za-z][_A-Za-z0-9]*\\}` },
     namespace: { type: 'string' },
     labels: { type: 'object', additionalProperties: { type: 'string' } },
     annotations: { type: 'object', additionalProperties: { type: 'string' } },

@@ -2,10 +2,15 @@
 // and field. Nothing here talks to a cloud API.
 
 import { z } from 'zod';
-import type { JsonObject, Resource, ResourceMetadata } from '../sdk/index.ts';
+import { SensitiveValues, type JsonObject, type Resource, type ResourceMetadata } from '../sdk/index.ts';
 import { groupOf, type KindCatalog, type KindEntry } from './catalog.ts';
 import { formatPath, type LoadIssue } from './issues.ts';
-import { isPlainObject, parseYamlFile, type ParsedDocument } from './yaml-documents.ts';
+import { isPlainObject, parseYamlFile, type ParsedDocument, type PrepareDocument } from './yaml-documents.ts';
+import { composeStage, type LayeredDocument } from './stages.ts';
+import { readVarsDocument, substituteDocument } from './vars.ts';
+import { decryptDocument, sopsMetadata, SOPS_KEY } from './sops/envelope.ts';
+import { createHash } from 'node:crypto';
+import { isMap, isScalar } from 'yaml';
 import { didYouMean } from './suggest.ts';
 import { zodIssuesToLoadIssues } from './zod-issues.ts';
 
@@ -13,11 +18,26 @@ export interface SourceFile {
   /** Path relative to the source root, with `/` separators. */
   path: string;
   content: string;
+  /** What the file is to a staged source: a file of a base folder, or a `varsFrom` file.
+   * Unset: a file of the source's own (stage) folder. */
+  role?: 'base' | 'vars';
+  /** A SOPS file's data key, unwrapped by the source (src/source/decrypt.ts), or why not. */
+  sops?: { dataKey?: Uint8Array; problem?: string };
+}
+
+export interface LoadOptions {
+  /** Variables for `${name}` substitution (the source's `vars:`). Substitution runs only when
+   * this is set or a `vars` file is among the files: a source that never asked for variables
+   * keeps `${...}` as written. */
+  vars?: Readonly<Record<string, string>>;
 }
 
 export interface LoadResult {
   resources: Resource[];
   issues: LoadIssue[];
+  /** Values decrypted from SOPS files: masked wherever plans, errors and status could show them
+   * (undefined when the revision has no SOPS file). */
+  sensitive?: SensitiveValues;
   /** Number of YAML files read. */
   files: number;
 }
@@ -44,39 +64,98 @@ const ENVELOPE_FIELDS = ['apiVersion', 'kind', 'metadata', 'spec'];
 /** Documents of these kinds live beside resources but are not resources. */
 const NOT_RESOURCES = new Set(['trueup.dev/v1 EngineConfig']);
 
+/** A YAML file not in a hidden folder. Leading `..` parts are allowed: a base folder's files are
+ * named relative to the stage folder (`../../base/zone.yaml`). */
 export function isYamlFile(path: string): boolean {
-  return /\.ya?ml$/i.test(path) && !path.split('/').some((part) => part.startsWith('.'));
+  const parts = path.split('/');
+  let i = 0;
+  while (parts[i] === '..') i += 1;
+  return /\.ya?ml$/i.test(path) && !parts.slice(i).some((part) => part.startsWith('.'));
 }
 
-export function loadResources(files: Iterable<SourceFile>, catalog: KindCatalog): LoadResult {
+export function loadResources(files: Iterable<SourceFile>, catalog: KindCatalog, options: LoadOptions = {}): LoadResult {
   const resources: Resource[] = [];
   const issues: LoadIssue[] = [];
   const seen = new Map<string, Resource>();
-  let fileCount = 0;
   const sorted = [...files].filter((f) => isYamlFile(f.path)).sort((a, b) => (a.path < b.path ? -1 : 1));
+  const substitute = variables(sorted, options, issues);
+  const secrets: string[] = [];
+  const layered: LayeredDocument[] = [];
   for (const file of sorted) {
-    fileCount += 1;
+    if (file.role === 'vars') continue;
+    const decrypt = sopsStep(file, secrets);
+    const prepare: PrepareDocument = (doc, at) => {
+      const found = decrypt(doc, at);
+      return found.length > 0 || !substitute ? found : substitute(doc, at);
+    };
+    const parsed = parseYamlFile(file.path, file.content, prepare);
+    issues.push(...parsed.issues);
+    for (const document of parsed.documents) layered.push({ document, base: file.role === 'base' });
+  }
+  for (const document of composeStage(layered, issues)) {
+    const resource = toResource(document, catalog, issues);
+    if (!resource) continue;
+    const identity = identityOf(resource, catalog);
+    const previous = seen.get(identity);
+    if (previous) {
+      const p = previous.location;
+      issues.push({
+        ...resource.location,
+        field: 'metadata.name',
+        message: `duplicate ${resource.kind} "${resource.metadata.name}": also declared at ${p.file}:${p.line}:${p.column}`,
+      });
+      continue;
+    }
+    seen.set(identity, resource);
+    resources.push(resource);
+  }
+  const result: LoadResult = { resources, issues, files: sorted.length };
+  const dataKeys = sorted.flatMap((f) => (f.sops?.dataKey ? [Buffer.from(f.sops.dataKey).toString('hex')] : []));
+  if (dataKeys.length > 0) {
+    // The masks' hash key: only whoever holds the revision's data keys can make it.
+    const key = createHash('sha256').update('trueup sensitive values\0').update(dataKeys.sort().join('\0')).digest();
+    const sensitive = new SensitiveValues(secrets, key);
+    result.sensitive = sensitive;
+    result.issues = issues.map((i) => ({ ...i, message: sensitive.scrub(i.message) }));
+  }
+  return result;
+}
+
+/** Decrypt a SOPS document in place with the file's data key; a plain document passes. */
+function sopsStep(file: SourceFile, secrets: string[]): PrepareDocument {
+  return (doc, at) => {
+    const root = doc.contents;
+    const pair = isMap(root) ? root.items.find((p) => isScalar(p.key) && p.key.value === SOPS_KEY) : undefined;
+    const meta = pair ? sopsMetadata({ [SOPS_KEY]: (pair.value as { toJSON?: () => unknown } | null)?.toJSON?.() }) : undefined;
+    if (!meta) return [];
+    const where = at((pair?.key as { range?: [number] } | undefined)?.range?.[0] ?? 0);
+    if (!file.sops?.dataKey) {
+      const why = file.sops?.problem ?? 'SOPS file, but no decryption keys were given to this check';
+      return [{ ...where, field: SOPS_KEY, message: `${why}; nothing from this file is used` }];
+    }
+    const decrypted = decryptDocument(doc, meta, file.sops.dataKey, at);
+    secrets.push(...decrypted.secrets);
+    return decrypted.issues;
+  };
+}
+
+/** The substitution step, when the source has variables: the config's `vars` over those read
+ * from `vars` files (Flux's order: inline values win over substituteFrom). */
+function variables(files: readonly SourceFile[], options: LoadOptions, issues: LoadIssue[]): PrepareDocument | undefined {
+  const varFiles = files.filter((f) => f.role === 'vars');
+  if (options.vars === undefined && varFiles.length === 0) return undefined;
+  const vars = new Map<string, string>();
+  for (const file of varFiles) {
     const parsed = parseYamlFile(file.path, file.content);
     issues.push(...parsed.issues);
     for (const document of parsed.documents) {
-      const resource = toResource(document, catalog, issues);
-      if (!resource) continue;
-      const identity = identityOf(resource, catalog);
-      const previous = seen.get(identity);
-      if (previous) {
-        const p = previous.location;
-        issues.push({
-          ...resource.location,
-          field: 'metadata.name',
-          message: `duplicate ${resource.kind} "${resource.metadata.name}": also declared at ${p.file}:${p.line}:${p.column}`,
-        });
-        continue;
-      }
-      seen.set(identity, resource);
-      resources.push(resource);
+      const read = readVarsDocument(document.value, document.locate);
+      issues.push(...read.issues);
+      for (const [k, v] of read.vars) vars.set(k, v);
     }
   }
-  return { resources, issues, files: fileCount };
+  for (const [k, v] of Object.entries(options.vars ?? {})) vars.set(k, v);
+  return (doc, at) => substituteDocument(doc, vars, at);
 }
 
 function toResource(document: ParsedDocument, catalog: KindCatalog, issues: LoadIssue[]): Resource | undefined {

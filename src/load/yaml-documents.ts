@@ -13,7 +13,11 @@ export interface ParsedDocument {
   locate(path: ReadonlyArray<string | number>): SourceLocation;
 }
 
-export function parseYamlFile(file: string, content: string): { documents: ParsedDocument[]; issues: LoadIssue[] } {
+/** `prepare` runs on each well-formed document before it is read into values (variables are
+ * substituted there); a document it reports issues for is left out. */
+export type PrepareDocument = (doc: Document.Parsed, at: (offset: number) => SourceLocation) => LoadIssue[];
+
+export function parseYamlFile(file: string, content: string, prepare?: PrepareDocument): { documents: ParsedDocument[]; issues: LoadIssue[] } {
   const lineCounter = new LineCounter();
   // yaml's own uniqueKeys check is quadratic in a map's size (a Zone of 10,000 records spent
   // 1.4 s there); duplicate keys are found below in one pass instead.
@@ -36,6 +40,9 @@ export function parseYamlFile(file: string, content: string): { documents: Parse
     const bad = badKeys(doc);
     for (const { key, message } of bad) issues.push({ ...at(key.range?.[0] ?? 0), field: '', message });
     if (bad.length > 0) return;
+    const prepared = prepare?.(doc, at) ?? [];
+    issues.push(...prepared);
+    if (prepared.length > 0) return;
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 100 });

@@ -1,7 +1,7 @@
 // trueup's provider SDK: the only module providers (built-in or plugins) import.
 export * from './types.ts';
 export * from './errors.ts';
-export { canonicalJson, deepEqual, diffValues, pathMatches, maskSensitive } from './values.ts';
+export { canonicalJson, deepEqual, diffValues, pathMatches, maskSensitive, SensitiveValues } from './values.ts';
 export { scopeMatcher } from './scope.ts';
 export { TokenBucket, sharedBucket } from './rate-limit.ts';
 export { mapLimit } from './concurrency.ts';

@@ -1,6 +1,7 @@
 // Value helpers shared by the planner and providers: canonical JSON (stable key order), deep
 // equality and field-level diffs over JSON values.
 
+import { createHmac } from 'node:crypto';
 import type { FieldDiff, JsonValue } from './types.ts';
 
 /** JSON with object keys sorted, so equal values always serialise the same (checksums, sets). */
@@ -85,4 +86,56 @@ export function maskSensitive(value: JsonValue | undefined, patterns: readonly s
 /** `a.b[3].c` → ['a', 'b', '3', 'c']. */
 function split(p: string): string[] {
   return p.replace(/\[(\d+)\]/g, '.$1').split('.').filter(Boolean);
+}
+
+/**
+ * Values that must never be shown, known by value rather than by path: what was decrypted from
+ * SOPS files. A string equal to one, or holding one (4 characters or more), is shown as
+ * `(sensitive, hmac:…)`; the tag is a keyed hash (HMAC-SHA256 under a key only the holder of the
+ * data keys can make) so a reader sees that a value changed without being able to test guesses.
+ */
+export class SensitiveValues {
+  private readonly values: Set<string>;
+  private readonly long: string[];
+  private readonly key: Buffer;
+  constructor(values: Iterable<string>, key: Uint8Array) {
+    this.values = new Set([...values].filter((v) => v !== ''));
+    this.long = [...this.values].filter((v) => v.length >= 4).sort((a, b) => b.length - a.length);
+    this.key = Buffer.from(key);
+  }
+
+  get size(): number {
+    return this.values.size;
+  }
+
+  /** Does this text show a sensitive value? */
+  hides(text: string): boolean {
+    return this.values.has(text) || this.long.some((v) => text.includes(v));
+  }
+
+  tag(value: JsonValue): string {
+    return `hmac:${createHmac('sha256', this.key).update(canonicalJson(value)).digest('hex').slice(0, 12)}`;
+  }
+
+  /** A value with every string that shows a sensitive value replaced by its mask. */
+  mask(value: JsonValue | undefined, changed = false): JsonValue | undefined {
+    if (typeof value === 'string') return this.hides(value) ? `(sensitive${changed ? ', changed' : ''}, ${this.tag(value)})` : value;
+    if (Array.isArray(value)) return value.map((v) => this.mask(v, changed) ?? null);
+    if (value !== null && typeof value === 'object') {
+      const out: Record<string, JsonValue> = {};
+      for (const [k, v] of Object.entries(value)) {
+        const m = this.mask(v, changed);
+        if (m !== undefined) out[k] = m;
+      }
+      return out;
+    }
+    return value;
+  }
+
+  /** Free text (an error message) with every sensitive value cut out. */
+  scrub(text: string): string {
+    let out = text;
+    for (const v of this.long) out = out.split(v).join('(sensitive)');
+    return this.values.has(out) ? '(sensitive)' : out;
+  }
 }

@@ -69,7 +69,7 @@ function historyTable(history: readonly PassRecord[]): string {
 
 function sourceSection(s: SourceStatus): string {
   const ready = s.conditions.find((c) => c.type === 'Ready');
-  const waiting = ready?.reason === 'AwaitingApproval' || ready?.reason === 'Suspended' || ready?.reason === 'DriftDetected';
+  const waiting = ready?.reason === 'AwaitingApproval' || ready?.reason === 'Suspended' || ready?.reason === 'DriftDetected' || ready?.reason === 'DependencyNotReady';
   const parts = [
     `<section class="source" id="source-${e(s.name)}" data-source="${e(s.name)}">`,
     `<h2>${e(s.name)} <span class="tag">${e(s.kind)}</span> <span class="tag">${e(s.mode)}</span>${s.suspended ? ' <span class="tag warn">suspended</span>' : ''}`
@@ -80,6 +80,7 @@ function sourceSection(s: SourceStatus): string {
     `<dt>Managed objects</dt><dd>${s.managed ?? '<span class="muted">—</span>'}</dd>`,
     `<dt>Next Git check</dt><dd>${when(s.nextRun.git)}</dd>`,
     `<dt>Next drift check</dt><dd>${when(s.nextRun.drift)}</dd>`,
+    ...(s.waitingFor ? [`<dt>Waits for</dt><dd class="waiting-for">${s.waitingFor.map((w) => `<a href="#source-${e(w.source)}">${e(w.source)}</a> <span class="muted">(${e(w.reason)})</span>`).join(', ')}</dd>`] : []),
     '</dl>',
     `<ul class="conditions">${conditionBadges(s.conditions)}</ul>`,
   ];

@@ -10,6 +10,9 @@ import type { SourceConfig } from '../config/schema.ts';
 import type { GitAuth } from './git-auth.ts';
 import { GitSource } from './git.ts';
 import { LocalSource } from './local.ts';
+import { withSopsKeys } from './decrypt.ts';
+import { envKeySources } from '../load/sops/keys.ts';
+import { relativeToStage, StagedLocalSource, withVars, type StageLayout } from './staged.ts';
 import { SourceError, type Source } from './types.ts';
 
 export interface CreateSourceOptions {
@@ -22,13 +25,28 @@ export interface CreateSourceOptions {
   /** Environment to read `auth.tokenEnv` from (default: process.env). */
   env?: NodeJS.ProcessEnv;
   log?: Logger;
+  /** Read the stage from this directory instead (a pull-request checkout); its bases and vars
+   * files are found where they sit relative to the stage folder. */
+  overridePath?: string;
 }
 
 export function createSource(config: SourceConfig, options: CreateSourceOptions): Source {
-  if (config.path !== undefined) return new LocalSource(resolve(options.baseDir, config.path), config.path);
+  // SOPS files are decrypted at load with keys from where sops reads them (src/load/sops/keys.ts).
+  const files = config.decryption ? [{ path: resolve(options.baseDir, config.decryption.ageKeyFile), field: 'decryption.ageKeyFile' }] : [];
+  return withSopsKeys(plainSource(config, options), () => envKeySources(options.env ?? process.env, files));
+}
+
+function plainSource(config: SourceConfig, options: CreateSourceOptions): Source {
+  const layout = stageLayout(config);
+  if (options.overridePath !== undefined || config.path !== undefined) {
+    const dir = options.overridePath !== undefined ? resolve(options.overridePath) : resolve(options.baseDir, config.path ?? '.');
+    const label = options.overridePath ?? config.path ?? '.';
+    return layout ? new StagedLocalSource(dir, label, layout) : new LocalSource(dir, label);
+  }
   const git = config.git;
   if (!git) throw new SourceError(`source '${config.name}' needs either path or git`, false);
-  return new GitSource({
+  const source = new GitSource({
+    layout,
     url: git.url,
     ref: { branch: git.branch, tag: git.tag, commit: git.commit },
     path: git.path,
@@ -38,6 +56,22 @@ export function createSource(config: SourceConfig, options: CreateSourceOptions)
     trustedKeys: git.verify ? readTrustedKeys(config.name, resolve(options.baseDir, git.verify.trustedKeysFile)) : undefined,
     log: options.log?.child({ sourceName: config.name }),
   });
+  if (!layout) return source;
+  return { kind: 'git', peek: (signal) => source.peek(signal), fetch: async (signal) => withVars(await source.fetch(signal), layout) };
+}
+
+/** The source's bases and vars files relative to its stage folder, or undefined when it has
+ * neither (nor variables). Bases and varsFrom are written relative to the same root as the
+ * stage's own path: the config's folder for `path`, the repository for `git.path`. */
+function stageLayout(config: SourceConfig): StageLayout | undefined {
+  if (config.bases === undefined && config.vars === undefined && config.varsFrom === undefined) return undefined;
+  const stage = config.path ?? config.git?.path ?? '';
+  const layout: StageLayout = {
+    bases: (config.bases ?? []).map((b) => relativeToStage(stage, b, 'bases')),
+    varsFrom: (config.varsFrom ?? []).map((v) => relativeToStage(stage, v, 'varsFrom')),
+  };
+  if (config.vars !== undefined) layout.vars = config.vars;
+  return layout;
 }
 
 /** The repository's identity: its URL without credentials, hashed (a file name, no secrets). */

@@ -21,6 +21,7 @@ import { createHttpClient, GitTransportError } from './git-http.ts';
 import { normaliseSubPath, readCommitFiles, type FsModule, type GitModule } from './git-tree.ts';
 import { loadTrustedKeys, verifyCommitSignature, type TrustedKeys } from './signature.ts';
 import { SourceError, type Revision, type Source } from './types.ts';
+import { readStageExtras, type StageLayout } from './staged-git.ts';
 
 export interface GitSourceOptions {
   /** http(s) URL of the repository. Credentials in it are moved into the Authorization header. */
@@ -40,6 +41,8 @@ export interface GitSourceOptions {
   /** isomorphic-git never repacks: past this many packfiles the cache is rebuilt (default 64). */
   maxPacks?: number;
   log?: Logger;
+  /** Base folders and vars files to read from the same commit, relative to `path` (staged.ts). */
+  layout?: StageLayout;
 }
 
 type Target =
@@ -71,6 +74,7 @@ export class GitSource implements Source {
   private readonly maxPacks: number;
   private readonly trustedKeyTexts: string[] | undefined;
   private readonly log: Logger | undefined;
+  private readonly layout: StageLayout | undefined;
   private trustedKeys: Promise<TrustedKeys> | undefined;
   /** One operation at a time on the cache: fetches share one object database. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -98,6 +102,7 @@ export class GitSource implements Source {
     this.maxPacks = options.maxPacks ?? 64;
     this.trustedKeyTexts = options.trustedKeys;
     this.log = options.log?.child({ source: 'git', url: this.url });
+    this.layout = options.layout;
   }
 
   /** Where the ref points now: one ref-advertisement request (none for a commit pin). */
@@ -168,7 +173,9 @@ export class GitSource implements Source {
       signer = await verifyCommitSignature({ oid: sha, gpgsig: commit.gpgsig, payload }, keys);
     }
 
-    const { files, blobs } = await readCommitFiles({ git, fs, gitdir: this.cacheDir, cache, signal }, sha, this.subPath, this.lastBlobs);
+    const context = { git, fs, gitdir: this.cacheDir, cache, signal };
+    const { files, blobs } = await readCommitFiles(context, sha, this.subPath, this.lastBlobs);
+    if (this.layout) files.splice(0, files.length, ...await readStageExtras(context, sha, this.subPath, this.layout, files, blobs, this.lastBlobs));
     const revision: Revision = { id: sha, description: `${tip.label}@${sha.slice(0, 7)}`, files };
     this.last = { ...revision, files: [...files] };
     this.lastBlobs = blobs;

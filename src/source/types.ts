@@ -9,6 +9,9 @@ export interface Revision {
   /** Human description: `main@1a2b3c4`, `v1.2.0@1a2b3c4`, `./examples`. */
   description: string;
   files: SourceFile[];
+  /** The source's `vars:` from the engine config, for `${name}` substitution at load; set when
+   * the source configures `vars` or `varsFrom` (src/load/vars.ts). */
+  vars?: Record<string, string>;
 }
 
 export interface Source {

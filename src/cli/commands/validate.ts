@@ -112,7 +112,7 @@ async function checkWithConfig(cfg: string, sourceName: string | undefined, over
       // A Git source is checked on the files beside its config when no checkout is named.
       const local = config.path !== undefined ? resolve(dirname(cfg), config.path) : localOnly ? dirname(cfg) : undefined;
       const path = overridePath ?? local;
-      const source = path ? new LocalSource(path) : engine.openSource(name);
+      const source = engine.openSource(name, path ? { overridePath: path } : {});
       const revision = await source.fetch();
       const base = path ?? '';
       for (const f of revision.files) checked.files.add(join(base, f.path.split('/').join(sep)));
