@@ -4,7 +4,9 @@
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/engine.ts';
 import type { Metrics } from '../report/metrics.ts';
+import type { ReviewPlatform } from '../report/preview/platform.ts';
 import type { ControllerEvent, EventListener } from './events.ts';
+import { Previews, type PreviewSetup } from './previews.ts';
 import { SourceController } from './source-controller.ts';
 import type { PassRecord, SourceStatus } from './status.ts';
 
@@ -18,10 +20,14 @@ export interface ControllerOptions {
   metrics: Metrics;
   random?: () => number;
   approveHint?(source: string, planId: string, force: boolean): string;
+  /** The review platform of each source with previews (tokens read by the caller). */
+  previewPlatforms?: ReadonlyMap<string, ReviewPlatform>;
 }
 
 export class Controller {
   readonly sources = new Map<string, SourceController>();
+  /** Pull-request previews: their own lane, never applying. */
+  readonly previews: Previews;
   private readonly listeners: EventListener[] = [];
   private readonly log: Logger;
   private started = false;
@@ -39,6 +45,14 @@ export class Controller {
       if (options.approveHint) deps.approveHint = options.approveHint;
       this.sources.set(config.name, new SourceController(config, deps));
     }
+    const setups: PreviewSetup[] = [];
+    for (const config of options.engine.loaded.config.sources) {
+      const platform = options.previewPlatforms?.get(config.name);
+      const source = this.sources.get(config.name);
+      if (config.previews && platform && source) setups.push({ source, config: config.previews, platform });
+    }
+    this.previews = new Previews(setups, { engine: options.engine, log: options.log });
+    this.listeners.push((event) => this.previews.onControllerEvent(event));
   }
 
   onEvent(listener: EventListener): void {
@@ -71,14 +85,14 @@ export class Controller {
   /** Soft stop: no new work, observing aborted, in-flight provider batches finish. */
   stop(): Promise<void> {
     this.stopping = true;
-    this.stopped ??= Promise.all([...this.sources.values()].map((s) => s.stop())).then(() => undefined);
+    this.stopped ??= Promise.all([this.previews.stop(), ...[...this.sources.values()].map((s) => s.stop())]).then(() => undefined);
     return this.stopped;
   }
 
   /** Hard stop: abort every request in flight, writes included; resolves when every pass ended. */
   async abort(reason: string): Promise<void> {
     this.stopping = true;
-    await Promise.all([...this.sources.values()].map((s) => s.abort(reason)));
+    await Promise.all([this.previews.stop(), ...[...this.sources.values()].map((s) => s.abort(reason))]);
   }
 
   get(name: string): SourceController {

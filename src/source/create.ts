@@ -22,6 +22,9 @@ export interface CreateSourceOptions {
   /** Environment to read `auth.tokenEnv` from (default: process.env). */
   env?: NodeJS.ProcessEnv;
   log?: Logger;
+  /** Read this full ref of the source's repository instead of its branch/tag/commit (a pull
+   * request's merge result), in a cache of its own so it never waits on the source's lock. */
+  ref?: string;
 }
 
 export function createSource(config: SourceConfig, options: CreateSourceOptions): Source {
@@ -30,9 +33,9 @@ export function createSource(config: SourceConfig, options: CreateSourceOptions)
   if (!git) throw new SourceError(`source '${config.name}' needs either path or git`, false);
   return new GitSource({
     url: git.url,
-    ref: { branch: git.branch, tag: git.tag, commit: git.commit },
+    ref: options.ref ? { ref: options.ref } : { branch: git.branch, tag: git.tag, commit: git.commit },
     path: git.path,
-    cacheDir: join(options.cacheDir, 'git', cacheKey(git.url)),
+    cacheDir: join(options.cacheDir, 'git', options.ref ? `${cacheKey(git.url)}-refs` : cacheKey(git.url)),
     auth: git.auth ? readAuth(config.name, git.auth, options) : undefined,
     stallTimeoutMs: git.requestTimeout,
     trustedKeys: git.verify ? readTrustedKeys(config.name, resolve(options.baseDir, git.verify.trustedKeysFile)) : undefined,

@@ -25,8 +25,9 @@ import { SourceError, type Revision, type Source } from './types.ts';
 export interface GitSourceOptions {
   /** http(s) URL of the repository. Credentials in it are moved into the Authorization header. */
   url: string;
-  /** At most one; none follows the remote HEAD (the default branch). */
-  ref: { branch?: string; tag?: string; commit?: string };
+  /** At most one; none follows the remote HEAD (the default branch). `ref` is a full ref name
+   * outside branches and tags, e.g. a pull request's `refs/pull/12/merge`. */
+  ref: { branch?: string; tag?: string; commit?: string; ref?: string };
   /** Folder holding resource files ('' = the repository root). */
   path: string;
   /** Where the bare clone lives: one directory per source, created when missing. */
@@ -46,6 +47,7 @@ type Target =
   | { kind: 'head' }
   | { kind: 'branch'; name: string; ref: string }
   | { kind: 'tag'; name: string; ref: string }
+  | { kind: 'ref'; name: string; ref: string }
   | { kind: 'commit'; sha: string };
 
 interface Tip {
@@ -363,8 +365,12 @@ export class GitSource implements Source {
 }
 
 function parseTarget(ref: GitSourceOptions['ref'], url: string): Target {
-  const set = [ref.branch, ref.tag, ref.commit].filter((v) => v !== undefined && v !== '');
+  const set = [ref.branch, ref.tag, ref.commit, ref.ref].filter((v) => v !== undefined && v !== '');
   if (set.length > 1) throw new SourceError(`source ${url}: set at most one of branch, tag and commit`, false);
+  if (ref.ref) {
+    if (!/^refs\/[A-Za-z0-9._/-]+$/.test(ref.ref)) throw new SourceError(`source ${url}: '${ref.ref}' is not a full ref name (refs/…)`, false);
+    return { kind: 'ref', name: ref.ref, ref: ref.ref };
+  }
   if (ref.commit) {
     if (!/^[0-9a-f]{40}$/.test(ref.commit)) throw new SourceError(`source ${url}: commit must be 40 lower-case hex digits (got '${ref.commit}')`, false);
     return { kind: 'commit', sha: ref.commit };
@@ -400,6 +406,8 @@ function describeTarget(target: Target): string {
       return `branch '${target.name}'`;
     case 'tag':
       return `tag '${target.name}'`;
+    case 'ref':
+      return `ref '${target.name}'`;
     case 'commit':
       return `commit ${target.sha}`;
   }
