@@ -25,11 +25,11 @@ import { InvalidRevisionError, formatIssue } from '../load/issues.ts';
 import type { Plan } from '../plan/types.ts';
 import { changesChecksum, compareApplied } from '../report/preview/compare.ts';
 import {
-  renderPlanSection, sectionChecksum, sectionHead, withMergeNote, type PreviewOutcome, type SectionHead,
+  OUTCOME_STATE as STATE, planDescription, planOutcome, renderPlanSection, sectionChecksum, sectionHead, withMergeNote, type PreviewOutcome, type SectionHead,
 } from '../report/preview/comment.ts';
 import { parseApproveCommand, type ReviewEvent } from '../report/preview/events.ts';
 import type { CommitStatus, ReviewPlatform, StatusState } from '../report/preview/platform.ts';
-import { isPreviewComment, readSections, writeSection } from '../report/preview/sections.ts';
+import { editComment, sectionBudget } from '../report/preview/post.ts';
 import { printable as t } from '../sdk/index.ts';
 import { SourceError, type Revision, type Source } from '../source/types.ts';
 import type { ControllerEvent } from './events.ts';
@@ -60,7 +60,6 @@ export interface PreviewRecord {
 
 type Push = Extract<ReviewEvent, { type: 'push' }>;
 
-const STATE: Record<PreviewOutcome, StatusState> = { ready: 'success', empty: 'success', refused: 'failure', invalid: 'failure', failed: 'error' };
 
 export class Previews {
   private readonly setups: PreviewSetup[];
@@ -186,17 +185,14 @@ export class Previews {
       record.plan = plan;
       head.checksum = changesChecksum(name, plan.changes);
       record.checksum = head.checksum;
-      head.outcome = plan.errors.length > 0 ? 'failed' : plan.refusals.length > 0 && !plan.forced ? 'refused' : plan.changes.length === 0 ? 'empty' : 'ready';
+      head.outcome = planOutcome(plan);
       const share = this.setups.filter((s) => s.config.provider === setup.config.provider && s.config.repository.toLowerCase() === setup.config.repository.toLowerCase()).length;
-      const maxChars = Math.floor((setup.platform.maxCommentChars - 1_000) / share) - 1_500;
-      const options: Parameters<typeof renderPlanSection>[1] = { maxChars, title: `trueup · ${name}` };
+      const options: Parameters<typeof renderPlanSection>[1] = { maxChars: sectionBudget(setup.platform, share), title: `trueup · ${name}` };
       if (fullPlanUrl) options.fullPlanUrl = fullPlanUrl;
       const link = fileLink(push.webUrl, setup.config.provider, push.headSha, setup.source.config.git?.path ?? '');
       if (link) options.fileLink = link;
       body = renderPlanSection(plan, options);
-      description = head.outcome === 'refused' ? `refused: ${plan.refusals[0] ?? ''}`
-        : head.outcome === 'failed' ? `could not read live state: ${plan.errors[0]?.message ?? ''}`
-        : `plan: ${describeCounts(countChanges(plan.changes))} (not applied from a pull request)`;
+      description = planDescription(plan);
     } catch (error) {
       if (error instanceof InvalidRevisionError) {
         head.outcome = 'invalid';
@@ -248,16 +244,7 @@ export class Previews {
     }
     const release = await lock.acquire();
     try {
-      const platform = setup.platform;
-      const existing = (await platform.listComments(pr, signal)).find((c) => isPreviewComment(c.body));
-      const sections = readSections(existing?.body ?? '');
-      const before = new Map(sections);
-      edit(sections);
-      let body = existing?.body;
-      for (const [source, content] of sections) if (before.get(source) !== content) body = writeSection(body, source, content);
-      if (body === undefined || body === existing?.body) return;
-      if (existing) await platform.updateComment(pr, existing.id, body, signal);
-      else await platform.createComment(pr, body, signal);
+      await editComment(setup.platform, pr, edit, signal);
     } finally {
       release();
     }

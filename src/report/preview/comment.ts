@@ -9,6 +9,7 @@
 import { renderPlanMarkdown } from '../../plan/render/markdown.ts';
 import type { Plan } from '../../plan/types.ts';
 import { printable as t } from '../../sdk/index.ts';
+import type { StatusState } from './platform.ts';
 
 export interface SectionRenderOptions {
   /** Characters this section may take (the platform's limit shared between the sources). */
@@ -48,7 +49,26 @@ export function fitWithin(markdown: string, max: number, fullPlanUrl: string | u
   return `${kept.join('\n')}${tail(markdown.length - size)}`;
 }
 
+/** The commit status description (GitHub shows 140 characters): the first problem, or the counts. */
+export function planDescription(plan: Plan): string {
+  const outcome = planOutcome(plan);
+  if (outcome === 'refused') return `refused: ${plan.refusals[0] ?? ''}`;
+  if (outcome === 'failed') return `could not read live state: ${plan.errors[0]?.message ?? ''}`;
+  const s = plan.summary;
+  const parts = (['create', 'update', 'replace', 'delete'] as const).filter((a) => s[a] > 0).map((a) => `${s[a]} ${a}`);
+  return `plan: ${parts.length > 0 ? parts.join(', ') : 'no changes'} (not applied from a pull request)`;
+}
+
 export type PreviewOutcome = 'ready' | 'refused' | 'invalid' | 'failed' | 'empty';
+
+/** The commit status each outcome sets. */
+export const OUTCOME_STATE: Record<PreviewOutcome, StatusState> = { ready: 'success', empty: 'success', refused: 'failure', invalid: 'failure', failed: 'error' };
+
+export function planOutcome(plan: Plan): PreviewOutcome {
+  if (plan.errors.length > 0) return 'failed';
+  if (plan.refusals.length > 0 && !plan.forced) return 'refused';
+  return plan.changes.length === 0 ? 'empty' : 'ready';
+}
 
 const HEADLINE: Record<PreviewOutcome, string> = {
   ready: '✅ plan ready', empty: '✅ no changes', refused: '⛔ refused by safety rules', invalid: '❌ invalid revision', failed: '⚠️ preview failed',
@@ -61,6 +81,8 @@ export interface SectionHead {
   /** The commit planned: the merge result, or the head when the platform had no merge result. */
   planned: { sha: string; ref: string; mergeResult: boolean };
   fork: boolean;
+  /** Planned by `trueup plan --comment` in a CI job rather than by the daemon. */
+  ci?: boolean;
   fullPlanUrl?: string;
   /** Checksum of the planned changes, compared with what is applied after the merge. */
   checksum?: string;
@@ -68,7 +90,7 @@ export interface SectionHead {
 
 export function sectionHead(h: SectionHead): string {
   const lines = [`### trueup · \`${t(h.source)}\` · ${HEADLINE[h.outcome]}`, ''];
-  const what = h.planned.mergeResult
+  const what = h.ci ? `\`${t(h.planned.ref)}\` in CI (trueup plan --comment)` : h.planned.mergeResult
     ? `the merge result \`${h.planned.sha.slice(0, 12)}\` (${t(h.planned.ref)}) of head \`${h.headSha.slice(0, 12)}\``
     : `head \`${h.headSha.slice(0, 12)}\` (${t(h.planned.ref)}: no merge result was available)`;
   lines.push(`Planned ${what} against live state. Nothing is applied from a pull request.${h.fullPlanUrl ? ` [Full plan](${h.fullPlanUrl})` : ''}`);
