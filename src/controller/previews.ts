@@ -60,6 +60,27 @@ export interface PreviewRecord {
 
 type Push = Extract<ReviewEvent, { type: 'push' }>;
 
+const MERGE_REF_ATTEMPTS = 4;
+const MERGE_REF_RETRY_MS = 500;
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+      return;
+    }
+    const done = () => {
+      clearTimeout(timer);
+      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 
 export class Previews {
   private readonly setups: PreviewSetup[];
@@ -178,7 +199,7 @@ export class Previews {
     let body: string;
     let description: string;
     try {
-      const { revision, ref, mergeResult } = await this.fetch(setup, push.number, signal);
+      const { revision, ref, mergeResult } = await this.fetch(setup, push, signal);
       head.planned = { sha: revision.id, ref, mergeResult };
       record.planned = head.planned;
       const plan = await setup.source.previewPlan(revision, signal);
@@ -210,13 +231,23 @@ export class Previews {
     return { section: `${sectionHead(head)}\n${body}`, outcome: head.outcome, description };
   }
 
-  /** The PR's merge result, or its head when the platform made no merge result (conflicts). */
-  private async fetch(setup: PreviewSetup, pr: number, signal: AbortSignal): Promise<{ revision: Revision; ref: string; mergeResult: boolean }> {
-    const prefix = setup.config.provider === 'github' ? `refs/pull/${pr}` : `refs/merge-requests/${pr}`;
-    try {
-      return { revision: await this.open(setup, `${prefix}/merge`).fetch(signal), ref: `${prefix}/merge`, mergeResult: true };
-    } catch (error) {
-      if (!(error instanceof SourceError) || error.transient || !/not found/.test(error.message)) throw error;
+  /** The PR's merge result, or its head when the platform made no merge result (conflicts).
+   * The platforms rebuild the merge ref in the background after a push: a merge result whose
+   * parents do not include the pushed head is the previous push's, so it is fetched again a few
+   * times (about 6 s in all) before the head itself is planned. */
+  private async fetch(setup: PreviewSetup, push: Push, signal: AbortSignal): Promise<{ revision: Revision; ref: string; mergeResult: boolean }> {
+    const prefix = setup.config.provider === 'github' ? `refs/pull/${push.number}` : `refs/merge-requests/${push.number}`;
+    for (let attempt = 0; attempt < MERGE_REF_ATTEMPTS; attempt += 1) {
+      let revision: Revision;
+      try {
+        revision = await this.open(setup, `${prefix}/merge`).fetch(signal);
+      } catch (error) {
+        if (!(error instanceof SourceError) || error.transient || !/not found/.test(error.message)) throw error;
+        break;
+      }
+      if (!revision.parents || revision.parents.includes(push.headSha)) return { revision, ref: `${prefix}/merge`, mergeResult: true };
+      this.log.debug({ source: setup.source.name, pr: push.number, merge: revision.id, head: push.headSha, attempt }, 'merge result not rebuilt for this head yet');
+      await abortableSleep(MERGE_REF_RETRY_MS * (attempt + 1), signal);
     }
     return { revision: await this.open(setup, `${prefix}/head`).fetch(signal), ref: `${prefix}/head`, mergeResult: false };
   }

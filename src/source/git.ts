@@ -144,7 +144,7 @@ export class GitSource implements Source {
     await this.ensureCache(git, fs);
     const tip = await this.remoteTip(signal);
     if (this.last?.id === tip.sha) {
-      return { id: tip.sha, description: `${tip.label}@${tip.sha.slice(0, 7)}`, files: [...this.last.files] };
+      return { ...this.last, description: `${tip.label}@${tip.sha.slice(0, 7)}`, files: [...this.last.files] };
     }
 
     let sha = tip.sha;
@@ -171,7 +171,7 @@ export class GitSource implements Source {
     }
 
     const { files, blobs } = await readCommitFiles({ git, fs, gitdir: this.cacheDir, cache, signal }, sha, this.subPath, this.lastBlobs);
-    const revision: Revision = { id: sha, description: `${tip.label}@${sha.slice(0, 7)}`, files };
+    const revision: Revision = { id: sha, description: `${tip.label}@${sha.slice(0, 7)}`, files, parents: commit.parent };
     this.last = { ...revision, files: [...files] };
     this.lastBlobs = blobs;
     this.log?.debug(

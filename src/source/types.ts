@@ -9,6 +9,8 @@ export interface Revision {
   /** Human description: `main@1a2b3c4`, `v1.2.0@1a2b3c4`, `./examples`. */
   description: string;
   files: SourceFile[];
+  /** Parent commits (Git only): a pull request's merge result names its head here. */
+  parents?: string[];
 }
 
 export interface Source {

@@ -4,9 +4,10 @@
 // the whole file: two sources (stage in apply mode, prod in approve mode) read one repository.
 
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { startGitHubApi, type GitHubApi } from '../support/github-api.ts';
-import { configMap, mergeIntoMain, pushPullRequest, sendGitHubHook, startWorld, waitFor, type PreviewWorld } from './support.ts';
+import { HOOK_SECRET, configMap, mergeIntoMain, pushPullRequest, sendGitHubHook, startWorld, waitFor, type PreviewWorld } from './support.ts';
 
 const REPO = 'acme/infra';
 const BOT_TOKEN = 'ghp-bot-token-9a7c1e';
@@ -91,6 +92,25 @@ describe('pull-request previews on GitHub', () => {
     assert.match(await page.text(), /stage\/app[\s\S]*v2/);
   });
 
+  it('an unsigned pull_request delivery is refused and a replayed one previews nothing', async () => {
+    const body = JSON.stringify(prPayload(1, 'opened', pr1.head));
+    const unsigned = await fetch(`${w.daemon.server?.url}/hooks/hook`, { method: 'POST', body, headers: { 'x-github-event': 'pull_request', 'x-hub-signature-256': 'sha256=00' } });
+    assert.equal(unsigned.status, 401);
+    const calls = gh.calls.length;
+    const signature = `sha256=${createHmac('sha256', HOOK_SECRET).update(body).digest('hex')}`;
+    const headers = { 'x-github-event': 'pull_request', 'x-hub-signature-256': signature, 'x-github-delivery': 'delivery-replayed-1' };
+    assert.equal((await fetch(`${w.daemon.server?.url}/hooks/hook`, { method: 'POST', body, headers })).status, 202);
+    await previewed(pr1.head, 'trueup/stage');
+    await waitFor('the second preview', () => gh.statusesOf(pr1.head, 'trueup/stage').length === 4 && gh.statusesOf(pr1.head, 'trueup/prod').length === 4);
+    await w.daemon.controller.previews.idle();
+    const replay = await fetch(`${w.daemon.server?.url}/hooks/hook`, { method: 'POST', body, headers });
+    assert.equal(replay.status, 200);
+    assert.equal(((await replay.json()) as { duplicate?: boolean }).duplicate, true);
+    await w.daemon.controller.previews.idle();
+    assert.equal(gh.statusesOf(pr1.head, 'trueup/stage').length, 4, 'the replay previewed nothing');
+    assert.ok(gh.calls.length > calls);
+  });
+
   it('a second push edits the same comment in place instead of posting another', async () => {
     const id = gh.commentsOn(1)[0]?.id;
     const again = await pushPullRequest(w.repo, 'refs/pull/1', {
@@ -107,6 +127,20 @@ describe('pull-request previews on GitHub', () => {
     assert.ok((comments[0]?.updates ?? 0) >= 1, 'edited');
     assert.match(comments[0]?.body ?? '', /v3/);
     assert.ok(gh.calls.every((c) => c.as === 'trueup-bot' || c.path.includes('/collaborators/')), 'every call carries the bot token');
+  });
+
+  it('a merge result not yet rebuilt for the pushed head is fetched again until it is', async () => {
+    await pushPullRequest(w.repo, 'refs/pull/4', { 'stage/app.yaml': configMap('stage', 'app', 'old') + configMap('stage', 'web', 'v1') });
+    const next = await pushPullRequest(w.repo, 'refs/pull/4', { 'stage/app.yaml': configMap('stage', 'app', 'new') + configMap('stage', 'web', 'v1') }, { pushMerge: false });
+    await sendGitHubHook(w.daemon, 'pull_request', prPayload(4, 'synchronize', next.head));
+    // The platform finishes the merge ref a moment later, as GitHub does after a push.
+    await waitFor('a first look at the stale merge ref', () => w.logs.some((l) => l.includes('merge result not rebuilt for this head yet')));
+    await w.repo.push(`${next.merge}:refs/pull/4/merge`);
+    await previewed(next.head, 'trueup/stage');
+    await w.daemon.controller.previews.idle();
+    const body = gh.commentsOn(4)[0]?.body ?? '';
+    assert.match(body, new RegExp(`merge result \`${next.merge.slice(0, 12)}\``));
+    assert.match(body, /new/);
   });
 
   it('a PR whose plan is refused by safety rules says so and sets the status to failure', async () => {

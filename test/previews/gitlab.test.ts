@@ -40,6 +40,7 @@ before(async () => {
     hookType: 'gitlab',
     env: { GL_TOKEN: 'glpat-bot' },
     previews: () => `    previews: { provider: gitlab, repository: ${PROJECT.path}, token: { env: GL_TOKEN }, apiUrl: "${gl.url}" }`,
+    readToken: 'status-reader-3c1',
     initial: { 'stage/app.yaml': configMap('stage', 'app', 'v1'), 'prod/app.yaml': configMap('prod', 'app', 'v1') },
   });
   await waitFor('stage to apply main', () => w.daemon.controller.get('stage').status.lastAppliedRevision);
@@ -75,6 +76,12 @@ describe('merge-request previews on GitLab', () => {
     assert.match(notes[0]?.body ?? '', /source=prod -->[\s\S]*source=stage -->/);
     assert.match(notes[0]?.body ?? '', /https:\/\/gitlab\.example\/acme\/platform\/infra|merge result/);
     assert.ok(gl.calls.every((c) => c.path.startsWith('/api/v4/projects/acme%2Fplatform%2Finfra/')), 'the project path is one encoded segment');
+    const target = gl.statuses.find((s) => s.sha === mr.head && s.state === 'success')?.target_url ?? '';
+    assert.match(target, /\/previews\/stage\/1$/);
+    assert.equal((await fetch(target)).status, 401, 'the preview page needs the read token like the status page');
+    const page = await fetch(target, { headers: { authorization: 'Bearer status-reader-3c1' } });
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /pull request #1/);
   });
 
   it('a title-only update is ignored; new commits edit the same note', async () => {

@@ -34,7 +34,7 @@ export interface PreviewWorld {
   stop(): Promise<void>;
 }
 
-export async function startWorld(options: { previews: (source: string) => string; env: NodeJS.ProcessEnv; hookType: 'github' | 'gitlab'; initial: Record<string, string> }): Promise<PreviewWorld> {
+export async function startWorld(options: { previews: (source: string) => string; env: NodeJS.ProcessEnv; hookType: 'github' | 'gitlab'; initial: Record<string, string>; readToken?: string }): Promise<PreviewWorld> {
   const dir = await mkdtemp(join(tmpdir(), 'tu-previews-'));
   const kube = await startKubeEmulator();
   for (const ns of ['stage', 'prod']) {
@@ -64,7 +64,7 @@ ${source('stage', 'apply')}
 ${source('prod', 'approve')}
 server:
   listen: "127.0.0.1:0"
-  webhooks:
+${options.readToken ? '  readToken: { env: PREVIEW_READ_TOKEN }\n' : ''}  webhooks:
     - { name: hook, type: ${options.hookType}, secret: { env: PREVIEW_HOOK_SECRET } }
 `);
   const logs: string[] = [];
@@ -75,7 +75,7 @@ server:
     },
   });
   const daemon = await createDaemon({
-    configFile: file, log: pino({ level: 'debug' }, sink), env: { ...process.env, ...options.env, PREVIEW_HOOK_SECRET: HOOK_SECRET },
+    configFile: file, log: pino({ level: 'debug' }, sink), env: { ...process.env, ...options.env, PREVIEW_HOOK_SECRET: HOOK_SECRET, PREVIEW_READ_TOKEN: options.readToken ?? '' },
     version: 'test', shutdownTimeoutMs: 10_000, cacheDir: join(dir, 'cache'),
   });
   await daemon.start();
@@ -94,7 +94,7 @@ server:
 
 /** Push a pull request's refs as the platform keeps them: its head, and the merge of the head
  * into main (what the platform builds to test the merge). Returns both commits. */
-export async function pushPullRequest(repo: TestRepo, refPrefix: string, files: Record<string, string | null>, options: { base?: string } = {}): Promise<{ head: string; merge: string }> {
+export async function pushPullRequest(repo: TestRepo, refPrefix: string, files: Record<string, string | null>, options: { base?: string; pushMerge?: boolean } = {}): Promise<{ head: string; merge: string }> {
   const branch = `pr-${randomUUID().slice(0, 8)}`;
   await repo.git('checkout', '--quiet', '-B', branch, options.base ?? 'main');
   await repo.write(files);
@@ -102,7 +102,7 @@ export async function pushPullRequest(repo: TestRepo, refPrefix: string, files: 
   await repo.git('checkout', '--quiet', '--detach', 'main');
   await repo.git('merge', '--quiet', '--no-ff', '-m', `Merge ${branch} into main`, branch);
   const merge = await repo.git('rev-parse', 'HEAD');
-  await repo.push(`${head}:${refPrefix}/head`, `${merge}:${refPrefix}/merge`);
+  await repo.push(`${head}:${refPrefix}/head`, ...(options.pushMerge === false ? [] : [`${merge}:${refPrefix}/merge`]));
   await repo.git('checkout', '--quiet', 'main');
   return { head, merge };
 }
