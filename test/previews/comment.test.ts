@@ -18,7 +18,7 @@ import { startGitHubApi, type GitHubApi } from '../support/github-api.ts';
 function change(i: number, before: string, after: string): PlannedChange {
   return {
     action: 'update', key: `record/www${i}.example.com./A`, type: 'Record', display: `www${i}.example.com. A`, scope: 'zone/example.com.', provider: 'route53',
-    before: { ttl: 300, values: [before] }, after: { ttl: 600, values: [after] }, diffs: [{ path: 'ttl', before: 300, after: 600 }],
+    before: { ttl: 300, values: [before] }, after: { ttl: 600, values: [after] }, diffs: [{ path: 'ttl', before: 300, after: 600 }], dependsOn: [],
   };
 }
 

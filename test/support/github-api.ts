@@ -10,17 +10,9 @@
 // `{"message":"Not Found"}`, as GitHub answers.
 // https://docs.github.com/en/rest/issues/comments, …/commits/statuses, …/collaborators
 
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serveJson, type ApiCall, type JsonRequest } from './json-api.ts';
 
-export interface GitHubCall {
-  method: string;
-  path: string;
-  status: number;
-  body?: Record<string, unknown>;
-  /** The login of the token used. */
-  as?: string;
-}
+export type GitHubCall = ApiCall;
 
 export interface GitHubComment {
   id: number;
@@ -73,30 +65,15 @@ export async function startGitHubApi(options: { repository: string; tokens: Reco
   };
   const repoPath = `/repos/${options.repository}`;
 
-  const handler = async (req: IncomingMessage, res: ServerResponse, call: GitHubCall): Promise<void> => {
-    const send = (status: number, value: unknown, headers: Record<string, string> = {}) => {
-      call.status = status;
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-      res.end(JSON.stringify(value));
-    };
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+  let url = '';
+  const handler = async ({ req, call, body, send }: JsonRequest): Promise<void> => {
     const auth = /^(?:token|Bearer)\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     if (!auth) return send(401, { message: 'Requires authentication', documentation_url: 'https://docs.github.com/rest' });
     const login = api.tokens.get(auth);
     if (!login) return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
     call.as = login;
-    let body: Record<string, unknown> = {};
-    if (chunks.length > 0) {
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
-      } catch {
-        return send(400, { message: 'Problems parsing JSON' });
-      }
-      call.body = body;
-    }
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const path = url.pathname;
+    const requested = new URL(req.url ?? '/', 'http://localhost');
+    const path = requested.pathname;
     const notFound = () => send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
     if (!path.startsWith(`${repoPath}/`)) return notFound();
     const rest = path.slice(repoPath.length);
@@ -107,12 +84,12 @@ export async function startGitHubApi(options: { repository: string; tokens: Reco
       const issue = Number(m[1]);
       if (!api.pulls.has(issue)) return notFound();
       if (req.method === 'GET') {
-        const perPage = Math.min(100, Number(url.searchParams.get('per_page') ?? 30));
-        const page = Math.max(1, Number(url.searchParams.get('page') ?? 1));
+        const perPage = Math.min(100, Number(requested.searchParams.get('per_page') ?? 30));
+        const page = Math.max(1, Number(requested.searchParams.get('page') ?? 1));
         const all = comments.filter((c) => c.issue === issue);
         const slice = all.slice((page - 1) * perPage, page * perPage);
         const headers: Record<string, string> = {};
-        if (page * perPage < all.length) headers.link = `<${api_url()}${path}?per_page=${perPage}&page=${page + 1}>; rel="next"`;
+        if (page * perPage < all.length) headers.link = `<${url}${path}?per_page=${perPage}&page=${page + 1}>; rel="next"`;
         return send(200, slice.map(view), headers);
       }
       if (req.method === 'POST') {
@@ -157,26 +134,13 @@ export async function startGitHubApi(options: { repository: string; tokens: Reco
     return notFound();
   };
 
-  const server = createServer((req, res) => {
-    const call: GitHubCall = { method: req.method ?? 'GET', path: new URL(req.url ?? '/', 'http://localhost').pathname, status: 0 };
-    calls.push(call);
-    handler(req, res, call).catch(() => {
-      call.status = 500;
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const api_url = () => url;
+  const server = await serveJson(calls, handler);
+  url = server.url;
   const view = (c: GitHubComment) => ({ id: c.id, body: c.body, user: { login: c.user }, html_url: `${url}/comments/${c.id}` });
   return Object.assign(api, {
     url,
     commentsOn: (pr: number) => comments.filter((c) => c.issue === pr),
     statusesOf: (sha: string, context?: string) => statuses.filter((s) => s.sha === sha && (!context || s.context === context)).map((s) => s.state),
-    stop: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    stop: server.stop,
   });
 }

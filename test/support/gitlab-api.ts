@@ -10,16 +10,9 @@
 // `PRIVATE-TOKEN` (or `Authorization: Bearer`) with a known token: 401 `{"message":"401 Unauthorized"}`.
 // https://docs.gitlab.com/api/notes/, …/commits/#set-the-pipeline-status-of-a-commit, …/members/
 
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serveJson, type ApiCall, type JsonRequest } from './json-api.ts';
 
-export interface GitLabCall {
-  method: string;
-  path: string;
-  status: number;
-  body?: Record<string, unknown>;
-  as?: string;
-}
+export type GitLabCall = ApiCall;
 
 export interface GitLabNote {
   id: number;
@@ -55,28 +48,12 @@ export async function startGitLabApi(options: { projectId: number; path: string;
   const mergeRequests = new Set<number>();
   let nextId = 500;
 
-  const handler = async (req: IncomingMessage, res: ServerResponse, call: GitLabCall): Promise<void> => {
-    const send = (status: number, value: unknown, headers: Record<string, string> = {}) => {
-      call.status = status;
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end(JSON.stringify(value));
-    };
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+  const handler = async ({ req, call, body, send }: JsonRequest): Promise<void> => {
     const header = req.headers['private-token'];
     const token = (Array.isArray(header) ? header[0] : header) ?? /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const user = token ? tokens.get(token) : undefined;
     if (!user) return send(401, { message: '401 Unauthorized' });
     call.as = user;
-    let body: Record<string, unknown> = {};
-    if (chunks.length > 0) {
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
-      } catch {
-        return send(400, { error: 'body is not valid JSON' });
-      }
-      call.body = body;
-    }
     // The raw URL: a project path arrives encoded (group%2Fproject) and must stay one segment.
     const raw = (req.url ?? '/').split('?')[0] ?? '/';
     const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
@@ -142,25 +119,13 @@ export async function startGitLabApi(options: { projectId: number; path: string;
     return send(404, { error: '404 Not Found' });
   };
 
-  const server = createServer((req, res) => {
-    const call: GitLabCall = { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0] ?? '/', status: 0 };
-    calls.push(call);
-    handler(req, res, call).catch(() => {
-      call.status = 500;
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await serveJson(calls, handler);
+  const base = server.url;
   const view = (n: GitLabNote) => ({ id: n.id, body: n.body, author: { username: n.author }, system: false, noteable_type: 'MergeRequest', noteable_iid: n.iid });
   return {
     url: `${base}/api/v4`, calls, notes, statuses, members, mergeRequests,
     notesOn: (iid) => notes.filter((n) => n.iid === iid),
     statusesOf: (sha, name) => statuses.filter((s) => s.sha === sha && (!name || s.name === name)).map((s) => s.state),
-    stop: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    stop: server.stop,
   };
 }
