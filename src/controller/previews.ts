@@ -61,6 +61,8 @@ export interface PreviewRecord {
 type Push = Extract<ReviewEvent, { type: 'push' }>;
 
 const MERGE_REF_ATTEMPTS = 4;
+/** Previews kept for the status page (and merge comparisons) before the oldest are dropped. */
+const MAX_RECORDS = 1_000;
 const MERGE_REF_RETRY_MS = 500;
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -126,7 +128,11 @@ export class Previews {
       if (!parseApproveCommand(event.body)) return [];
       this.track(this.approve(matching, event));
     } else {
-      for (const setup of matching) this.awaiting.delete(`${setup.source.name}#${event.number}`);
+      // Closed without merging: nothing will be applied; forget its fetch state.
+      for (const setup of matching) {
+        this.awaiting.delete(`${setup.source.name}#${event.number}`);
+        this.forgetRefs(setup, event.number);
+      }
     }
     return matching.map((s) => s.source.name);
   }
@@ -173,7 +179,14 @@ export class Previews {
   private async preview(setup: PreviewSetup, push: Push): Promise<void> {
     const name = setup.source.name;
     const record: PreviewRecord = { source: name, pr: push.number, headSha: push.headSha, fork: push.fork, outcome: 'running', at: new Date().toISOString() };
-    this.records.set(`${name}#${push.number}`, record);
+    const key = `${name}#${push.number}`;
+    // Insertion order is age order: a long-lived daemon keeps the latest previews only.
+    this.records.delete(key);
+    this.records.set(key, record);
+    for (const old of this.records.keys()) {
+      if (this.records.size <= MAX_RECORDS) break;
+      this.records.delete(old);
+    }
     const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(setup.source.config.timeout)]);
     const fullPlanUrl = this.previewUrl(name, push.number);
     const status = (state: StatusState, description: string): CommitStatus => ({
@@ -298,25 +311,37 @@ export class Previews {
     const key = `${setup.source.name}#${pr}`;
     this.awaiting.set(key, mergeSha);
     this.merges.set(key, mergeSha);
+    for (const map of [this.awaiting, this.merges]) {
+      for (const old of map.keys()) {
+        if (map.size <= MAX_RECORDS) break;
+        map.delete(old);
+      }
+    }
     const record = this.records.get(key);
     if (record) record.mergeSha = mergeSha;
-    for (const k of [...this.sources.keys()]) if (k.startsWith(`${setup.source.name}\u0000`) && new RegExp(`/${pr}/(merge|head)$`).test(k)) this.sources.delete(k);
+    this.forgetRefs(setup, pr);
     await this.updateNote(setup, pr, `Merged as \`${mergeSha.slice(0, 12)}\`: waiting for trueup to reconcile it (${setup.source.config.mode} mode).`);
     setup.source.trigger(false);
+  }
+
+  private forgetRefs(setup: PreviewSetup, pr: number): void {
+    for (const k of [...this.sources.keys()]) if (k.startsWith(`${setup.source.name}\u0000`) && new RegExp(`/${pr}/(merge|head)$`).test(k)) this.sources.delete(k);
   }
 
   private async applied(setup: PreviewSetup, revision: Revision, plan: Plan): Promise<void> {
     const name = setup.source.name;
     for (const [key, mergeSha] of [...this.awaiting]) {
       const [source, prText] = key.split('#');
-      if (source !== name) continue;
+      // A pass that was already under way when the merge arrived applies an older commit: only the
+      // merge commit itself, or a commit made on top of it, says what happened to this merge.
+      if (source !== name || (revision.id !== mergeSha && !revision.parents?.includes(mergeSha))) continue;
       this.awaiting.delete(key);
       const pr = Number(prText);
       const record = this.records.get(key);
       await this.writeComment(setup, pr, (sections) => {
         const section = sections.get(name) ?? `### trueup · \`${name}\``;
         const checksum = record?.checksum ?? sectionChecksum(section);
-        const at = revision.id === mergeSha ? `the merge commit \`${mergeSha.slice(0, 12)}\`` : `\`${revision.id.slice(0, 12)}\` (a later commit than the merge \`${mergeSha.slice(0, 12)}\`)`;
+        const at = revision.id === mergeSha ? `the merge commit \`${mergeSha.slice(0, 12)}\`` : `\`${revision.id.slice(0, 12)}\` (a commit made on top of the merge \`${mergeSha.slice(0, 12)}\`)`;
         const counts = describeCounts(countChanges(plan.changes));
         let note: string;
         if (!checksum) note = `Applied at revision ${at} (${counts}). No preview of this pull request was found to compare with.`;

@@ -172,8 +172,9 @@ describe('pull-request previews on GitHub', () => {
     assert.ok(!page.includes(secret), 'nor on the preview page');
   });
 
-  it('previews wrote nothing to the cluster', () => {
+  it('previews wrote nothing to the cluster and the token reached no log line', () => {
     assert.deepEqual(w.writes(quietFrom), []);
+    assert.ok(w.logs.length > 0 && !w.logs.some((l) => l.includes(BOT_TOKEN)));
     assert.equal(w.daemon.controller.get('stage').status.lastAppliedRevision, w.daemon.controller.get('prod').status.lastAppliedRevision);
   });
 
