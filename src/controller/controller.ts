@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/engine.ts';
 import type { Metrics } from '../report/metrics.ts';
+import type { ReviewEvent } from '../report/preview/events.ts';
 import type { ReviewPlatform } from '../report/preview/platform.ts';
 import type { ControllerEvent, EventListener } from './events.ts';
 import { Previews, type PreviewSetup } from './previews.ts';
@@ -51,7 +52,7 @@ export class Controller {
       const source = this.sources.get(config.name);
       if (config.previews && platform && source) setups.push({ source, config: config.previews, platform });
     }
-    this.previews = new Previews(setups, { engine: options.engine, log: options.log });
+    this.previews = new Previews(setups, { engine: options.engine, log: options.log, metrics: options.metrics });
     this.listeners.push((event) => this.previews.onControllerEvent(event));
   }
 
@@ -103,6 +104,13 @@ export class Controller {
 
   statuses(): SourceStatus[] {
     return [...this.sources.values()].map((s) => s.status);
+  }
+
+  /** A pull-request event from a webhook: previews, comments, approvals. A replica that is not
+   * reconciling (standby under leader election, shutting down) takes none: the leader does. */
+  review(event: ReviewEvent, names: readonly string[] | undefined): string[] {
+    if (!this.ready || this.standby !== undefined) return [];
+    return this.previews.handle(event, names);
   }
 
   /** Wake the named sources (all when undefined); unknown names are ignored. */

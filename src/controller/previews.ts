@@ -20,6 +20,7 @@
 
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/engine.ts';
+import type { Metrics } from '../report/metrics.ts';
 import type { PreviewsConfig } from '../config/schema.ts';
 import { InvalidRevisionError, formatIssue } from '../load/issues.ts';
 import type { Plan } from '../plan/types.ts';
@@ -101,9 +102,12 @@ export class Previews {
   /** Base URL of the status page for links (server.publicUrl, else where it listens). */
   publicUrl: string | undefined;
 
-  constructor(setups: PreviewSetup[], options: { engine: Engine; log: Logger }) {
+  private readonly metrics: Metrics;
+
+  constructor(setups: PreviewSetup[], options: { engine: Engine; log: Logger; metrics: Metrics }) {
     this.setups = setups;
     this.engine = options.engine;
+    this.metrics = options.metrics;
     this.log = options.log.child({ lane: 'preview' });
     for (const setup of setups) {
       this.lanes.set(setup.source.name, new PreviewLane(setup.config.maxConcurrent, (push) => this.preview(setup, push), this.log));
@@ -192,6 +196,7 @@ export class Previews {
     const status = (state: StatusState, description: string): CommitStatus => ({
       state, description, context: setup.config.context ?? `trueup/${name}`, ...(fullPlanUrl ? { targetUrl: fullPlanUrl } : {}),
     });
+    const started = Date.now();
     try {
       await setup.platform.setStatus(push.headSha, status('pending', 'trueup is planning the merge result (nothing is applied from a pull request)'), signal);
       const { section, outcome, description } = await this.planSection(setup, push, record, fullPlanUrl, signal);
@@ -199,7 +204,10 @@ export class Previews {
       await this.writeComment(setup, push.number, (sections) => sections.set(name, section), signal);
       await setup.platform.setStatus(push.headSha, status(STATE[outcome], description), signal);
       this.log.info({ source: name, pr: push.number, head: push.headSha, outcome }, `preview of pull request #${push.number}: ${description}`);
+      this.metrics.previews.inc({ source: name, outcome });
+      this.metrics.previewDuration.observe({ source: name }, (Date.now() - started) / 1000);
     } catch (error) {
+      this.metrics.previews.inc({ source: name, outcome: 'unposted' });
       record.message = (error as Error).message;
       this.log.warn({ source: name, pr: push.number, err: record.message }, `preview of pull request #${push.number} could not be posted`);
     }

@@ -205,7 +205,7 @@ async function webhook(o: ServerOptions, name: string, req: IncomingMessage, res
       throw new HttpError(400, 'the webhook body is not JSON');
     }
     const event = parseReviewEvent(receiver.type, verdict.event, payload);
-    const previews = event ? o.controller.previews.handle(event, receiver.sources) : [];
+    const previews = event ? o.controller.review(event, receiver.sources) : [];
     o.log.info({ receiver: name, event: verdict.event, review: event?.type, pr: event?.number, sources: previews }, 'webhook accepted (pull request)');
     sendJson(res, 202, { receiver: name, event: verdict.event, triggered: [], previews });
     return;

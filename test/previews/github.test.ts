@@ -175,6 +175,13 @@ describe('pull-request previews on GitHub', () => {
   it('previews wrote nothing to the cluster and the token reached no log line', () => {
     assert.deepEqual(w.writes(quietFrom), []);
     assert.ok(w.logs.length > 0 && !w.logs.some((l) => l.includes(BOT_TOKEN)));
+  });
+
+  it('metrics count previews by outcome', async () => {
+    const text = await w.daemon.metrics.text();
+    assert.match(text, /trueup_previews_total\{source="stage",outcome="ready"\} [1-9]/);
+    assert.match(text, /trueup_previews_total\{source="stage",outcome="refused"\} 1/);
+    assert.match(text, /trueup_preview_duration_seconds_count\{source="stage"\} [1-9]/);
     assert.equal(w.daemon.controller.get('stage').status.lastAppliedRevision, w.daemon.controller.get('prod').status.lastAppliedRevision);
   });
 
