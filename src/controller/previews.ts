@@ -115,10 +115,6 @@ export class Previews {
     }
   }
 
-  get enabled(): boolean {
-    return this.setups.length > 0;
-  }
-
   /** A review event for the repository of some sources (only those named, when `names` is set).
    * Returns the sources that take it. */
   handle(event: ReviewEvent, names?: readonly string[]): string[] {
@@ -165,6 +161,7 @@ export class Previews {
   /** Stop taking previews, abort those in flight, wait for them. */
   async stop(): Promise<void> {
     this.stopping.abort(new Error('shutting down'));
+    for (const lane of this.lanes.values()) lane.clear();
     await Promise.all([...this.lanes.values()].map((l) => l.drain()));
     await Promise.all([...this.background]);
   }
@@ -209,6 +206,10 @@ export class Previews {
     } catch (error) {
       this.metrics.previews.inc({ source: name, outcome: 'unposted' });
       record.message = (error as Error).message;
+      // A status left at pending would read as "still planning" forever.
+      if (!this.stopping.signal.aborted) {
+        await setup.platform.setStatus(push.headSha, status('error', `preview could not be posted: ${record.message}`), AbortSignal.timeout(10_000)).catch(() => undefined);
+      }
       this.log.warn({ source: name, pr: push.number, err: record.message }, `preview of pull request #${push.number} could not be posted`);
     }
   }
@@ -438,8 +439,9 @@ class PreviewLane {
     this.pump();
   }
 
-  get size(): number {
-    return this.queue.size + this.running.size;
+  /** Drop what is queued (shutdown); running previews see their aborted signal. */
+  clear(): void {
+    this.queue.clear();
   }
 
   private pump(): void {

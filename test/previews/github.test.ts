@@ -219,6 +219,15 @@ describe('pull-request previews on GitHub', () => {
     assert.ok(body);
   });
 
+  it('when the comment cannot be written the status says so instead of staying pending', async () => {
+    const pr = await pushPullRequest(w.repo, 'refs/pull/31', { 'stage/app.yaml': configMap('stage', 'app', 'v3') + configMap('stage', 'web', 'v2') });
+    await sendGitHubHook(w.daemon, 'pull_request', prPayload(31, 'opened', pr.head)); // no such issue on GitHub: 404
+    await previewed(pr.head, 'trueup/stage');
+    assert.deepEqual(gh.statusesOf(pr.head, 'trueup/stage'), ['pending', 'error']);
+    assert.match(gh.statuses.find((s) => s.sha === pr.head && s.state === 'error')?.description ?? '', /^preview could not be posted: GitHub GET issues\/31\/comments in acme\/infra failed: HTTP 404/);
+    assert.match(await w.daemon.metrics.text(), /trueup_previews_total\{source="stage",outcome="unposted"\} 1/);
+  });
+
   it('a storm of PR pushes waits on its own lane: the branch reconcile runs on time', async (t) => {
     let release: () => void = () => undefined;
     gh.gate = new Promise<void>((resolve) => {
