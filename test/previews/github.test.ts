@@ -113,6 +113,18 @@ describe('pull-request previews on GitHub', () => {
     assert.ok(gh.calls.length > calls);
   });
 
+  it('a standby replica (leader election) takes no pull-request events: the leader answers them', async () => {
+    const controller = w.daemon.controller;
+    controller.standby = 'standby: waiting for leader election lease trueup/trueup';
+    try {
+      const answer = await sendGitHubHook(w.daemon, 'pull_request', prPayload(1, 'synchronize', pr1.head));
+      assert.equal(answer.status, 202);
+      assert.deepEqual(answer.body.previews, []);
+    } finally {
+      controller.standby = undefined;
+    }
+  });
+
   it('a second push edits the same comment in place instead of posting another', async () => {
     const id = gh.commentsOn(1)[0]?.id;
     const again = await pushPullRequest(w.repo, 'refs/pull/1', {
