@@ -84,6 +84,10 @@ export const previewsSchema = z.object({
   apiUrl: z.string().regex(/^https?:\/\//, 'an http(s) URL').optional(),
   /** Previews of this source planned at the same time; more wait their turn (newest push wins). */
   maxConcurrent: z.number().int().min(1).max(16).default(2),
+  /** Preview pull requests from forks. Sensitive values are masked in every plan, but the
+   * plan still shows the live values of what the changed files declare within the source's
+   * scopes: on a public repository, anyone who can fork it reads them. */
+  forks: z.boolean().default(true),
   /** Commit status context / name (default trueup/<source>). */
   context: z.string().min(1).max(255).optional(),
 }).strict();

@@ -118,7 +118,8 @@ export class Previews {
   /** A review event for the repository of some sources (only those named, when `names` is set).
    * Returns the sources that take it. */
   handle(event: ReviewEvent, names?: readonly string[]): string[] {
-    const matching = this.setups.filter((s) => (!names || names.includes(s.source.name)) && sameRepository(s.config, event));
+    const matching = this.setups.filter((s) => (!names || names.includes(s.source.name)) && sameRepository(s.config, event)
+      && !(event.type === 'push' && event.fork && !s.config.forks));
     if (matching.length === 0 || this.stopping.signal.aborted) return [];
     if (event.type === 'push') {
       for (const setup of matching) this.lanes.get(setup.source.name)?.enqueue(event);

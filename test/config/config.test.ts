@@ -85,7 +85,7 @@ const git = '    git: { url: "https://git.example/infra.git", branch: main }\n';
 describe('source previews config', () => {
   it('accepts a GitHub and a GitLab block with defaults', () => {
     const { config: c } = parseConfig('trueup.yaml', config(`${git}    previews: { provider: github, repository: acme/infra, token: { env: GH_TOKEN } }\n`), '/tmp');
-    assert.deepEqual(c.sources[0]?.previews, { provider: 'github', repository: 'acme/infra', token: { env: 'GH_TOKEN' }, maxConcurrent: 2 });
+    assert.deepEqual(c.sources[0]?.previews, { provider: 'github', repository: 'acme/infra', token: { env: 'GH_TOKEN' }, maxConcurrent: 2, forks: true });
     const gl = parseConfig('trueup.yaml', config(`${git}    previews: { provider: gitlab, repository: "1234", token: { file: /var/run/gl-token }, maxConcurrent: 4 }\n`), '/tmp');
     assert.equal(gl.config.sources[0]?.previews?.maxConcurrent, 4);
   });

@@ -31,7 +31,7 @@ async function previewed(head: string, context: string): Promise<void> {
   await waitFor(`${context} status of ${head.slice(0, 7)} to settle`, () => {
     const states = gh.statusesOf(head, context);
     return states.length >= 2 && states.at(-1) !== 'pending';
-  });
+  }, 30_000);
 }
 
 before(async () => {

@@ -28,7 +28,7 @@ async function previewed(head: string, name: string): Promise<void> {
   await waitFor(`${name} status of ${head.slice(0, 7)}`, () => {
     const states = gl.statusesOf(head, name);
     return states.length >= 2 && states.at(-1) !== 'pending';
-  });
+  }, 30_000);
 }
 
 before(async () => {
@@ -39,7 +39,7 @@ before(async () => {
   w = await startWorld({
     hookType: 'gitlab',
     env: { GL_TOKEN: 'glpat-bot' },
-    previews: () => `    previews: { provider: gitlab, repository: ${PROJECT.path}, token: { env: GL_TOKEN }, apiUrl: "${gl.url}" }`,
+    previews: () => `    previews: { provider: gitlab, repository: ${PROJECT.path}, token: { env: GL_TOKEN }, apiUrl: "${gl.url}", forks: false }`,
     readToken: 'status-reader-3c1',
     initial: { 'stage/app.yaml': configMap('stage', 'app', 'v1'), 'prod/app.yaml': configMap('prod', 'app', 'v1') },
   });
@@ -97,6 +97,14 @@ describe('merge-request previews on GitLab', () => {
     assert.ok((notes[0]?.updates ?? 0) >= 1);
     assert.match(notes[0]?.body ?? '', /v3/);
     assert.deepEqual(gl.statusesOf(old, 'trueup/stage'), ['pending', 'success'], 'the title-only update planned nothing');
+  });
+
+  it('with forks: false a merge request from another project is not previewed', async () => {
+    const calls = gl.calls.length;
+    const answer = await sendGitLabHook(w.daemon, 'Merge Request Hook', mrPayload(3, 'open', 'f'.repeat(40), { source_project_id: 99 }));
+    assert.deepEqual(answer.body.previews, []);
+    await w.daemon.controller.previews.idle();
+    assert.equal(gl.calls.length, calls);
   });
 
   it('without a merge result (conflicts) the head is planned and the note says so', async () => {

@@ -13,8 +13,13 @@ import { startKubeEmulator, type KubeEmulator } from '../../emulators/kubernetes
 import { createDaemon, type Daemon } from '../../src/controller/daemon.ts';
 import { startGitServer, type GitServer } from '../support/git-server.ts';
 import { TestRepo } from '../support/git-repo.ts';
+import { waitFor as waitWithin } from '../controller/harness.ts';
 
-export { waitFor } from '../controller/harness.ts';
+/** The harness's bounded wait with a bound for a shared, busy machine: a preview is a Git fetch,
+ * a plan and several API calls. */
+export function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  return waitWithin(what, probe, timeoutMs);
+}
 
 export const HOOK_SECRET = 'preview-hook-secret-51d0';
 
