@@ -28,13 +28,14 @@ import { changesChecksum, compareApplied } from '../report/preview/compare.ts';
 import {
   OUTCOME_STATE as STATE, planDescription, planOutcome, renderPlanSection, sectionChecksum, sectionHead, withMergeNote, type PreviewOutcome, type SectionHead,
 } from '../report/preview/comment.ts';
-import { parseApproveCommand, type ReviewEvent } from '../report/preview/events.ts';
+import { parseApproveCommand, type PullRequestPush, type ReviewEvent } from '../report/preview/events.ts';
 import type { CommitStatus, ReviewPlatform, StatusState } from '../report/preview/platform.ts';
 import { editComment, sectionBudget } from '../report/preview/post.ts';
 import { printable as t } from '../sdk/index.ts';
 import { SourceError, type Revision, type Source } from '../source/types.ts';
 import type { ControllerEvent } from './events.ts';
 import { Mutex } from './mutex.ts';
+import { PreviewLane } from './preview-lane.ts';
 import { ApprovalError, type SourceController } from './source-controller.ts';
 import { countChanges, describeCounts } from './views.ts';
 
@@ -59,7 +60,7 @@ export interface PreviewRecord {
   mergeSha?: string;
 }
 
-type Push = Extract<ReviewEvent, { type: 'push' }>;
+type Push = PullRequestPush;
 
 const MERGE_REF_ATTEMPTS = 4;
 /** Previews kept for the status page (and merge comparisons) before the oldest are dropped. */
@@ -415,54 +416,6 @@ export class Previews {
     });
     this.background.add(task);
     void task.finally(() => this.background.delete(task));
-  }
-}
-
-/** One source's previews, at most `max` at a time; a newer push to a PR replaces its queued one. */
-class PreviewLane {
-  private readonly queue = new Map<number, Push>();
-  private readonly running = new Set<number>();
-  private readonly inFlight = new Set<Promise<void>>();
-  private readonly max: number;
-  private readonly run: (push: Push) => Promise<void>;
-  private readonly log: Logger;
-
-  constructor(max: number, run: (push: Push) => Promise<void>, log: Logger) {
-    this.max = max;
-    this.run = run;
-    this.log = log;
-  }
-
-  enqueue(push: Push): void {
-    if (this.queue.has(push.number)) this.log.debug({ pr: push.number }, 'a newer push replaces the queued preview');
-    this.queue.delete(push.number);
-    this.queue.set(push.number, push);
-    this.pump();
-  }
-
-  /** Drop what is queued (shutdown); running previews see their aborted signal. */
-  clear(): void {
-    this.queue.clear();
-  }
-
-  private pump(): void {
-    for (const [pr, push] of this.queue) {
-      if (this.running.size >= this.max) return;
-      // One preview per PR at a time: a newer push waits for the older one to finish writing.
-      if (this.running.has(pr)) continue;
-      this.queue.delete(pr);
-      this.running.add(pr);
-      const task = this.run(push).finally(() => {
-        this.running.delete(pr);
-        this.inFlight.delete(task);
-        this.pump();
-      });
-      this.inFlight.add(task);
-    }
-  }
-
-  async drain(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 }
 

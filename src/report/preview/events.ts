@@ -19,6 +19,9 @@ export type ReviewEvent =
   | (PullRequestRef & { type: 'closed' })
   | (PullRequestRef & { type: 'comment'; body: string; user: { login: string; id?: number } });
 
+/** A push to a pull request: what a preview plans. */
+export type PullRequestPush = Extract<ReviewEvent, { type: 'push' }>;
+
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v as Json : {});
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
