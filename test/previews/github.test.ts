@@ -240,6 +240,26 @@ describe('pull-request previews on GitHub', () => {
     assert.match(await w.daemon.metrics.text(), /trueup_previews_total\{source="stage",outcome="unposted"\} 1/);
   });
 
+  it('on merge, a live change made after the preview is named: the applied changes are not the reviewed ones', async () => {
+    const pr = await pushPullRequest(w.repo, 'refs/pull/6', { 'stage/app.yaml': configMap('stage', 'app', 'v3') + configMap('stage', 'web', 'v6') });
+    await sendGitHubHook(w.daemon, 'pull_request', prPayload(6, 'opened', pr.head));
+    await previewed(pr.head, 'trueup/stage');
+    await w.daemon.controller.previews.idle();
+    // Someone edits the object by hand between the review and the merge.
+    const edit = await fetch(`${w.kube.url}/api/v1/namespaces/stage/configmaps/web`, {
+      method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ data: { value: 'hand-edited' } }),
+    });
+    assert.equal(edit.status, 200);
+    await mergeIntoMain(w.repo, pr.merge);
+    await sendGitHubHook(w.daemon, 'pull_request', prPayload(6, 'closed', pr.head, { merged: true, merge_commit_sha: pr.merge }));
+    const body = await waitFor('the stage after-merge note', () => {
+      const b = gh.commentsOn(6)[0]?.body ?? '';
+      return /source=stage -->[\s\S]*Applied at revision/.test(b) ? b : undefined;
+    });
+    assert.match(body, /\*\*not\*\* the previewed changes/);
+    assert.match(body, /\n- [^\n]*web[^\n]*: live state changed between the preview and the apply\n/);
+  });
+
   it('a storm of PR pushes waits on its own lane: the branch reconcile runs on time', async (t) => {
     let release: () => void = () => undefined;
     gh.gate = new Promise<void>((resolve) => {
