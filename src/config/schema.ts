@@ -59,6 +59,41 @@ export const gitSourceSchema = z.object({
 
 export type GitSourceConfig = z.infer<typeof gitSourceSchema>;
 
+/** A secret named, never written, in the config: an environment variable or a file (a mounted
+ * Kubernetes Secret). Exactly one of the two. */
+export const secretRefSchema = z.object({
+  env: z.string().min(1).optional(),
+  file: z.string().min(1).optional(),
+}).strict().refine((s) => (s.env === undefined) !== (s.file === undefined), {
+  message: 'name exactly one of env (an environment variable) and file (a mounted secret)',
+});
+
+export type SecretRef = z.infer<typeof secretRefSchema>;
+
+/** Pull-request previews: the daemon plans every pull request (merge request) of the source's
+ * repository against live state, never applies from one, and keeps one comment and a commit
+ * status on it current. See docs/pull-requests.md. */
+export const previewsSchema = z.object({
+  provider: z.enum(['github', 'gitlab']),
+  /** GitHub: owner/name. GitLab: the project's path (group/sub/project) or numeric id. */
+  repository: z.string().regex(/^(?:[^/\s]+(?:\/[^/\s]+)+|\d+)$/, 'owner/name (GitLab: group/project or the numeric project id)'),
+  /** API token: GitHub needs pull requests + issues (comments) read/write and commit statuses
+   * write; GitLab the `api` scope (Developer role). Only from the environment or a file. */
+  token: secretRefSchema,
+  /** API base URL (default https://api.github.com or https://gitlab.com/api/v4). */
+  apiUrl: z.string().regex(/^https?:\/\//, 'an http(s) URL').optional(),
+  /** Previews of this source planned at the same time; more wait their turn (newest push wins). */
+  maxConcurrent: z.number().int().min(1).max(16).default(2),
+  /** Preview pull requests from forks. Sensitive values are masked in every plan, but the
+   * plan still shows the live values of what the changed files declare within the source's
+   * scopes: on a public repository, anyone who can fork it reads them. */
+  forks: z.boolean().default(true),
+  /** Commit status context / name (default trueup/<source>). */
+  context: z.string().min(1).max(255).optional(),
+}).strict();
+
+export type PreviewsConfig = z.infer<typeof previewsSchema>;
+
 // Stages, variables and ordering (issue 17; docs/stages.md), kept together in one block.
 const varName = z.string().regex(/^[_A-Za-z][_A-Za-z0-9]*$/, 'a variable name holds letters, digits and _ and does not start with a digit');
 const stageFields = {
@@ -92,8 +127,12 @@ export const sourceSchema = z.object({
   /** Provider instance → scope patterns this source may touch. Instances not listed are off limits. */
   scopes: z.record(instanceName, z.array(z.string().min(1)).min(1)),
   safety: safetySchema.partial().optional(),
+  previews: previewsSchema.optional(),
 }).strict().refine((s) => (s.path === undefined) !== (s.git === undefined), {
   message: 'a source needs exactly one of path (a local directory) and git',
+}).refine((s) => s.previews === undefined || s.git !== undefined, {
+  message: 'previews need a git source (pull requests are fetched from its repository)',
+  path: ['previews'],
 });
 
 export type SourceConfig = z.infer<typeof sourceSchema>;
@@ -102,17 +141,6 @@ export const providerInstanceSchema = z.object({
   type: z.string().min(1),
   settings: z.record(z.string(), z.unknown()).default({}),
 }).strict();
-
-/** A secret named, never written, in the config: an environment variable or a file (a mounted
- * Kubernetes Secret). Exactly one of the two. */
-export const secretRefSchema = z.object({
-  env: z.string().min(1).optional(),
-  file: z.string().min(1).optional(),
-}).strict().refine((s) => (s.env === undefined) !== (s.file === undefined), {
-  message: 'name exactly one of env (an environment variable) and file (a mounted secret)',
-});
-
-export type SecretRef = z.infer<typeof secretRefSchema>;
 
 export const webhookReceiverSchema = z.object({
   /** Path segment: the receiver answers on POST /hooks/<name>. */
@@ -134,6 +162,9 @@ export const serverSchema = z.object({
    * policies, record values); `token` is accepted for reads too. Unset: reads are open. */
   readToken: secretRefSchema.optional(),
   webhooks: z.array(webhookReceiverSchema).default([]),
+  /** Address reviewers open the status page at (links from pull-request comments and commit
+   * statuses), e.g. https://trueup.example.com. Default: the address the server listens on. */
+  publicUrl: z.string().regex(/^https?:\/\//, 'an http(s) URL').optional(),
   /** Largest request body accepted (webhooks, API), in bytes. */
   maxBodyBytes: z.number().int().positive().default(1_048_576),
 }).strict();

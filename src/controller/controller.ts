@@ -4,7 +4,10 @@
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/engine.ts';
 import type { Metrics } from '../report/metrics.ts';
+import type { ReviewEvent } from '../report/preview/events.ts';
+import type { ReviewPlatform } from '../report/preview/platform.ts';
 import type { ControllerEvent, EventListener } from './events.ts';
+import { Previews, type PreviewSetup } from './previews.ts';
 import { SourceController } from './source-controller.ts';
 import { condition, type DependencyWait, type PassRecord, type SourceStatus } from './status.ts';
 
@@ -18,10 +21,14 @@ export interface ControllerOptions {
   metrics: Metrics;
   random?: () => number;
   approveHint?(source: string, planId: string, force: boolean): string;
+  /** The review platform of each source with previews (tokens read by the caller). */
+  previewPlatforms?: ReadonlyMap<string, ReviewPlatform>;
 }
 
 export class Controller {
   readonly sources = new Map<string, SourceController>();
+  /** Pull-request previews: their own lane, never applying. */
+  readonly previews: Previews;
   private readonly listeners: EventListener[] = [];
   private readonly log: Logger;
   private started = false;
@@ -40,6 +47,14 @@ export class Controller {
       if (config.dependsOn) deps.unreadyDependencies = () => this.unready(config.dependsOn ?? []);
       this.sources.set(config.name, new SourceController(config, deps));
     }
+    const setups: PreviewSetup[] = [];
+    for (const config of options.engine.loaded.config.sources) {
+      const platform = options.previewPlatforms?.get(config.name);
+      const source = this.sources.get(config.name);
+      if (config.previews && platform && source) setups.push({ source, config: config.previews, platform });
+    }
+    this.previews = new Previews(setups, { engine: options.engine, log: options.log, metrics: options.metrics });
+    this.listeners.push((event) => this.previews.onControllerEvent(event));
   }
 
   onEvent(listener: EventListener): void {
@@ -72,14 +87,14 @@ export class Controller {
   /** Soft stop: no new work, observing aborted, in-flight provider batches finish. */
   stop(): Promise<void> {
     this.stopping = true;
-    this.stopped ??= Promise.all([...this.sources.values()].map((s) => s.stop())).then(() => undefined);
+    this.stopped ??= Promise.all([this.previews.stop(), ...[...this.sources.values()].map((s) => s.stop())]).then(() => undefined);
     return this.stopped;
   }
 
   /** Hard stop: abort every request in flight, writes included; resolves when every pass ended. */
   async abort(reason: string): Promise<void> {
     this.stopping = true;
-    await Promise.all([...this.sources.values()].map((s) => s.abort(reason)));
+    await Promise.all([this.previews.stop(), ...[...this.sources.values()].map((s) => s.abort(reason))]);
   }
 
   get(name: string): SourceController {
@@ -90,6 +105,13 @@ export class Controller {
 
   statuses(): SourceStatus[] {
     return [...this.sources.values()].map((s) => s.status);
+  }
+
+  /** A pull-request event from a webhook: previews, comments, approvals. A replica that is not
+   * reconciling (standby under leader election, shutting down) takes none: the leader does. */
+  review(event: ReviewEvent, names: readonly string[] | undefined): string[] {
+    if (!this.ready || this.standby !== undefined) return [];
+    return this.previews.handle(event, names);
   }
 
   /** Wake the named sources (all when undefined); unknown names are ignored. */

@@ -10,6 +10,9 @@ import { formatPath, type LoadIssue } from '../load/issues.ts';
 import { Metrics } from '../report/metrics.ts';
 import { NotificationDispatcher, createNotifiers } from '../report/notify/dispatcher.ts';
 import { readSecret } from '../report/notify/secrets.ts';
+import { githubPlatform } from '../report/preview/github.ts';
+import { gitlabPlatform } from '../report/preview/gitlab.ts';
+import type { ReviewPlatform } from '../report/preview/platform.ts';
 import { startServer, type RunningServer } from '../server/server.ts';
 import type { WebhookReceiver } from '../server/webhooks.ts';
 import { Controller } from './controller.ts';
@@ -68,7 +71,16 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
     }
     const metrics = new Metrics();
     const listen = options.listen ?? config.server.listen;
-    const controller = new Controller({ engine, log: options.log, metrics });
+    // Preview tokens are read once here, like every secret; they never reach a log.
+    const previewPlatforms = new Map<string, ReviewPlatform>();
+    for (const [i, s] of config.sources.entries()) {
+      if (!s.previews) continue;
+      const p = s.previews;
+      const platformOptions = { token: await readSecret(p.token, `sources[${i}].previews.token`, secretOptions), repository: p.repository, ...(p.apiUrl ? { apiUrl: p.apiUrl } : {}) };
+      previewPlatforms.set(s.name, p.provider === 'github' ? githubPlatform(platformOptions) : gitlabPlatform(platformOptions));
+    }
+    const controller = new Controller({ engine, log: options.log, metrics, previewPlatforms });
+    if (config.server.publicUrl) controller.previews.publicUrl = config.server.publicUrl;
     const notifications = new NotificationDispatcher(await createNotifiers(config.notifications, secretOptions), options.log);
     controller.onEvent((event) => notifications.handle(event));
 
@@ -96,6 +108,7 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
           if (token !== undefined) serverOptions.token = token;
           if (readToken !== undefined) serverOptions.readToken = readToken;
           daemon.server = await startServer(serverOptions, listen);
+          controller.previews.publicUrl ??= daemon.server.url;
           options.log.info({ url: daemon.server.url, sources: [...controller.sources.keys()], mutatingApi: token !== undefined, readsNeedToken: readToken !== undefined, webhooks: webhooks.map((w) => w.name) },
             `trueup run: serving status, metrics and webhooks on ${daemon.server.url}`);
         }

@@ -25,6 +25,7 @@ import type { SourceConfig } from '../config/schema.ts';
 import { formatDuration } from '../config/duration.ts';
 import { InvalidRevisionError, formatIssue } from '../load/issues.ts';
 import type { Metrics, PassLane } from '../report/metrics.ts';
+import type { Plan } from '../plan/types.ts';
 import { SourceError, type Revision, type Source } from '../source/types.ts';
 import type { ControllerEvent } from './events.ts';
 import { Mutex } from './mutex.ts';
@@ -132,6 +133,7 @@ export class SourceController {
   private driftPass: PassControl | undefined;
   private stopping = false;
   private loops: Promise<void>[] = [];
+  private readonly appliedListeners: ((revision: Revision, plan: Plan) => void)[] = [];
 
   constructor(config: SourceConfig, deps: SourceControllerDeps) {
     this.name = config.name;
@@ -232,6 +234,7 @@ export class SourceController {
         this.status.pendingPlan = undefined;
         this.recordApplied(pending.revision);
         this.markInSync(pending.revision, 'nothing left to apply', 'approve');
+        this.announceApplied(pending.revision, prepared.plan);
         return { result: 'in-sync', retry: false };
       }
       if (prepared.plan.checksum !== pending.checksum) {
@@ -246,6 +249,37 @@ export class SourceController {
     this.approving = false;
     this.finishPass(outcome, 'approve', undefined);
     return outcome.record;
+  }
+
+  /** Plan `revision` (a pull request's merge result) against live state with this source's
+   * scopes and safety rules, for a preview. Only the plan comes back, never what could apply it:
+   * nothing is ever applied from a pull request. */
+  async previewPlan(revision: Revision, signal: AbortSignal): Promise<Plan> {
+    const control = new PassControl();
+    const abort = () => control.abort(signal.reason instanceof Error ? signal.reason.message : 'aborted');
+    if (signal.aborted) abort();
+    signal.addEventListener('abort', abort, { once: true });
+    try {
+      return (await this.plan(revision, control, false)).plan;
+    } finally {
+      signal.removeEventListener('abort', abort);
+    }
+  }
+
+  /** Called once live state matches a revision of the git or approve lane: with the plan that was
+   * applied (no changes when it already matched). Previews compare it with what was reviewed. */
+  onApplied(listener: (revision: Revision, plan: Plan) => void): void {
+    this.appliedListeners.push(listener);
+  }
+
+  private announceApplied(revision: Revision, plan: Plan): void {
+    for (const listener of this.appliedListeners) {
+      try {
+        listener(revision, plan);
+      } catch (error) {
+        this.log.error({ err: (error as Error).message }, 'applied listener failed');
+      }
+    }
   }
 
   // ----- lanes -------------------------------------------------------------------------------
@@ -514,6 +548,7 @@ export class SourceController {
       if (this.config.mode !== 'detect') this.recordApplied(revision);
       else this.inForce = revision;
       this.markInSync(revision, 'no changes', lane);
+      if (lane !== 'drift' && this.config.mode !== 'detect') this.announceApplied(revision, plan);
       return { result: 'in-sync', retry: false };
     }
     if (plan.refusals.length > 0 && !plan.forced) return this.refused(prepared, revision, record, lane);
@@ -574,6 +609,7 @@ export class SourceController {
       this.markInSync(revision, message, lane);
       // A drift correction is announced once, as a corrected `drift` event (see driftCheck).
       if (lane !== 'drift') this.deps.emit({ type: 'applied', source: this.name, revision: revision.id, counts: record.changes, message });
+      if (lane !== 'drift') this.announceApplied(revision, prepared.plan);
       return { result: 'applied', retry: false };
     } finally {
       control.phase = 'plan';

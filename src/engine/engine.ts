@@ -18,7 +18,7 @@ export interface Engine {
   instances: Map<string, InstanceEntry>;
   source(name: string): SourceConfig;
   /** The source's revisions: its Git repository or directory, or `overridePath` (a PR checkout). */
-  openSource(name: string, options?: { overridePath?: string }): Source;
+  openSource(name: string, options?: { overridePath?: string; ref?: string }): Source;
   ownerId(source: SourceConfig): string;
   safety(source: SourceConfig): SafetyPolicy;
   close(): Promise<void>;
@@ -64,6 +64,7 @@ export async function openEngine(options: { configFile: string; log: Logger; cac
       const sourceOptions: Parameters<typeof createSource>[1] = { baseDir: loaded.baseDir, cacheDir, log: options.log };
       if (opts.overridePath) sourceOptions.overridePath = opts.overridePath;
       if (options.env) sourceOptions.env = options.env;
+      if (opts.ref) sourceOptions.ref = opts.ref;
       return createSource(config, sourceOptions);
     },
     ownerId: (config) => config.owner ?? config.name,

@@ -26,6 +26,8 @@ export class Metrics {
   readonly revisionInfo: Gauge<'source' | 'revision'>;
   readonly sourceCondition: Gauge<'source' | 'condition'>;
   readonly sourceRequests: Counter<'source' | 'operation'>;
+  readonly previews: Counter<'source' | 'outcome'>;
+  readonly previewDuration: Histogram<'source'>;
   private readonly revisions = new Map<string, string>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
@@ -78,6 +80,14 @@ export class Metrics {
     this.sourceRequests = new Counter({
       name: 'trueup_source_requests_total', help: 'Source operations (peek: remote ref check; fetch: revision download)',
       labelNames: ['source', 'operation'], registers,
+    });
+    this.previews = new Counter({
+      name: 'trueup_previews_total', help: 'Pull-request previews by outcome (ready, empty, refused, invalid, failed; unposted: the platform API failed)',
+      labelNames: ['source', 'outcome'], registers,
+    });
+    this.previewDuration = new Histogram({
+      name: 'trueup_preview_duration_seconds', help: 'Duration of pull-request previews, from the first status to the last',
+      labelNames: ['source'], buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300], registers,
     });
   }
 

@@ -3,7 +3,10 @@
 //   GET  /metrics                               Prometheus
 //   GET  /  (HTML), /api/v1/sources[/NAME]      status (open, or server.readToken)
 //   POST /api/v1/sources/NAME/{approve,suspend,resume,reconcile}   bearer token required
-//   POST /hooks/RECEIVER                        Git host webhooks (signature required)
+//   GET  /previews/SOURCE/PR                    a pull request's preview (as the status page)
+//   POST /hooks/RECEIVER                        Git host webhooks (signature required): pushes
+//                                               reconcile, pull/merge requests and their comments
+//                                               go to the preview lane
 // Responses never carry a secret: the token and webhook secrets are only ever compared.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -15,6 +18,8 @@ import type { Metrics } from '../report/metrics.ts';
 import { requireReader, requireToken } from './auth.ts';
 import { HttpError, parseJsonBody, readBody, sendError, sendJson, sendText } from './http.ts';
 import { renderStatusPage } from './page.ts';
+import { renderPreviewPage } from './preview-page.ts';
+import { parseReviewEvent } from '../report/preview/events.ts';
 import { DeliveryLog, verifyWebhook, type WebhookReceiver } from './webhooks.ts';
 
 export interface ServerOptions {
@@ -98,6 +103,15 @@ async function handle(o: ServerOptions, req: IncomingMessage, res: ServerRespons
     return sendJson(res, 200, { sources: o.controller.statuses() });
   }
 
+  const preview = /^\/previews\/([a-z0-9-]+)\/(\d{1,9})$/.exec(path);
+  if (preview && get) {
+    requireReader(req, o.readToken, o.token);
+    const record = o.controller.previews.get(preview[1] ?? '', Number(preview[2]));
+    if (!record) throw new HttpError(404, `no preview of pull request #${preview[2]} for source "${preview[1]}" (previews are kept in memory until the daemon restarts)`);
+    return sendText(res, 200, renderPreviewPage(record, { version: o.version }), 'text/html; charset=utf-8',
+      { 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'", 'x-content-type-options': 'nosniff' });
+  }
+
   const hook = /^\/hooks\/([a-z0-9-]+)$/.exec(path);
   if (hook) {
     if (method !== 'POST') throw new HttpError(405, 'webhooks are POST');
@@ -154,6 +168,9 @@ function lookup(controller: Controller, name: string) {
   }
 }
 
+/** Events about pull (merge) requests and their comments: previews, never a branch reconcile. */
+const REVIEW_EVENTS = new Set(['pull_request', 'issue_comment', 'Merge Request Hook', 'Note Hook']);
+
 const deliveryLogs = new WeakMap<ServerOptions, DeliveryLog>();
 
 /** One log of deliveries per server. */
@@ -178,6 +195,19 @@ async function webhook(o: ServerOptions, name: string, req: IncomingMessage, res
   if (verdict.delivery !== undefined && !deliveries(o).firstTime(name, verdict.delivery)) {
     o.log.warn({ receiver: name, event: verdict.event, delivery: verdict.delivery }, 'webhook replay ignored: this delivery was accepted before');
     sendJson(res, 200, { receiver: name, event: verdict.event, delivery: verdict.delivery, duplicate: true, triggered: [] });
+    return;
+  }
+  if (receiver.type !== 'hmac' && REVIEW_EVENTS.has(verdict.event)) {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new HttpError(400, 'the webhook body is not JSON');
+    }
+    const event = parseReviewEvent(receiver.type, verdict.event, payload);
+    const previews = event ? o.controller.review(event, receiver.sources) : [];
+    o.log.info({ receiver: name, event: verdict.event, review: event?.type, pr: event?.number, sources: previews }, 'webhook accepted (pull request)');
+    sendJson(res, 202, { receiver: name, event: verdict.event, triggered: [], previews });
     return;
   }
   const triggered = verdict.trigger ? o.controller.trigger(receiver.sources, false) : [];

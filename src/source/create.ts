@@ -28,6 +28,9 @@ export interface CreateSourceOptions {
   /** Read the stage from this directory instead (a pull-request checkout); its bases and vars
    * files are found where they sit relative to the stage folder. */
   overridePath?: string;
+  /** Read this full ref of the source's repository instead of its branch/tag/commit (a pull
+   * request's merge result), in a cache of its own so it never waits on the source's lock. */
+  ref?: string;
 }
 
 export function createSource(config: SourceConfig, options: CreateSourceOptions): Source {
@@ -48,9 +51,9 @@ function plainSource(config: SourceConfig, options: CreateSourceOptions): Source
   const source = new GitSource({
     layout,
     url: git.url,
-    ref: { branch: git.branch, tag: git.tag, commit: git.commit },
+    ref: options.ref ? { ref: options.ref } : { branch: git.branch, tag: git.tag, commit: git.commit },
     path: git.path,
-    cacheDir: join(options.cacheDir, 'git', cacheKey(git.url)),
+    cacheDir: join(options.cacheDir, 'git', options.ref ? `${cacheKey(git.url)}-refs` : cacheKey(git.url)),
     auth: git.auth ? readAuth(config.name, git.auth, options) : undefined,
     stallTimeoutMs: git.requestTimeout,
     trustedKeys: git.verify ? readTrustedKeys(config.name, resolve(options.baseDir, git.verify.trustedKeysFile)) : undefined,

@@ -26,8 +26,9 @@ import { readStageExtras, type StageLayout } from './staged-git.ts';
 export interface GitSourceOptions {
   /** http(s) URL of the repository. Credentials in it are moved into the Authorization header. */
   url: string;
-  /** At most one; none follows the remote HEAD (the default branch). */
-  ref: { branch?: string; tag?: string; commit?: string };
+  /** At most one; none follows the remote HEAD (the default branch). `ref` is a full ref name
+   * outside branches and tags, e.g. a pull request's `refs/pull/12/merge`. */
+  ref: { branch?: string; tag?: string; commit?: string; ref?: string };
   /** Folder holding resource files ('' = the repository root). */
   path: string;
   /** Where the bare clone lives: one directory per source, created when missing. */
@@ -49,6 +50,7 @@ type Target =
   | { kind: 'head' }
   | { kind: 'branch'; name: string; ref: string }
   | { kind: 'tag'; name: string; ref: string }
+  | { kind: 'ref'; name: string; ref: string }
   | { kind: 'commit'; sha: string };
 
 interface Tip {
@@ -147,7 +149,7 @@ export class GitSource implements Source {
     await this.ensureCache(git, fs);
     const tip = await this.remoteTip(signal);
     if (this.last?.id === tip.sha) {
-      return { id: tip.sha, description: `${tip.label}@${tip.sha.slice(0, 7)}`, files: [...this.last.files] };
+      return { ...this.last, description: `${tip.label}@${tip.sha.slice(0, 7)}`, files: [...this.last.files] };
     }
 
     let sha = tip.sha;
@@ -176,7 +178,7 @@ export class GitSource implements Source {
     const context = { git, fs, gitdir: this.cacheDir, cache, signal };
     const { files, blobs } = await readCommitFiles(context, sha, this.subPath, this.lastBlobs);
     if (this.layout) files.splice(0, files.length, ...await readStageExtras(context, sha, this.subPath, this.layout, files, blobs, this.lastBlobs));
-    const revision: Revision = { id: sha, description: `${tip.label}@${sha.slice(0, 7)}`, files };
+    const revision: Revision = { id: sha, description: `${tip.label}@${sha.slice(0, 7)}`, files, parents: commit.parent };
     this.last = { ...revision, files: [...files] };
     this.lastBlobs = blobs;
     this.log?.debug(
@@ -370,8 +372,12 @@ export class GitSource implements Source {
 }
 
 function parseTarget(ref: GitSourceOptions['ref'], url: string): Target {
-  const set = [ref.branch, ref.tag, ref.commit].filter((v) => v !== undefined && v !== '');
+  const set = [ref.branch, ref.tag, ref.commit, ref.ref].filter((v) => v !== undefined && v !== '');
   if (set.length > 1) throw new SourceError(`source ${url}: set at most one of branch, tag and commit`, false);
+  if (ref.ref) {
+    if (!/^refs\/[A-Za-z0-9._/-]+$/.test(ref.ref)) throw new SourceError(`source ${url}: '${ref.ref}' is not a full ref name (refs/…)`, false);
+    return { kind: 'ref', name: ref.ref, ref: ref.ref };
+  }
   if (ref.commit) {
     if (!/^[0-9a-f]{40}$/.test(ref.commit)) throw new SourceError(`source ${url}: commit must be 40 lower-case hex digits (got '${ref.commit}')`, false);
     return { kind: 'commit', sha: ref.commit };
@@ -407,6 +413,8 @@ function describeTarget(target: Target): string {
       return `branch '${target.name}'`;
     case 'tag':
       return `tag '${target.name}'`;
+    case 'ref':
+      return `ref '${target.name}'`;
     case 'commit':
       return `commit ${target.sha}`;
   }

@@ -12,6 +12,8 @@ export interface Revision {
   /** The source's `vars:` from the engine config, for `${name}` substitution at load; set when
    * the source configures `vars` or `varsFrom` (src/load/vars.ts). */
   vars?: Record<string, string>;
+  /** Parent commits (Git only): a pull request's merge result names its head here. */
+  parents?: string[];
 }
 
 export interface Source {

@@ -7,6 +7,7 @@ import { paletteFor } from '../../plan/render/colour.ts';
 import type { Plan } from '../../plan/types.ts';
 import { EXIT, type Command, type CommandIO } from '../command.ts';
 import { COMMON_HELP, COMMON_OPTIONS, parse, planFromOptions } from '../common.ts';
+import { postPlanComment, pullRequestNumber } from './plan-comment.ts';
 
 export const PLAN_OPTIONS = {
   ...COMMON_OPTIONS,
@@ -36,6 +37,11 @@ Options:
 ${COMMON_HELP}
       --json                machine-readable plan
       --markdown            plan as Markdown, for a pull-request comment
+      --comment             also post the plan as the source's section of the pull
+                            request's trueup comment (edited in place), with the token the
+                            source's previews block names; see docs/pull-requests.md
+      --pr N                the pull request (default: from GITHUB_REF or CI_MERGE_REQUEST_IID)
+      --head SHA            also set the commit status on this commit
   -o, --out FILE            also save the plan (JSON) for 'trueup apply --plan FILE'
       --detailed-exitcode   exit 0 when Git is applied, 2 when there are changes, 5 when
                             there are none but declared objects are left alone
@@ -46,16 +52,23 @@ Exit codes: 0 ok (or no changes), 1 error, 2 changes (with --detailed-exitcode),
 3 refused by safety rules, 5 no changes but declared objects left alone: not owned by this
 source or out of its scopes (with --detailed-exitcode; 2 wins when there are changes too).`,
   async run(argv, io) {
-    const { values } = parse(argv, { ...PLAN_OPTIONS, 'detailed-exitcode': { type: 'boolean' } });
+    const { values } = parse(argv, { ...PLAN_OPTIONS, 'detailed-exitcode': { type: 'boolean' }, comment: { type: 'boolean' }, pr: { type: 'string' }, head: { type: 'string' } });
     if (values.help) {
       io.stdout.write(`${this.help}\n`);
       return EXIT.ok;
     }
-    const { engine, prepared } = await planFromOptions(values, io, values.force === true);
+    // Before any planning: a CI job without the pull request fails at once.
+    const pr = values.comment ? pullRequestNumber(values.pr, io.env) : undefined;
+    const planned = await planFromOptions(values, io, values.force === true);
+    const { engine, prepared } = planned;
     try {
       const plan = prepared.plan;
       writePlan(plan, values, io);
       if (values.out) await writeFile(values.out, `${JSON.stringify(plan, null, 2)}\n`);
+      if (pr !== undefined) {
+        const posted = await postPlanComment({ engine, source: planned.sourceName, plan, revision: planned.revision, pr, head: values.head, env: io.env });
+        io.stderr.write(`trueup: pull request #${pr}: comment ${posted}\n`);
+      }
       if (plan.errors.length > 0) return EXIT.error;
       if (plan.refusals.length > 0 && !plan.forced) return EXIT.refused;
       if (values['detailed-exitcode'] && plan.changes.length > 0) return EXIT.changes;
