@@ -8,10 +8,27 @@ import { diffLines, show, summaryLine } from './text.ts';
 
 const SYMBOL = { create: '+', update: '~', replace: '!', delete: '-' } as const;
 
-export function renderPlanMarkdown(plan: Plan): string {
+/** How a Markdown plan is shaped for where it is posted. Every field is optional: with none the
+ * output is what `trueup plan --markdown` prints. */
+export interface MarkdownOptions {
+  /** Upper bound on the output length in characters (65,536 on GitHub, 1,000,000 on GitLab).
+   * Whole sections are cut to fit and the cut is said, with a link to `fullPlanUrl`. */
+  maxChars?: number;
+  /** A URL for a declaration's file and line (at the reviewed commit), or undefined for none. */
+  fileLink?: (file: string, line: number) => string | undefined;
+  /** Where the whole plan can be read when this rendering had to cut sections. */
+  fullPlanUrl?: string;
+  /** Heading in place of "trueup plan for `source` at `revision`". */
+  title?: string;
+}
+
+export const GITHUB_COMMENT_LIMIT = 65_536;
+export const GITLAB_NOTE_LIMIT = 1_000_000;
+
+export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
   const s = plan.summary;
   const out: string[] = [];
-  out.push(`### trueup plan for \`${t(plan.source)}\` at \`${t(plan.revision)}\``, '');
+  out.push(`### ${options.title !== undefined ? t(options.title) : `trueup plan for \`${t(plan.source)}\` at \`${t(plan.revision)}\``}`, '');
   out.push('| create | update | replace | delete | unchanged |', '|---:|---:|---:|---:|---:|');
   out.push(`| ${s.create} | ${s.update} | ${s.replace} | ${s.delete} | ${s.unchanged} |`, '');
   const byProvider = new Map<string, PlannedChange[]>();
