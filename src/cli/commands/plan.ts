@@ -1,25 +1,36 @@
 // plan: what apply would change, computed from Git and the live APIs. Changes nothing.
 
 import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { renderPlanMarkdown } from '../../plan/render/markdown.ts';
 import { renderPlanText } from '../../plan/render/text.ts';
 import { paletteFor } from '../../plan/render/colour.ts';
+import type { Engine } from '../../engine/engine.ts';
 import type { Plan } from '../../plan/types.ts';
+import { normaliseSubPath } from '../../source/git-tree.ts';
 import { EXIT, type Command, type CommandIO } from '../command.ts';
 import { COMMON_HELP, COMMON_OPTIONS, parse, planFromOptions } from '../common.ts';
+import { linkTo, pathInRepository, withPathPrefix } from '../file-links.ts';
 
 export const PLAN_OPTIONS = {
   ...COMMON_OPTIONS,
   json: { type: 'boolean' },
   markdown: { type: 'boolean' },
+  'link-base': { type: 'string' },
   out: { type: 'string', short: 'o' },
   force: { type: 'boolean' },
   'no-color': { type: 'boolean' },
 } as const;
 
-export function writePlan(plan: Plan, values: { json?: boolean | undefined; markdown?: boolean | undefined; 'no-color'?: boolean | undefined }, io: CommandIO): void {
+/** How `--markdown` names files: the source folder's path in its repository, links under a base. */
+export interface MarkdownPaths {
+  prefix: string;
+  linkBase?: string | undefined;
+}
+
+export function writePlan(plan: Plan, values: { json?: boolean | undefined; markdown?: boolean | undefined; 'no-color'?: boolean | undefined }, io: CommandIO, paths: MarkdownPaths = { prefix: '' }): void {
   if (values.json) io.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
-  else if (values.markdown) io.stdout.write(renderPlanMarkdown(plan));
+  else if (values.markdown) io.stdout.write(renderPlanMarkdown(withPathPrefix(plan, paths.prefix), paths.linkBase ? { fileLink: linkTo(paths.linkBase) } : {}));
   else io.stdout.write(renderPlanText(plan, paletteFor(io.stdout, io.env, values['no-color'] ? false : undefined)));
 }
 
@@ -35,7 +46,10 @@ refusals. Plans go to stdout, logs to stderr.
 Options:
 ${COMMON_HELP}
       --json                machine-readable plan
-      --markdown            plan as Markdown, for a pull-request comment
+      --markdown            plan as Markdown, for a pull-request comment (at most 65,536
+                            characters; files named by their path in the repository)
+      --link-base URL       with --markdown, link each change to its line under URL, e.g.
+                            https://github.com/OWNER/REPO/blob/SHA (GitHub and GitLab)
   -o, --out FILE            also save the plan (JSON) for 'trueup apply --plan FILE'
       --detailed-exitcode   exit 0 when Git is applied, 2 when there are changes, 5 when
                             there are none but declared objects are left alone
@@ -51,10 +65,10 @@ source or out of its scopes (with --detailed-exitcode; 2 wins when there are cha
       io.stdout.write(`${this.help}\n`);
       return EXIT.ok;
     }
-    const { engine, prepared } = await planFromOptions(values, io, values.force === true);
+    const { engine, prepared, sourceName } = await planFromOptions(values, io, values.force === true);
     try {
       const plan = prepared.plan;
-      writePlan(plan, values, io);
+      writePlan(plan, values, io, { prefix: values.markdown ? markdownPrefix(engine, sourceName, values.path, io) : '', linkBase: values['link-base'] });
       if (values.out) await writeFile(values.out, `${JSON.stringify(plan, null, 2)}\n`);
       if (plan.errors.length > 0) return EXIT.error;
       if (plan.refusals.length > 0 && !plan.forced) return EXIT.refused;
@@ -67,3 +81,13 @@ source or out of its scopes (with --detailed-exitcode; 2 wins when there are cha
     }
   },
 };
+
+/** The source folder's path inside its repository: a Git source's sub-path, or for a local
+ * folder (or --path) its place under the nearest `.git` (none outside a repository). */
+function markdownPrefix(engine: Engine, sourceName: string, overridePath: string | undefined, io: CommandIO): string {
+  const source = engine.source(sourceName);
+  if (overridePath === undefined && source.git) return normaliseSubPath(source.git.path);
+  const folder = overridePath !== undefined ? resolve(io.cwd, overridePath) : resolve(engine.loaded.baseDir, source.path ?? '.');
+  return pathInRepository(folder) ?? '';
+}
+
