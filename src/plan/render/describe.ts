@@ -37,6 +37,7 @@ export interface DescribeLimits {
 }
 
 const INLINE_MAX = 160;
+const INSIDE_POLICY = /(^|\.)Statement(\[|\.|$)/;
 /** Top-level fields a display name already carries (`www.example.com. A`, `role /path/name`). */
 const NAMING_FIELDS = new Set(['name', 'type', 'path', 'namespace', 'kind']);
 
@@ -125,7 +126,9 @@ function describeUpdate(change: DescribeInput, limits: DescribeLimits): Detail[]
   }
   const out: Detail[] = [];
   for (const item of order.slice(0, limits.fields)) {
-    if (item.diff) out.push(documentOrField(item.diff.path, item.diff.before, item.diff.after, limits));
+    // Without the whole document (the status page has the diffs only), a part of a policy is
+    // still shown as lines of that document.
+    if (item.diff) out.push(documentOrField(item.diff.path, item.diff.before, item.diff.after, limits, INSIDE_POLICY.test(item.diff.path)));
     else out.push(documentOrField(item.root, valueAt(change.before, item.root), valueAt(change.after, item.root), limits));
   }
   if (order.length > limits.fields) out.push({ kind: 'more', count: order.length - limits.fields, what: 'fields' });
@@ -133,9 +136,10 @@ function describeUpdate(change: DescribeInput, limits: DescribeLimits): Detail[]
 }
 
 /** Scalars and short lists of scalars print on the field's line; documents print as lines. */
-function documentOrField(path: string, before: JsonValue | undefined, after: JsonValue | undefined, limits: DescribeLimits): Detail {
-  const b = asDocument(before);
-  const a = asDocument(after);
+function documentOrField(path: string, before: JsonValue | undefined, after: JsonValue | undefined, limits: DescribeLimits, force = false): Detail {
+  const asDoc = (v: JsonValue | undefined) => (force && v !== null && typeof v === 'object' ? v : asDocument(v));
+  const b = asDoc(before);
+  const a = asDoc(after);
   if (b === undefined && a === undefined) return field(path, before, after);
   const shownBefore = b ?? before;
   const shownAfter = a ?? after;
