@@ -120,6 +120,10 @@ export const serverSchema = z.object({
   maxBodyBytes: z.number().int().positive().default(1_048_576),
 }).strict();
 
+/** The status page's address as people open it (https://trueup.example.com): messages link to
+ * the source there, a GitHub status's target_url opens it. */
+const notificationLink = z.string().regex(/^https?:\/\//, 'an http(s) URL').optional();
+
 const notificationEvents = z.array(z.enum(['applied', 'drift', 'failure', 'pending-approval'])).min(1).default(['applied', 'drift', 'failure', 'pending-approval']);
 
 export const notificationSchema = z.discriminatedUnion('type', [
@@ -129,6 +133,7 @@ export const notificationSchema = z.discriminatedUnion('type', [
     url: secretRefSchema,
     events: notificationEvents,
     sources: z.array(instanceName).optional(),
+    link: notificationLink,
   }).strict(),
   z.object({
     type: z.literal('webhook'),
@@ -137,6 +142,7 @@ export const notificationSchema = z.discriminatedUnion('type', [
     secret: secretRefSchema.optional(),
     events: notificationEvents,
     sources: z.array(instanceName).optional(),
+    link: notificationLink,
   }).strict(),
   z.object({
     type: z.literal('github-status'),
@@ -148,6 +154,7 @@ export const notificationSchema = z.discriminatedUnion('type', [
     context: z.string().min(1).optional(),
     events: notificationEvents,
     sources: z.array(instanceName).optional(),
+    link: notificationLink,
   }).strict(),
 ]);
 
