@@ -27,15 +27,3 @@ export function sections(changes: readonly PlannedChange[]): Section[] {
   }
   return out;
 }
-
-/** Items grouped by a key, in order of first appearance; linear. */
-export function groupBy<T>(items: Iterable<T>, key: (item: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const bucket = out.get(k);
-    if (bucket) bucket.push(item);
-    else out.set(k, [item]);
-  }
-  return out;
-}
