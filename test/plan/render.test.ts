@@ -25,7 +25,7 @@ describe('plan rendering', () => {
     assert.equal(renderPlanText(plan), `Plan for source dns at 1a2b3c4d (checksum abcdef012345)
 
 route53 zone/example.com.
-  + create  www.example.com. A  ttl: 300, values: ["192.0.2.1"]  zones/example.yaml:12
+  + create  www.example.com. A  zones/example.yaml:12  ttl: 300, values: ["192.0.2.1"]
   ~ update  api.example.com. CNAME
       ttl: 300 → 60
   - delete  old.example.com. TXT  ttl: 300

@@ -29,7 +29,7 @@ export function renderPlanText(plan: Plan, palette: Palette = plain): string {
       // A record's whole value fits on its headline: one line per created record.
       const first = details[0];
       const inline = first?.kind === 'inline' && details.length === 1 ? `  ${colour(t(first.text))}` : '';
-      lines.push(`  ${colour(`${SYMBOL[c.action]} ${c.action.padEnd(7)}`)} ${t(c.display)}${note}${inline}${where}`);
+      lines.push(`  ${colour(`${SYMBOL[c.action]} ${c.action.padEnd(7)}`)} ${t(c.display)}${note}${where}${inline}`);
       if (c.dangerous) lines.push(`      ${p.red(`! ${t(c.dangerous)}`)}`);
       for (const e of c.effects ?? []) lines.push(`      ${p.dim('→')} ${t(e)}`);
       if (inline === '') for (const d of details) renderDetail(d, p, lines);
