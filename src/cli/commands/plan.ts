@@ -16,7 +16,6 @@ export const PLAN_OPTIONS = {
   ...COMMON_OPTIONS,
   json: { type: 'boolean' },
   markdown: { type: 'boolean' },
-  'link-base': { type: 'string' },
   out: { type: 'string', short: 'o' },
   force: { type: 'boolean' },
   'no-color': { type: 'boolean' },
@@ -60,7 +59,7 @@ Exit codes: 0 ok (or no changes), 1 error, 2 changes (with --detailed-exitcode),
 3 refused by safety rules, 5 no changes but declared objects left alone: not owned by this
 source or out of its scopes (with --detailed-exitcode; 2 wins when there are changes too).`,
   async run(argv, io) {
-    const { values } = parse(argv, { ...PLAN_OPTIONS, 'detailed-exitcode': { type: 'boolean' } });
+    const { values } = parse(argv, { ...PLAN_OPTIONS, 'detailed-exitcode': { type: 'boolean' }, 'link-base': { type: 'string' } });
     if (values.help) {
       io.stdout.write(`${this.help}\n`);
       return EXIT.ok;
