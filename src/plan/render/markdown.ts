@@ -67,7 +67,7 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): s
     text: renderSection(s, options, plan.changes.length <= OPEN_UP_TO),
     short: renderSection(s, options, false, SHORT_CHANGES),
   }));
-  if (plan.conflicts.length > 0) parts.push({ label: 'objects left alone', changes: 0, text: renderConflicts(plan) });
+  if (plan.conflicts.length > 0) parts.push({ label: 'objects left alone', changes: 0, text: renderConflicts(plan, options) });
   const foot = `<sub>checksum \`${plan.checksum}\`</sub>\n`;
   return fit(head, parts, foot, max, options.fullPlanUrl);
 }
@@ -246,16 +246,16 @@ function detailLines(d: Detail, out: string[]): void {
   }
 }
 
-function renderConflicts(plan: Plan): string {
+function renderConflicts(plan: Plan, options: MarkdownOptions): string {
   const out = ['**Left alone** (trueup will not touch these):', ''];
-  for (const c of plan.conflicts.slice(0, 200)) out.push(`- ${code(c.provider)} ${code(c.display)}: ${text(c.reason)}`);
+  for (const c of plan.conflicts.slice(0, 200)) out.push(`- ${code(c.provider)} ${code(c.display)}: ${text(c.reason)}${where(c, options, ' · ')}`);
   if (plan.conflicts.length > 200) out.push(`- and ${plan.conflicts.length - 200} more`);
   out.push('', '');
   return out.join('\n');
 }
 
 /** ` · [`file:line`](link)`, or the location as code when there is no link. */
-function where(c: PlannedChange, options: MarkdownOptions, separator: string): string {
+function where(c: { location?: PlannedChange['location'] }, options: MarkdownOptions, separator: string): string {
   if (!c.location) return '';
   const label = code(`${c.location.file}:${c.location.line}`);
   const url = options.fileLink?.(c.location.file, c.location.line);
