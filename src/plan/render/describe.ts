@@ -114,14 +114,13 @@ function restated(key: string, value: JsonValue, display: string): boolean {
 function describeUpdate(change: DescribeInput, limits: DescribeLimits): Detail[] {
   // Diffs inside one document (an IAM policy split into `Statement[0].Action`…) are shown as one
   // line diff of that document; the rest field by field. Order of first appearance is kept.
-  const roots = new Map<string, string[]>();
+  const roots = new Set<string>();
   const order: Array<{ root: string; diff?: FieldDiff }> = [];
   for (const d of change.diffs) {
     const root = documentRoot(d.path, change.before, change.after);
     if (root === undefined) { order.push({ root: d.path, diff: d }); continue; }
-    const seen = roots.get(root.path);
-    if (seen) { seen.push(d.path); continue; }
-    roots.set(root.path, [d.path]);
+    if (roots.has(root.path)) continue;
+    roots.add(root.path);
     order.push({ root: root.path });
   }
   const out: Detail[] = [];
