@@ -43,6 +43,25 @@ Plan: 1 to create, 1 to update, 0 to replace, 1 to delete, 40 unchanged.
     assert.ok(renderPlanMarkdown(withEffects).includes('- `- delete` `policy /qa/tmp`\n  → detaches it from role /qa/app\n'));
   });
 
+  it('shows a JSON string field (a ConfigMap key) as a line diff, and a masked value as masked', () => {
+    const before = JSON.stringify({ replicas: 2, features: { search: true, export: false } });
+    const after = JSON.stringify({ replicas: 2, features: { search: true, export: true } });
+    const change = { action: 'update' as const, key: 'cm', type: 'object', display: 'ConfigMap web/app', scope: 'namespace/web', provider: 'cluster', dependsOn: [],
+      diffs: [{ path: 'data.settings.json', before, after }, { path: 'data.password', before: '(sensitive)', after: '(sensitive)' }] };
+    const text = renderPlanText({ ...plan, changes: [change] });
+    assert.ok(text.includes(`      data.settings.json:
+        {
+          "replicas": 2,
+          "features": {
+            "search": true,
+      -     "export": false
+      +     "export": true
+          }
+        }
+      data.password: "(sensitive)" → "(sensitive)"
+`), text);
+  });
+
   it('never calls a plan with unreadable providers "No changes"', () => {
     const error = { provider: 'iam', message: 'GetAccountAuthorizationDetails: CredentialsProviderError: Could not load credentials', transient: false };
     const empty: Plan = { ...plan, changes: [], conflicts: [], errors: [error], summary: { create: 0, update: 0, replace: 0, delete: 0, unchanged: 0, managed: 0 } };
