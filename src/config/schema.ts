@@ -169,6 +169,10 @@ export const serverSchema = z.object({
   maxBodyBytes: z.number().int().positive().default(1_048_576),
 }).strict();
 
+/** The status page's address as people open it (https://trueup.example.com): messages link to
+ * the source there, a GitHub status's target_url opens it. */
+const notificationLink = z.string().regex(/^https?:\/\//, 'an http(s) URL').optional();
+
 const notificationEvents = z.array(z.enum(['applied', 'drift', 'failure', 'pending-approval'])).min(1).default(['applied', 'drift', 'failure', 'pending-approval']);
 
 export const notificationSchema = z.discriminatedUnion('type', [
@@ -178,6 +182,7 @@ export const notificationSchema = z.discriminatedUnion('type', [
     url: secretRefSchema,
     events: notificationEvents,
     sources: z.array(instanceName).optional(),
+    link: notificationLink,
   }).strict(),
   z.object({
     type: z.literal('webhook'),
@@ -186,6 +191,7 @@ export const notificationSchema = z.discriminatedUnion('type', [
     secret: secretRefSchema.optional(),
     events: notificationEvents,
     sources: z.array(instanceName).optional(),
+    link: notificationLink,
   }).strict(),
   z.object({
     type: z.literal('github-status'),
@@ -197,6 +203,7 @@ export const notificationSchema = z.discriminatedUnion('type', [
     context: z.string().min(1).optional(),
     events: notificationEvents,
     sources: z.array(instanceName).optional(),
+    link: notificationLink,
   }).strict(),
 ]);
 

@@ -2,6 +2,7 @@
 // value from Git or a cloud API is escaped: resource names and error messages are untrusted text.
 
 import type { ChangeView, Condition, PassRecord, PlanView, SourceStatus } from '../controller/status.ts';
+import { describeChange } from '../plan/render/describe.ts';
 import { printable } from '../sdk/index.ts';
 
 /** HTML-escaped, with control and invisible characters shown as \u{…} (a zero-width or bidi
@@ -40,12 +41,35 @@ function conditionBadges(conditions: readonly Condition[]): string {
   return conditions.map((c) => conditionBadge(c, shown)).join('');
 }
 
-function changeList(changes: readonly ChangeView[], truncated = 0): string {
-  if (changes.length === 0) return '<p class="muted">No changes.</p>';
-  const rows = changes.map((c) => {
-    const diffs = c.diffs.slice(0, 6).map((d) => `<div class="diff"><code>${e(d.path || '(value)')}</code>: ${d.before === undefined ? '' : `<del>${e(JSON.stringify(d.before))}</del> `}${d.after === undefined ? '' : `<ins>${e(JSON.stringify(d.after))}</ins>`}</div>`).join('');
-    return `<tr><td class="act ${e(c.action)}">${e(c.action)}</td><td>${e(c.provider)}</td><td>${e(c.display)}${diffs}</td></tr>`;
+const PAGE_LIMITS = { fields: 12, documentLines: 40 };
+
+/** A change's details as the other renderers show them (describe.ts): a record in one line, a
+ * policy as a line diff. The page gets the field diffs only (the status API keeps no whole
+ * before/after of an update), so a policy diff shows the changed part of the document. */
+function changeDetails(c: ChangeView): string {
+  return describeChange(c, PAGE_LIMITS).map((d) => {
+    switch (d.kind) {
+      case 'inline':
+        return `<div class="diff">${d.sign === '+' ? `<ins>${e(d.text)}</ins>` : `<del>${e(d.text)}</del>`}</div>`;
+      case 'more':
+        return `<div class="diff muted">… ${d.count} more ${e(d.what)}</div>`;
+      case 'field':
+        return `<div class="diff"><code>${e(d.path || '(value)')}</code>: ${d.before === undefined ? '' : `<del>${e(JSON.stringify(d.before))}</del> `}${d.after === undefined ? '' : `<ins>${e(JSON.stringify(d.after))}</ins>`}</div>`;
+      case 'document': {
+        const lines = d.lines.map((l) => (l.op === '…' ? `<span class="muted">  … ${l.count} unchanged line${l.count === 1 ? '' : 's'}</span>`
+          : l.op === '+' ? `<ins>+ ${e(l.text)}</ins>` : l.op === '-' ? `<del>- ${e(l.text)}</del>` : `  ${e(l.text)}`));
+        if (d.cut > 0) lines.push(`<span class="muted">  … ${d.cut} more lines</span>`);
+        return `<div class="diff">${d.path ? `<code>${e(d.path)}</code>:` : ''}<pre class="doc">${lines.join('\n')}</pre></div>`;
+      }
+    }
+    return '';
   }).join('');
+}
+
+export function changeList(changes: readonly ChangeView[], truncated = 0): string {
+  if (changes.length === 0) return '<p class="muted">No changes.</p>';
+  const rows = changes.map((c) => `<tr><td class="act ${e(c.action)}">${e(c.action)}</td><td>${e(c.provider)}</td><td>${e(c.display)}`
+    + `${c.location ? ` <span class="muted">${e(c.location)}</span>` : ''}${changeDetails(c)}</td></tr>`).join('');
   return `<table class="changes"><thead><tr><th>Action</th><th>Provider</th><th>Object</th></tr></thead><tbody>${rows}</tbody></table>`
     + (truncated > 0 ? `<p class="muted">…and ${truncated} more.</p>` : '');
 }
@@ -114,7 +138,7 @@ ul.conditions{list-style:none;padding:0;display:flex;gap:8px;flex-wrap:wrap}.con
 .cond.ok{background:#dcf5e3}.cond.warn{background:#fff1d6}.cond.bad{background:#ffe0e0}.cond.busy{background:#e0ecff}.cond .msg{font-size:13px;white-space:pre-wrap;color:#384050}
 table{border-collapse:collapse;width:100%;font-size:13.5px}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eceef2;vertical-align:top}th{color:#5b6478;font-weight:600}
 td.act{font-weight:600}td.create{color:#116329}td.update,td.replace{color:#7a4b00}td.delete{color:#9b1c1c}
-.diff{font-size:12.5px;color:#485066}del{color:#9b1c1c}ins{color:#116329;text-decoration:none}
+.diff{font-size:12.5px;color:#485066}pre.doc{margin:2px 0;font:12px/1.35 ui-monospace,SFMono-Regular,Menlo,monospace;background:#f6f7f9;padding:4px 6px;border-radius:4px;overflow-x:auto}pre.doc ins,pre.doc del{display:inline}del{color:#9b1c1c}ins{color:#116329;text-decoration:none}
 tr.failed td.result,tr.stalled td.result,tr.refused td.result{color:#9b1c1c;font-weight:600}tr.applied td.result{color:#116329;font-weight:600}
 .pending{border-left:4px solid #d29922;padding-left:12px}.errors li{color:#9b1c1c}.muted{color:#8a93a6}td.msg{color:#5b6478}
 code{font:12.5px ui-monospace,SFMono-Regular,Menlo,monospace;background:#f1f3f6;padding:0 3px;border-radius:3px}`;

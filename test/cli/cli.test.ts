@@ -68,8 +68,8 @@ describe('trueup CLI', () => {
     await writeResources(item('a', 1) + item('b', 'two'));
     const text = await trueup('plan', '--detailed-exitcode');
     assert.equal(text.code, 2, text.stderr);
-    assert.match(text.stdout, /^mem$/m);
-    assert.match(text.stdout, /^ {2}\+ create {2}team\/a {2}items\.yaml:\d+$/m);
+    assert.match(text.stdout, /^mem bucket\/team$/m);
+    assert.match(text.stdout, /^ {2}\+ create {2}team\/a {2}items\.yaml:\d+ {2}bucket: "team", value: 1$/m, 'a flat object on one line');
     assert.match(text.stdout, /Plan: 2 to create, 0 to update, 0 to replace, 0 to delete, 0 unchanged\./);
     assert.ok(!text.stdout.includes('\u001b['), 'no colour when NO_COLOR is set / not a TTY');
     const json = JSON.parse((await trueup('plan', '--json')).stdout) as { changes: unknown[]; source: string; revision: string };
@@ -77,8 +77,8 @@ describe('trueup CLI', () => {
     assert.equal(json.source, 'app');
     assert.match(json.revision, /^sha256:/);
     const md = await trueup('plan', '--markdown');
-    assert.match(md.stdout, /\| 2 \| 0 \| 0 \| 0 \| 0 \|/);
-    assert.match(md.stdout, /```diff\n\+ create team\/a/);
+    assert.match(md.stdout, /^\| `mem` \| `bucket\/team` \| 2 \| 0 \| 0 \| 0 \|$/m);
+    assert.match(md.stdout, /^- `\+ create` `team\/a` .* · `items\.yaml:\d+`$/m);
   });
 
   it('apply refuses to run unattended without --auto-approve, then converges with it', async () => {

@@ -36,7 +36,7 @@ describe('Route 53 names and apply errors through the CLI (issue 11, items 4 and
     await writeZone(['    bücher: [{ type: A, value: 192.0.2.1 }]', '    "😀": [{ type: TXT, value: smile }]']);
     const plan = await trueup('plan');
     assert.equal(plan.code, 0, plan.stderr);
-    assert.match(plan.stdout, /\+ create {2}xn--bcher-kva\.strict\.example\. \(bücher\.strict\.example\.\) A {2}zone\.yaml:6$/m);
+    assert.match(plan.stdout, /\+ create {2}xn--bcher-kva\.strict\.example\. \(bücher\.strict\.example\.\) A {2}zone\.yaml:6( {2}values: |$)/m);
     const applied = await trueup('apply', '--auto-approve');
     assert.equal(applied.code, 0, applied.stdout + applied.stderr);
     const sent = env.proxy.seen.filter((r) => r.method === 'POST' && r.path.includes('/rrset')).map((r) => r.body).join('\n');

@@ -24,13 +24,11 @@ describe('plan rendering', () => {
   it('renders the text plan people read', () => {
     assert.equal(renderPlanText(plan), `Plan for source dns at 1a2b3c4d (checksum abcdef012345)
 
-route53
-  + create  www.example.com. A  zones/example.yaml:12
-      ttl: 300
-      values: ["192.0.2.1"]
+route53 zone/example.com.
+  + create  www.example.com. A  zones/example.yaml:12  ttl: 300, values: ["192.0.2.1"]
   ~ update  api.example.com. CNAME
       ttl: 300 → 60
-  - delete  old.example.com. TXT
+  - delete  old.example.com. TXT  ttl: 300
 
 Left alone (trueup will not touch these)
   ! route53 mail.example.com. MX: exists but carries no trueup owner mark
@@ -42,7 +40,26 @@ Plan: 1 to create, 1 to update, 0 to replace, 1 to delete, 40 unchanged.
   it('shows what a change also does (effects) under it, in text and Markdown', () => {
     const withEffects: Plan = { ...plan, changes: [{ action: 'delete', key: 'p', type: 'policy', display: 'policy /qa/tmp', scope: 'path/qa/', provider: 'iam', before: {}, diffs: [], dependsOn: [], effects: ['detaches it from role /qa/app'] }] };
     assert.ok(renderPlanText(withEffects).includes('  - delete  policy /qa/tmp\n      → detaches it from role /qa/app\n'));
-    assert.ok(renderPlanMarkdown(withEffects).includes('- delete policy /qa/tmp\n      → detaches it from role /qa/app\n'));
+    assert.ok(renderPlanMarkdown(withEffects).includes('- `- delete` `policy /qa/tmp`\n  → detaches it from role /qa/app\n'));
+  });
+
+  it('shows a JSON string field (a ConfigMap key) as a line diff, and a masked value as masked', () => {
+    const before = JSON.stringify({ replicas: 2, features: { search: true, export: false } });
+    const after = JSON.stringify({ replicas: 2, features: { search: true, export: true } });
+    const change = { action: 'update' as const, key: 'cm', type: 'object', display: 'ConfigMap web/app', scope: 'namespace/web', provider: 'cluster', dependsOn: [],
+      diffs: [{ path: 'data.settings.json', before, after }, { path: 'data.password', before: '(sensitive)', after: '(sensitive)' }] };
+    const text = renderPlanText({ ...plan, changes: [change] });
+    assert.ok(text.includes(`      data.settings.json:
+        {
+          "replicas": 2,
+          "features": {
+            "search": true,
+      -     "export": false
+      +     "export": true
+          }
+        }
+      data.password: "(sensitive)" → "(sensitive)"
+`), text);
   });
 
   it('never calls a plan with unreadable providers "No changes"', () => {
@@ -61,9 +78,9 @@ Plan: 1 to create, 1 to update, 0 to replace, 1 to delete, 40 unchanged.
 
   it('renders Markdown for a pull-request comment', () => {
     const md = renderPlanMarkdown(plan);
-    assert.ok(md.startsWith('### trueup plan for `dns` at `1a2b3c4d`\n\n| create | update | replace | delete | unchanged |'));
-    assert.ok(md.includes('```diff\n+ create www.example.com. A\n+     ttl: 300\n+     values: ["192.0.2.1"]\n'), md);
-    assert.ok(md.includes('~ update api.example.com. CNAME\n-     ttl: 300\n+     ttl: 60\n- delete old.example.com. TXT'));
-    assert.ok(md.includes('- `route53` mail.example.com. MX: exists but carries no trueup owner mark'));
+    assert.ok(md.startsWith('### trueup plan for `dns` at `1a2b3c4d`\n\n| provider | container | create | update | replace | delete |'), md);
+    assert.ok(md.includes('- `+ create` `www.example.com. A` `ttl: 300, values: ["192.0.2.1"]` · `zones/example.yaml:12`\n'), md);
+    assert.ok(md.includes('- `~ update` `api.example.com. CNAME`\n  ```diff\n  - ttl: 300\n  + ttl: 60\n  ```\n- `- delete` `old.example.com. TXT` `ttl: 300`'), md);
+    assert.ok(md.includes('- `route53` `mail.example.com. MX`: exists but carries no trueup owner mark'));
   });
 });

@@ -10,6 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import { NotificationDispatcher } from '../../src/report/notify/dispatcher.ts';
 import { githubStatusNotifier } from '../../src/report/notify/github-status.ts';
 import { readSecret } from '../../src/report/notify/secrets.ts';
+import { slackNotifier } from '../../src/report/notify/slack.ts';
+import { webhookNotifier } from '../../src/report/notify/webhook.ts';
 import { silentLogger } from '../../src/report/log.ts';
 import { config, harness, item, waitFor, type Harness } from '../controller/harness.ts';
 
@@ -102,6 +104,41 @@ describe('notifications', () => {
     assert.equal(r?.path, `/api/v3/repos/acme/infra/statuses/${sha}`);
     assert.equal(r?.headers.authorization, 'Bearer ghp_test');
     assert.deepEqual(JSON.parse(r?.body ?? '{}'), { state: 'success', context: 'trueup/prod', description: 'applied revision aaaa: 1 create' });
+  });
+
+  it('names the first problem of an invalid revision in the GitHub status and links the status page', async () => {
+    const sha = 'd'.repeat(40);
+    const n = githubStatusNotifier({ token: 't', apiUrl: url, repository: 'acme/infra', events: ['failure'], sources: undefined, link: 'https://trueup.example.com/' });
+    const dispatcher = new NotificationDispatcher([n], silentLogger());
+    received.length = 0;
+    const message = 'revision dddddddddddd is invalid and was not applied (2 problems); nothing was changed:\n'
+      + 'zones/shop.yaml:12:9: spec.records.www[0].ttl: ttl is at most 2147483647 seconds\nzones/shop.yaml:20:3: spec.gpc: unknown provider block';
+    dispatcher.handle({ type: 'failure', source: 'prod', revision: sha, reason: 'InvalidRevision', message });
+    await dispatcher.flush();
+    assert.deepEqual(JSON.parse(received[0]?.body ?? '{}'), {
+      state: 'failure', context: 'trueup/prod',
+      description: 'zones/shop.yaml:12:9: spec.records.www[0].ttl: ttl is at most 2147483647 seconds (+1 more; not applied)',
+      target_url: 'https://trueup.example.com/#source-prod',
+    });
+  });
+
+  it('puts the summary line and the status page link in Slack and webhook bodies', async () => {
+    const link = 'https://trueup.example.com';
+    const dispatcher = new NotificationDispatcher([
+      slackNotifier(`${url}/slack/T/B/X`, ['failure'], undefined, link),
+      webhookNotifier(`${url}/hook`, undefined, ['failure'], undefined, link),
+    ], silentLogger());
+    received.length = 0;
+    dispatcher.handle({ type: 'failure', source: 'prod', revision: 'e'.repeat(40), reason: 'InvalidRevision',
+      message: 'revision eeeeeeeeeeee is invalid and was not applied (1 problem); nothing was changed:\nzones/<!channel>.yaml:3:1: spec: unknown field' });
+    await dispatcher.flush();
+    const slack = JSON.parse(received.find((r) => r.path.startsWith('/slack'))?.body ?? '{}') as { text: string };
+    assert.equal(slack.text.split('\n')[0], ':x: *trueup* source `prod`: zones/&lt;!channel&gt;.yaml:3:1: spec: unknown field (not applied) (<https://trueup.example.com/#source-prod|status page>)');
+    assert.ok(!slack.text.includes('<!channel>'), 'untrusted text cannot mention a channel');
+    const hook = JSON.parse(received.find((r) => r.path === '/hook')?.body ?? '{}') as { summary: string; link: string; message: string };
+    assert.equal(hook.summary, 'zones/<!channel>.yaml:3:1: spec: unknown field (not applied)');
+    assert.equal(hook.link, 'https://trueup.example.com/#source-prod');
+    assert.match(hook.message, /^revision eeeeeeeeeeee is invalid/, 'the full message is still there');
   });
 
   it('marks a commit pending while its plan waits for approval, once per plan', async () => {

@@ -1,31 +1,38 @@
-// The human plan: grouped by provider instance, one line per change with a symbol, then the
-// field-level diffs, then what is left alone, what is refused, and a summary line. Every piece
+// The human plan: grouped by provider instance and container (zone, namespace, IAM path), one
+// line per change with a symbol, then what it changes (see describe.ts: a record on one line, a
+// policy as a line diff), then what is left alone, what is refused, and a summary line. Every piece
 // of declared or observed text goes through `printable` before colouring: an ESC in a name must
 // not reach the terminal raw (it could erase a `- delete` line from a reviewer's screen).
 
-import { printable as t, type FieldDiff, type JsonValue, type PlannedChange } from '../../sdk/index.ts';
+import { printable as t, type JsonValue } from '../../sdk/index.ts';
 import type { Plan } from '../types.ts';
 import { plain, type Palette } from './colour.ts';
+import { describeChange, type Detail } from './describe.ts';
+import { sections } from './sections.ts';
 
 const SYMBOL = { create: '+', update: '~', replace: '±', delete: '-' } as const;
+
+const LIMITS = { fields: 24, documentLines: 60 };
 
 export function renderPlanText(plan: Plan, palette: Palette = plain): string {
   const p = palette;
   const colourFor = { create: p.green, update: p.yellow, replace: p.magenta, delete: p.red } as const;
   const lines: string[] = [];
   lines.push(p.bold(`Plan for source ${t(plan.source)} at ${t(plan.revision)}`) + p.dim(` (checksum ${plan.checksum.slice(0, 12)})`));
-  const byProvider = new Map<string, PlannedChange[]>();
-  for (const c of plan.changes) byProvider.set(c.provider, [...(byProvider.get(c.provider) ?? []), c]);
-  for (const [provider, changes] of byProvider) {
-    lines.push('', p.bold(t(provider)));
-    for (const c of changes) {
+  for (const section of sections(plan.changes)) {
+    lines.push('', `${p.bold(t(section.provider))} ${p.dim(t(section.scope))}`);
+    for (const c of section.changes) {
       const colour = colourFor[c.action];
       const note = c.action === 'replace' ? p.dim(' (deleted and created again: a field that cannot change in place changed)') : '';
       const where = c.location ? p.dim(`  ${t(c.location.file)}:${c.location.line}`) : '';
-      lines.push(`  ${colour(`${SYMBOL[c.action]} ${c.action.padEnd(7)}`)} ${t(c.display)}${note}${where}`);
+      const details = describeChange(c, LIMITS);
+      // A record's whole value fits on its headline: one line per created record.
+      const first = details[0];
+      const inline = first?.kind === 'inline' && details.length === 1 ? `  ${colour(t(first.text))}` : '';
+      lines.push(`  ${colour(`${SYMBOL[c.action]} ${c.action.padEnd(7)}`)} ${t(c.display)}${note}${where}${inline}`);
       if (c.dangerous) lines.push(`      ${p.red(`! ${t(c.dangerous)}`)}`);
       for (const e of c.effects ?? []) lines.push(`      ${p.dim('→')} ${t(e)}`);
-      for (const d of diffLines(c, 24)) lines.push(`      ${renderDiff(d, c.action, p)}`);
+      if (inline === '') for (const d of details) renderDetail(d, p, lines);
     }
   }
   if (plan.conflicts.length > 0) {
@@ -51,6 +58,39 @@ export function renderPlanText(plan: Plan, palette: Palette = plain): string {
   return `${lines.join('\n')}\n`;
 }
 
+function renderDetail(d: Detail, p: Palette, out: string[]): void {
+  const pad = '      ';
+  switch (d.kind) {
+    case 'inline':
+      out.push(`${pad}${(d.sign === '+' ? p.green : p.red)(t(d.text))}`);
+      return;
+    case 'more':
+      out.push(`${pad}${p.dim(`… ${d.count} more ${d.what}`)}`);
+      return;
+    case 'field':
+      out.push(`${pad}${renderField(d, p)}`);
+      return;
+    case 'document':
+      if (d.path !== '') out.push(`${pad}${t(d.path)}:`);
+      for (const line of d.lines) {
+        if (line.op === '…') out.push(`${pad}  ${p.dim(`… ${line.count} unchanged line${line.count === 1 ? '' : 's'}`)}`);
+        else if (line.op === '+') out.push(`${pad}${p.green(`+ ${t(line.text)}`)}`);
+        else if (line.op === '-') out.push(`${pad}${p.red(`- ${t(line.text)}`)}`);
+        else out.push(`${pad}  ${p.dim(t(line.text))}`);
+      }
+      if (d.cut > 0) out.push(`${pad}  ${p.dim(`… ${d.cut} more lines`)}`);
+      return;
+  }
+}
+
+function renderField(d: { path: string; before?: JsonValue; after?: JsonValue; whole?: boolean }, p: Palette): string {
+  const path = t(d.path);
+  if (d.whole && d.after === undefined) return `${path}: ${p.red(show(d.before))}`;
+  if (d.before === undefined) return `${path}: ${p.green(show(d.after))}`;
+  if (d.after === undefined) return `${path}: ${p.red(show(d.before))} → ${p.dim('(removed)')}`;
+  return `${path}: ${p.red(show(d.before))} → ${p.green(show(d.after))}`;
+}
+
 export function summaryLine(plan: Plan, p: Palette = plain): string {
   const s = plan.summary;
   // A provider instance that could not be read planned nothing: never call that "no changes".
@@ -66,25 +106,6 @@ export function summaryLine(plan: Plan, p: Palette = plain): string {
 function counts(plan: Plan, p: Palette): string {
   const s = plan.summary;
   return `Plan: ${p.green(`${s.create} to create`)}, ${p.yellow(`${s.update} to update`)}, ${p.magenta(`${s.replace} to replace`)}, ${p.red(`${s.delete} to delete`)}, ${s.unchanged} unchanged.`;
-}
-
-/** The diffs worth showing: a create lists its top-level fields, a delete nothing. */
-export function diffLines(change: PlannedChange, max: number): FieldDiff[] {
-  let diffs = change.diffs;
-  if (change.action === 'delete') return [];
-  if (change.action === 'create' && change.after !== null && typeof change.after === 'object' && !Array.isArray(change.after)) {
-    diffs = Object.entries(change.after).map(([path, after]) => ({ path, after }));
-  }
-  if (diffs.length > max) return [...diffs.slice(0, max), { path: `… ${diffs.length - max} more fields` }];
-  return diffs;
-}
-
-function renderDiff(d: FieldDiff, action: PlannedChange['action'], p: Palette): string {
-  const path = t(d.path);
-  if (d.before === undefined && d.after === undefined) return p.dim(path);
-  if (action === 'create' || d.before === undefined) return `${path}: ${p.green(show(d.after))}`;
-  if (d.after === undefined) return `${path}: ${p.red(show(d.before))} → ${p.dim('(removed)')}`;
-  return `${path}: ${p.red(show(d.before))} → ${p.green(show(d.after))}`;
 }
 
 export function show(value: JsonValue | undefined): string {

@@ -15,15 +15,16 @@ export async function createNotifiers(configs: readonly NotificationConfig[], op
   const out: Notifier[] = [];
   for (const [i, c] of configs.entries()) {
     const what = `notifications[${i}] (${c.type})`;
-    if (c.type === 'slack') out.push(slackNotifier(await readSecret(c.url, `${what} url`, options), c.events, c.sources));
+    if (c.type === 'slack') out.push(slackNotifier(await readSecret(c.url, `${what} url`, options), c.events, c.sources, c.link));
     else if (c.type === 'webhook') {
       const secret = c.secret ? await readSecret(c.secret, `${what} secret`, options) : undefined;
-      out.push(webhookNotifier(await readSecret(c.url, `${what} url`, options), secret, c.events, c.sources));
+      out.push(webhookNotifier(await readSecret(c.url, `${what} url`, options), secret, c.events, c.sources, c.link));
     } else {
       const n: Parameters<typeof githubStatusNotifier>[0] = {
         token: await readSecret(c.token, `${what} token`, options), apiUrl: c.apiUrl, repository: c.repository, events: c.events, sources: c.sources,
       };
       if (c.context) n.context = c.context;
+      if (c.link) n.link = c.link;
       out.push(githubStatusNotifier(n));
     }
   }

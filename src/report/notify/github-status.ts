@@ -3,11 +3,14 @@
 // commit page shows whether it is live.
 // https://docs.github.com/en/rest/commits/statuses#create-a-commit-status
 
+import { clip, eventSummary, sourceLink } from './summary.ts';
 import type { NotifiableEvent, Notifier } from './types.ts';
 import { post } from './types.ts';
 
 export function githubStatusNotifier(options: {
   token: string; apiUrl: string; repository: string; context?: string; events: NotifiableEvent['type'][]; sources: string[] | undefined;
+  /** The status page's address: the status links to the source there (target_url). */
+  link?: string;
 }): Notifier {
   const base = options.apiUrl.replace(/\/+$/, '');
   return {
@@ -19,11 +22,13 @@ export function githubStatusNotifier(options: {
       const state = event.type === 'failure' ? 'failure'
         : event.type === 'pending-approval' ? 'pending'
         : event.type === 'drift' && !event.corrected ? 'error' : 'success';
+      const target = sourceLink(options.link, event.source);
       const body = JSON.stringify({
         state,
         context: options.context ?? `trueup/${event.source}`,
-        // GitHub caps descriptions at 140 characters.
-        description: event.message.split('\n')[0]?.slice(0, 140) ?? '',
+        // GitHub caps descriptions at 140 characters: the first problem, not the preamble.
+        description: clip(eventSummary(event), 140),
+        ...(target ? { target_url: target } : {}),
       });
       await post(`${base}/repos/${options.repository}/statuses/${event.revision}`, body, {
         authorization: `Bearer ${options.token}`, accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28',

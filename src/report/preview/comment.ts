@@ -2,9 +2,9 @@
 // (the merge result of which head), the plan in the shared Markdown renderer, and after the merge
 // a note saying what was applied and whether it is what was reviewed.
 //
-// The plan itself comes from src/plan/render/markdown.ts, the renderer `plan --markdown` uses.
-// `renderPlanSection` is the one place that calls it, so a renderer that takes its own budget
-// and links needs a one-line change here.
+// The plan itself comes from src/plan/render/markdown.ts, the renderer `plan --markdown` uses:
+// it groups, links and cuts whole sections to the budget itself; `fitWithin` stays as the last
+// guard so a section can never push the comment over the platform's limit.
 
 import { renderPlanMarkdown } from '../../plan/render/markdown.ts';
 import type { Plan } from '../../plan/types.ts';
@@ -23,7 +23,13 @@ export interface SectionRenderOptions {
 
 /** The plan as Markdown within `maxChars`. */
 export function renderPlanSection(plan: Plan, options: SectionRenderOptions): string {
-  return fitWithin(renderPlanMarkdown(plan), options.maxChars, options.fullPlanUrl);
+  const markdown = renderPlanMarkdown(plan, {
+    maxChars: options.maxChars,
+    ...(options.fileLink ? { fileLink: options.fileLink } : {}),
+    ...(options.fullPlanUrl ? { fullPlanUrl: options.fullPlanUrl } : {}),
+    ...(options.title ? { title: options.title } : {}),
+  });
+  return fitWithin(markdown, options.maxChars, options.fullPlanUrl);
 }
 
 /** Cut Markdown at a line boundary to fit `max` characters, closing an open code block and
