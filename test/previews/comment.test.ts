@@ -62,8 +62,13 @@ describe('preview comment sections', () => {
     const platform = githubPlatform({ token: 't', repository: 'acme/infra', apiUrl: gh.url });
     const section = renderPlanSection(p, { maxChars: sectionBudget(platform, 1), fullPlanUrl: 'https://trueup.example/previews/dns/1' });
     assert.ok(section.length < 65_536, `${section.length} characters`);
-    assert.equal((section.match(/^```/gm)?.length ?? 0) % 2, 0, 'every code block is closed');
-    assert.match(section, /more characters of this plan were cut to fit the comment limit: \[the full plan\]\(https:\/\/trueup\.example\/previews\/dns\/1\)/);
+    assert.match(section, /5,000/);
+    // The last guard: Markdown over the budget is cut at a line, its open code block closed.
+    const long = ['```diff', ...Array.from({ length: 5_000 }, (_, i) => `+ www${i}.example.com. A 192.0.2.${i % 250}`), '```'].join('\n');
+    const cut = fitWithin(long, 65_536, 'https://trueup.example/previews/dns/1');
+    assert.ok(cut.length <= 65_536, `${cut.length} characters`);
+    assert.equal((cut.match(/^```/gm)?.length ?? 0) % 2, 0, 'every code block is closed');
+    assert.match(cut, /more characters of this plan were cut to fit the comment limit: \[the full plan\]\(https:\/\/trueup\.example\/previews\/dns\/1\)/);
     const body = writeSection(undefined, 'dns', section);
     await platform.createComment(1, body, AbortSignal.timeout(5000));
     await assert.rejects(platform.createComment(1, 'x'.repeat(65_537), AbortSignal.timeout(5000)), (e: unknown) => e instanceof PlatformError && e.status === 422 && !e.message.includes('x'.repeat(20)));
