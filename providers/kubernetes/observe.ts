@@ -69,6 +69,7 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
     else for (const ns of namespaces) lists.push({ resource: r, namespace: ns });
   }
   const live = new Map<string, Live>();
+  const skipped = new Set<string>();
   const declaredTypes = new Set(request.desired.map((d) => `${splitApiVersion(d.resource.apiVersion).group}/${d.resource.kind}`));
   await mapLimit(lists, env.settings.concurrency, async ({ resource, namespace }) => {
     const spec = { method: 'GET' as const, path: resourcePath(resource, namespace), query: { labelSelector: selector }, operation: `list ${resource.plural}` };
@@ -77,7 +78,7 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
     if (response.status === 403 && !declaredTypes.has(`${resource.group}/${resource.kind}`)) {
       // trueup's credentials may be scoped to the kinds it manages (least privilege): a type it
       // may not read and does not declare cannot hold anything it would prune.
-      ctx.log.warn({ resource: resource.plural, namespace }, 'not allowed to list; skipped (prune cannot see objects of this type)');
+      skipped.add(resource.group ? `${resource.plural}.${resource.group}` : resource.plural);
       return;
     }
     if (response.status >= 300) throw apiError(response, spec);
@@ -90,6 +91,11 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
       live.set(objectKey(ref), { object: item, resource });
     }
   });
+
+  if (skipped.size > 0) {
+    // Expected with least-privilege RBAC (`trueup permissions`): one line per pass, not one per type.
+    ctx.log.info({ resources: [...skipped].sort() }, `not allowed to list ${skipped.size} kinds the repository does not declare; skipped (prune cannot see objects of these kinds)`);
+  }
 
   // 3. declared objects the lists did not return: a GET each, or — when many of one type in one
   //    namespace are missing (a first apply, an adoption) — one unfiltered LIST of that type there.
