@@ -192,6 +192,7 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
   // 4. dry runs — of creates too, so what the server would refuse (a typo, an invalid value) fails
   //    the plan with file:line instead of the apply
   const refined: DesiredObject[] = [];
+  const notAllowedDryRuns: string[] = [];
   const observedByKey = new Map(objects.map((o) => [o.key, o]));
   const declaredKeys = new Set(request.desired.map((d) => d.key));
   await mapLimit(declared, env.settings.concurrency, async ({ d, manifest }) => {
@@ -242,7 +243,10 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
     if (response.status >= 300 || !isObject(response.body)) {
       // The namespace does not exist yet (it is created in this revision), or the server refuses
       // the object: plan with the manifest; apply reports the server's reason against the object.
-      if (response.status !== 404) ctx.log.warn({ object: d.display, status: response.status }, 'dry run refused; planning with the manifest as written');
+      // 403: read-only credentials (`trueup permissions --read-only`): RBAC authorizes a dry run
+      // like the write, so such plans compare manifests as written; said once per pass below.
+      if (response.status === 403) notAllowedDryRuns.push(d.display);
+      else if (response.status !== 404) ctx.log.warn({ object: d.display, status: response.status }, 'dry run refused; planning with the manifest as written');
       refined.push(d);
       return;
     }
@@ -255,6 +259,9 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
     const shape = compareShape(comparable(manifest), current, env.settings.fieldManager, ref.kind);
     refined.push({ ...d, value: pruned(response.body, shape) });
   });
+  if (notAllowedDryRuns.length > 0) {
+    ctx.log.info({ objects: notAllowedDryRuns.length, first: notAllowedDryRuns.sort()[0] }, `not allowed to dry-run ${notAllowedDryRuns.length} objects (read-only credentials?): planned from the manifests as written, without the server's defaults and admission checks`);
+  }
   if (problems.length > 0) {
     // Terminal for the whole instance, as Flux fails a Kustomization whose dry run fails: applying
     // the rest while Git and the cluster disagree on an object would hide the problem.

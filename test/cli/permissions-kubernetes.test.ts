@@ -142,6 +142,7 @@ describe('trueup permissions against an RBAC-enforcing API server', () => {
         assert.equal(plan.code, 0, plan.stderr);
         const changes = (JSON.parse(plan.stdout) as { changes: { action: string; display: string }[] }).changes.map((c) => `${c.action} ${c.display}`).sort();
         assert.deepEqual(changes, ['update ConfigMap shop/settings', 'update Deployment shop/web']);
+        assert.doesNotMatch(plan.stderr, /dry run refused/, 'read-only credentials are expected: no warning per object');
         const refused = await trueup(readOnly, 'apply', '--auto-approve', '--force');
         assert.notEqual(refused.code, 0);
         assert.match(refused.stdout + refused.stderr, new RegExp(`configmaps "settings" is forbidden: User "${userOf(readOnly)}" cannot patch resource "configmaps" in API group "" in the namespace "shop"`));
