@@ -109,7 +109,10 @@ export function validate(object: KubeObject): void {
   const name = object.metadata.name;
   const labelOnly = object.kind === 'Namespace' || object.kind === 'Service';
   if (typeof name !== 'string' || name.length === 0) causes.push({ field: 'metadata.name', message: 'Required value: name or generateName is required' });
-  else if (name.length > 253 || !(labelOnly ? DNS_LABEL : DNS_SUBDOMAIN).test(name)) {
+  else if (object.apiVersion.startsWith('rbac.authorization.k8s.io/')) {
+    // RBAC objects are named by path segments (ValidateRBACName): `system:discovery` is valid.
+    if (name === '.' || name === '..' || /[/%]/.test(name)) causes.push({ field: 'metadata.name', message: `Invalid value: "${name}": may not be '.' or '..' and may not contain '/' or '%'` });
+  } else if (name.length > 253 || !(labelOnly ? DNS_LABEL : DNS_SUBDOMAIN).test(name)) {
     causes.push({ field: 'metadata.name', message: `Invalid value: "${name}": a lowercase RFC 1123 ${labelOnly ? 'label' : 'subdomain'} must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character` });
   }
   for (const section of ['labels', 'annotations'] as const) {

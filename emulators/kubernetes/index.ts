@@ -5,15 +5,30 @@
 import type { AddressInfo } from 'node:net';
 import { markReady, KubeState, type StateOptions } from './state.ts';
 import { createKubeServer, type FailureInjection, type RequestRecord } from './server.ts';
+import { ADMIN_USER, Authenticator, userOf, type UserInfo } from './auth.ts';
+import { AccessControl, RbacAuthorizer, type Decision } from './rbac.ts';
 import type { JsonMap, KubeObject } from './types.ts';
 
 export type { KubeObject, JsonMap } from './types.ts';
 export type { RequestRecord } from './server.ts';
+export type { Decision } from './rbac.ts';
+export type { UserInfo } from './auth.ts';
+
+/** The token of the admin user (`system:masters`) that `kubeconfig()` carries by default. */
+export const ADMIN_TOKEN = 'emulator-token';
+
+/** Opt-in RBAC, as an API server run with `--authorization-mode=RBAC --token-auth-file`. */
+export interface RbacOptions {
+  /** Bearer token → user name, e.g. `system:serviceaccount:trueup:trueup` (groups derived from it). */
+  tokens?: Record<string, string | UserInfo>;
+}
 
 export interface KubeEmulatorOptions extends StateOptions {
   /** Port to listen on (default: any free port). */
   port?: number;
   host?: string;
+  /** Authenticate bearer tokens and enforce RBAC (default: every request is allowed). */
+  rbac?: RbacOptions;
 }
 
 export interface KubeEmulator {
@@ -31,8 +46,10 @@ export interface KubeEmulator {
   injectFailures(count: number, code?: number): void;
   /** Refuse every request on these resources (plural names) with 403, as RBAC would. */
   forbid(...plurals: string[]): void;
-  /** A kubeconfig (YAML) pointing at the emulator, for kubectl and trueup. */
-  kubeconfig(namespace?: string): string;
+  /** With `rbac`: every authorization decision, and a way to add tokens at run time. */
+  rbac?: { decisions: Decision[]; addToken(token: string, user: string | UserInfo): void };
+  /** A kubeconfig (YAML) pointing at the emulator, for kubectl and trueup (the admin token by default). */
+  kubeconfig(namespace?: string, token?: string): string;
   stop(): Promise<void>;
 }
 
@@ -41,7 +58,16 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
   const requests: RequestRecord[] = [];
   const failures: FailureInjection = { count: 0, code: 503 };
   const forbidden = new Set<string>();
-  const server = createKubeServer(state, requests, failures, forbidden);
+  let rbac: KubeEmulator['rbac'];
+  let access: AccessControl | undefined;
+  if (options.rbac) {
+    const asUser = (u: string | UserInfo) => (typeof u === 'string' ? userOf(u) : u);
+    const authenticator = new Authenticator(new Map([[ADMIN_TOKEN, ADMIN_USER], ...Object.entries(options.rbac.tokens ?? {}).map(([t, u]) => [t, asUser(u)] as const)]));
+    const authorizer = new RbacAuthorizer(state);
+    access = new AccessControl(authenticator, authorizer);
+    rbac = { decisions: authorizer.decisions, addToken: (token, user) => authenticator.addToken(token, asUser(user)) };
+  }
+  const server = createKubeServer(state, requests, failures, forbidden, access);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -54,6 +80,7 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
     port,
     state,
     requests,
+    ...(rbac ? { rbac } : {}),
     setStatus: (apiVersion, kind, namespace, name, status) => state.setStatus(apiVersion, kind, namespace, name, status),
     markReady: (apiVersion, kind, namespace, name) => state.setStatus(apiVersion, kind, namespace, name, (object) => {
       markReady(object);
@@ -66,10 +93,10 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
     forbid: (...plurals) => {
       for (const p of plurals) forbidden.add(p);
     },
-    kubeconfig: (namespace = 'default') => [
+    kubeconfig: (namespace = 'default', token = ADMIN_TOKEN) => [
       'apiVersion: v1', 'kind: Config', 'current-context: emulator',
       'clusters:', '- name: emulator', '  cluster:', `    server: ${url}`, '    insecure-skip-tls-verify: true',
-      'users:', '- name: tester', '  user:', '    token: emulator-token',
+      'users:', '- name: tester', '  user:', `    token: ${token}`,
       'contexts:', '- name: emulator', '  context:', '    cluster: emulator', '    user: tester', `    namespace: ${namespace}`, '',
     ].join('\n'),
     stop: async () => {

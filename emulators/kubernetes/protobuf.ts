@@ -121,6 +121,19 @@ const KINDS: Record<string, (object: JsonMap, f: Field) => void> = {
     }
     if (f.number === 4) o.automountServiceAccountToken = f.value !== 0n;
   },
+  // `kubectl auth can-i`: spec = 2 {resourceAttributes = 1 {namespace 1, verb 2, group 3, version 4,
+  // resource 5, subresource 6, name 7}, nonResourceAttributes = 2 {path 1, verb 2}}
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': (o, f) => {
+    if (f.number !== 2) return;
+    const spec: JsonMap = {};
+    for (const a of fields(bytesOf(f))) {
+      const names = a.number === 1 ? ['namespace', 'verb', 'group', 'version', 'resource', 'subresource', 'name'] : a.number === 2 ? ['path', 'verb'] : [];
+      const attributes: JsonMap = {};
+      for (const x of fields(bytesOf(a))) if (names[x.number - 1]) set(attributes, names[x.number - 1] ?? '', x);
+      if (names.length > 0) spec[a.number === 1 ? 'resourceAttributes' : 'nonResourceAttributes'] = attributes;
+    }
+    o.spec = spec;
+  },
 };
 
 export function decodeProtobuf(body: Buffer): Json {

@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { jsonMergePatch, jsonPatch, strategicMergePatch } from './merge.ts';
 import { decodeProtobuf } from './protobuf.ts';
 import { writeScale } from './scale.ts';
+import type { AccessControl } from './rbac.ts';
 import { fieldValidationOf } from './schema.ts';
 import type { KubeState, PatchType } from './state.ts';
 import { ApiError, apiVersionOf, clone, isMap, type Json, type JsonMap, type KubeObject, type ResourceType } from './types.ts';
@@ -29,7 +30,7 @@ export interface FailureInjection {
   code: number;
 }
 
-export function createKubeServer(state: KubeState, requests: RequestRecord[], failures: FailureInjection = { count: 0, code: 503 }, forbidden: Set<string> = new Set()): Server {
+export function createKubeServer(state: KubeState, requests: RequestRecord[], failures: FailureInjection = { count: 0, code: 503 }, forbidden: Set<string> = new Set(), access?: AccessControl): Server {
   const server = createServer((req, res) => {
     if (failures.count > 0 && (req.url ?? '').startsWith('/api')) {
       failures.count -= 1;
@@ -38,7 +39,7 @@ export function createKubeServer(state: KubeState, requests: RequestRecord[], fa
       send(res, failures.code, new ApiError(failures.code, reason, failures.code === 429 ? 'too many requests, please try again later' : 'the server is currently unable to handle the request').status());
       return;
     }
-    void handle(state, requests, req, res, forbidden).catch((error: unknown) => {
+    void handle(state, requests, req, res, forbidden, access).catch((error: unknown) => {
       const apiError = error instanceof ApiError ? error : new ApiError(500, 'InternalError', `emulator error: ${(error as Error).message}`);
       send(res, apiError.code, apiError.status());
     });
@@ -82,7 +83,7 @@ function parseBody(raw: Buffer, contentType: string): Json {
   }
 }
 
-async function handle(state: KubeState, requests: RequestRecord[], req: IncomingMessage, res: ServerResponse, forbidden: Set<string>): Promise<void> {
+async function handle(state: KubeState, requests: RequestRecord[], req: IncomingMessage, res: ServerResponse, forbidden: Set<string>, access?: AccessControl): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://emulator');
   const method = req.method ?? 'GET';
   const contentType = req.headers['content-type'] ?? '';
@@ -94,6 +95,13 @@ async function handle(state: KubeState, requests: RequestRecord[], req: Incoming
   const body = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readBody(req);
   const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   const q = url.searchParams;
+  // Opt-in RBAC mode (rbac.ts): authenticate and authorize before any handler, as the filter chain does.
+  const allowed = access?.check(method, url, req.headers.authorization);
+  const review = allowed && access?.serve(allowed, () => parseBody(body, contentType));
+  if (review) {
+    send(res, 201, review);
+    return;
+  }
 
   if (url.pathname === '/version') {
     send(res, 200, { major: '1', minor: '32', gitVersion: 'v1.32.0-trueup-emulator', gitCommit: '0000000', gitTreeState: 'clean', buildDate: '2026-01-01T00:00:00Z', goVersion: 'go1.23', compiler: 'gc', platform: 'linux/amd64' });
@@ -228,6 +236,7 @@ async function handle(state: KubeState, requests: RequestRecord[], req: Incoming
         return false;
       }
     })();
+    if (!existed && patchType === 'apply' && allowed) access?.createOnUpdate(allowed);
     const result = state.patch(type, version, namespace, name, patchType, parseBody(body, contentType), { manager, dryRun, force, fieldValidation, warnings });
     send(res, existed || dryRun ? 200 : 201, result, [...warnings, ...finalizerWarnings(result)]);
     return;

@@ -61,14 +61,23 @@ async function applyOne(env: ApplyEnv, discovery: Discovery, change: ApplyChange
     await takeOver(env, resource, ref.namespace, ref.name, handle, change.display, ctx);
     detail = 'adopted: field ownership taken over from kubectl';
   }
-  await env.client.call({
-    method: 'PATCH', path: resourcePath(resource, ref.namespace, ref.name),
+  const spec = {
+    method: 'PATCH' as const, path: resourcePath(resource, ref.namespace, ref.name),
     // Strict: a field the server would drop is an error, never a silent loss (observe's dry run
     // sends the same, so such a manifest fails at plan already).
     query: { fieldManager: env.settings.fieldManager, force: 'true', fieldValidation: 'Strict' },
     body: JSON.stringify(manifest), contentType: 'application/apply-patch+yaml', operation: 'apply', subject: change.display,
     at: `${change.desired.resource.location.file}:${change.desired.resource.location.line}`,
-  }, ctx);
+  };
+  const response = await env.client.request(spec, ctx);
+  if (response.status === 403 && !/ cannot /.test(JSON.stringify(response.body))) {
+    // An apply that would create is authorized for create as well, and the API server's refusal of
+    // that second check names no verb ("configmaps \"x\" is forbidden: "): say which.
+    const where = ref.namespace ? `in the namespace "${ref.namespace}"` : 'at the cluster scope';
+    const error = apiError(response, spec);
+    throw new TerminalError(`${error.message.trimEnd()} creating it by server-side apply needs the create verb on resource "${resource.plural}" in API group "${resource.group}" ${where} (see trueup permissions)`, { subject: change.display, operation: 'apply', code: 'Forbidden' });
+  }
+  if (response.status >= 300) throw apiError(response, spec);
   if (resource.kind === 'CustomResourceDefinition' && resource.group === 'apiextensions.k8s.io') {
     await waitEstablished(env, resource, ref.name, change.display, ctx);
   }

@@ -69,6 +69,7 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
     else for (const ns of namespaces) lists.push({ resource: r, namespace: ns });
   }
   const live = new Map<string, Live>();
+  const skipped = new Set<string>();
   const declaredTypes = new Set(request.desired.map((d) => `${splitApiVersion(d.resource.apiVersion).group}/${d.resource.kind}`));
   await mapLimit(lists, env.settings.concurrency, async ({ resource, namespace }) => {
     const spec = { method: 'GET' as const, path: resourcePath(resource, namespace), query: { labelSelector: selector }, operation: `list ${resource.plural}` };
@@ -77,7 +78,7 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
     if (response.status === 403 && !declaredTypes.has(`${resource.group}/${resource.kind}`)) {
       // trueup's credentials may be scoped to the kinds it manages (least privilege): a type it
       // may not read and does not declare cannot hold anything it would prune.
-      ctx.log.warn({ resource: resource.plural, namespace }, 'not allowed to list; skipped (prune cannot see objects of this type)');
+      skipped.add(resource.group ? `${resource.plural}.${resource.group}` : resource.plural);
       return;
     }
     if (response.status >= 300) throw apiError(response, spec);
@@ -90,6 +91,11 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
       live.set(objectKey(ref), { object: item, resource });
     }
   });
+
+  if (skipped.size > 0) {
+    // Expected with least-privilege RBAC (`trueup permissions`): one line per pass, not one per type.
+    ctx.log.info({ resources: [...skipped].sort() }, `not allowed to list ${skipped.size} kinds the repository does not declare; skipped (prune cannot see objects of these kinds)`);
+  }
 
   // 3. declared objects the lists did not return: a GET each, or — when many of one type in one
   //    namespace are missing (a first apply, an adoption) — one unfiltered LIST of that type there.
@@ -187,6 +193,7 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
   //    the plan with file:line instead of the apply
   const refined: DesiredObject[] = [];
   const warnings: { key: string; message: string }[] = [];
+  const notAllowedDryRuns: string[] = [];
   const observedByKey = new Map(objects.map((o) => [o.key, o]));
   const declaredKeys = new Set(request.desired.map((d) => d.key));
   await mapLimit(declared, env.settings.concurrency, async ({ d, manifest }) => {
@@ -238,7 +245,10 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
     if (response.status >= 300 || !isObject(response.body)) {
       // The namespace does not exist yet (it is created in this revision), or the server refuses
       // the object: plan with the manifest; apply reports the server's reason against the object.
-      if (response.status !== 404) ctx.log.warn({ object: d.display, status: response.status }, 'dry run refused; planning with the manifest as written');
+      // 403: read-only credentials (`trueup permissions --read-only`): RBAC authorizes a dry run
+      // like the write, so such plans compare manifests as written; said once per pass below.
+      if (response.status === 403) notAllowedDryRuns.push(d.display);
+      else if (response.status !== 404) ctx.log.warn({ object: d.display, status: response.status }, 'dry run refused; planning with the manifest as written');
       refined.push(d);
       return;
     }
@@ -251,6 +261,9 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
     const shape = compareShape(comparable(manifest), current, env.settings.fieldManager, ref.kind);
     refined.push({ ...d, value: pruned(response.body, shape) });
   });
+  if (notAllowedDryRuns.length > 0) {
+    ctx.log.info({ objects: notAllowedDryRuns.length, first: notAllowedDryRuns.sort()[0] }, `not allowed to dry-run ${notAllowedDryRuns.length} objects (read-only credentials?): planned from the manifests as written, without the server's defaults and admission checks`);
+  }
   if (problems.length > 0) {
     // Terminal for the whole instance, as Flux fails a Kustomization whose dry run fails: applying
     // the rest while Git and the cluster disagree on an object would hide the problem.

@@ -2,9 +2,11 @@
 // repository declares objects in and a ClusterRole for its cluster-scoped kinds, each listing only
 // the declared kinds, bound to trueup's service account.
 //
-// Verbs: get/list for observe and prune, watch for health waits, patch for server-side apply —
-// which a dry run needs too (RBAC authorizes dry-run requests like real ones, so detect mode and
-// previews keep patch) — create for server-side apply of new objects, delete for prune.
+// Verbs: get/list for observe, prune and health checks (which poll with GET: no watch), patch for
+// server-side apply, create for server-side apply of new objects (the API server checks create
+// too when an apply would create), delete for prune. Read-only is get/list alone: RBAC authorizes
+// a dry run like the write itself, so a plan with read-only credentials cannot dry-run and
+// compares the manifests as written (observe says so once), but nothing it holds can write.
 // Plurals come from CRDs declared in the same repository, else from the kind as Kubernetes'
 // own fallback (UnsafeGuessKindToResource) derives them; discovery is not available offline.
 
@@ -28,7 +30,7 @@ export function kubernetesPermissions(request: PermissionRequest<KubernetesSetti
     const spec = (d.resource.raw as { spec?: { group?: string; names?: { kind?: string; plural?: string } } }).spec;
     if (spec?.group && spec.names?.kind && spec.names.plural) plurals.set(`${spec.group}/${spec.names.kind}`, spec.names.plural);
   }
-  const verbs = request.readOnly ? ['get', 'list', 'watch', 'patch'] : ['create', 'delete', 'get', 'list', 'patch', 'watch'];
+  const verbs = request.readOnly ? ['get', 'list'] : ['create', 'delete', 'get', 'list', 'patch'];
   // namespace ('' = cluster) → apiGroup → resources
   const rules = new Map<string, Map<string, Set<string>>>();
   for (const d of request.desired) {
@@ -60,6 +62,7 @@ export function kubernetesPermissions(request: PermissionRequest<KubernetesSetti
     'Roles exist only in namespaces that already exist: apply the ClusterRole (it covers Namespaces) first, or create the namespaces with it.',
     `Leader election needs get/create/update on coordination.k8s.io leases in ${serviceAccount.namespace} (deploy/kubernetes/rbac.yaml).`,
   ];
-  if (request.readOnly) notes.push('Read-only still needs patch: plans are server-side dry runs, which RBAC authorizes like real writes.');
+  notes.push('An object whose kind the repository no longer declares is pruned only while its kind is still granted: apply the narrower RBAC after the revision that removes the kind.');
+  if (request.readOnly) notes.push('Read-only grants no patch, so plans cannot run server-side dry runs (RBAC authorizes them like writes): they compare the manifests as written, and what admission would refuse shows only at apply.');
   return { format: 'kubernetes-rbac', document: objects, notes };
 }

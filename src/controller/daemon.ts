@@ -13,7 +13,7 @@ import { readSecret } from '../report/notify/secrets.ts';
 import { githubPlatform } from '../report/preview/github.ts';
 import { gitlabPlatform } from '../report/preview/gitlab.ts';
 import type { ReviewPlatform } from '../report/preview/platform.ts';
-import { startServer, type RunningServer } from '../server/server.ts';
+import { startServer, type Leadership, type RunningServer } from '../server/server.ts';
 import type { WebhookReceiver } from '../server/webhooks.ts';
 import { Controller } from './controller.ts';
 import { LeaderElector } from './leader.ts';
@@ -88,10 +88,27 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
     const waiting = `standby: waiting for leader election lease ${lease}`;
     // /readyz says why this replica is not leading: waiting behind another leader, or failing.
     const elector = options.leaderElection ? new LeaderElector({ ...options.leaderElection, log: options.log, onAttempt: (error) => {
+      lastAttempt = error;
       if (controller.standby === undefined) return;
       controller.standby = error === undefined ? waiting : `standby: leader election failing for lease ${lease}: ${error}`;
     } }) : undefined;
     if (elector) controller.standby = waiting;
+    // /readyz and forwarding: a standby is Ready while it can read and write the Lease (so a
+    // PodDisruptionBudget can evict the leader and a rolling update can proceed); its webhooks
+    // and API calls go to the leader. `null`: no attempt answered yet.
+    let lastAttempt: string | undefined | null = null;
+    const leadership = elector ? (): Leadership => {
+      const identity = options.leaderElection?.identity ?? '';
+      if (elector.isLeader) {
+        return { role: 'leader', identity, ready: controller.ready, message: controller.ready ? `ready: leader of lease ${lease}` : 'starting' };
+      }
+      const base = { role: 'standby' as const, identity, ...(elector.leader?.url ? { leaderUrl: elector.leader.url } : {}) };
+      if (lastAttempt === null) return { ...base, ready: false, message: `standby: contacting leader election lease ${lease}` };
+      if (lastAttempt !== undefined) return { ...base, ready: false, message: `standby: leader election failing for lease ${lease}: ${lastAttempt}` };
+      const holder = elector.leader ? ` (held by ${elector.leader.identity})` : '';
+      return { ...base, ready: true, message: `ready: standby, waiting for leader election lease ${lease}${holder}` };
+    } : undefined;
+    if (elector) metrics.leader.set({ lease }, 0);
     let lostLeadership: () => void = () => undefined;
     const lost = new Promise<void>((resolve) => {
       lostLeadership = resolve;
@@ -107,8 +124,12 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
           };
           if (token !== undefined) serverOptions.token = token;
           if (readToken !== undefined) serverOptions.readToken = readToken;
+          if (leadership) serverOptions.leadership = leadership;
           daemon.server = await startServer(serverOptions, listen);
           controller.previews.publicUrl ??= daemon.server.url;
+          // Where the other replicas reach this one: the pod's IP (downward API), else the listen address.
+          const podIp = options.env.POD_IP;
+          elector?.setAdvertiseUrl(podIp ? `http://${podIp.includes(':') ? `[${podIp}]` : podIp}:${daemon.server.port}` : daemon.server.url);
           options.log.info({ url: daemon.server.url, sources: [...controller.sources.keys()], mutatingApi: token !== undefined, readsNeedToken: readToken !== undefined, webhooks: webhooks.map((w) => w.name) },
             `trueup run: serving status, metrics and webhooks on ${daemon.server.url}`);
         }
@@ -118,9 +139,11 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
         }
         campaign = elector.run(() => {
           controller.standby = undefined;
+          metrics.leader.set({ lease }, 1);
           controller.start();
         });
         void campaign.then((result) => {
+          metrics.leader.set({ lease }, 0);
           if (result.lost) lostLeadership();
         });
       },

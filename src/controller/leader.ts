@@ -6,7 +6,9 @@
 //     racing for it cannot both win (the API server answers 409 to the loser);
 //   - renew every leaseDuration/3; a leader that cannot renew within 2/3 of leaseDuration stops
 //     (it must assume another replica took over);
-//   - release on shutdown (empty holder), so a standby takes over at once instead of waiting.
+//   - release on shutdown (empty holder), so a standby takes over at once instead of waiting;
+//   - the leader writes the URL it serves on into the Lease (annotation trueup.dev/leader-url), so
+//     standbys, which are Ready too, can forward webhooks and API calls to it.
 // Requests go out raw with the kubeconfig's TLS and credentials (the generated client models
 // are not needed for one small object).
 
@@ -22,6 +24,8 @@ export interface LeaderElectionOptions {
   /** A kubeconfig file; default: $KUBECONFIG, ~/.kube/config, or in-cluster. */
   kubeconfig?: string;
   log: Logger;
+  /** Where other replicas reach this one's HTTP server (written into the Lease while leading). */
+  advertiseUrl?: string;
   /** Told after each attempt: why it failed (the API refused, no answer), or undefined when the
    * Lease could be read and written (held by another replica is not a failure). */
   onAttempt?(error: string | undefined): void;
@@ -38,7 +42,7 @@ interface LeaseSpec {
 interface Lease {
   apiVersion: 'coordination.k8s.io/v1';
   kind: 'Lease';
-  metadata: { name: string; namespace: string; resourceVersion?: string };
+  metadata: { name: string; namespace: string; resourceVersion?: string; annotations?: Record<string, string> };
   spec: LeaseSpec;
 }
 
@@ -47,9 +51,26 @@ interface Connection {
   options: HttpsRequestOptions;
 }
 
+/** A Kubernetes Status answer's message (RBAC's 403 names the verb and resource), no secrets. */
+function statusMessage(body: string): string {
+  try {
+    return String((JSON.parse(body) as { message?: unknown }).message ?? '');
+  } catch {
+    return body.slice(0, 200);
+  }
+}
+
 /** Kubernetes MicroTime: RFC 3339 with exactly six fractional digits. */
 function microTime(date: Date): string {
   return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+export const LEADER_URL_ANNOTATION = 'trueup.dev/leader-url';
+
+/** The replica holding the Lease as last read, and the URL it advertised. */
+export interface ObservedLeader {
+  identity: string;
+  url?: string;
 }
 
 export class LeaderElector {
@@ -59,9 +80,23 @@ export class LeaderElector {
   private leading = false;
   private stopped = false;
   private wake: (() => void) | undefined;
+  /** The current holder as of the last read (undefined: none, or its lease expired). */
+  leader: ObservedLeader | undefined;
 
   constructor(options: LeaderElectionOptions) {
-    this.o = options;
+    this.o = { ...options };
+  }
+
+  /** Known once the HTTP server listens (after construction). */
+  setAdvertiseUrl(url: string): void {
+    this.o.advertiseUrl = url;
+  }
+
+  /** The Lease's metadata with this replica's URL (leading) or without any (released). */
+  private metadata(lease: Lease, leading: boolean): Lease['metadata'] {
+    const { [LEADER_URL_ANNOTATION]: _old, ...annotations } = lease.metadata.annotations ?? {};
+    if (leading && this.o.advertiseUrl) annotations[LEADER_URL_ANNOTATION] = this.o.advertiseUrl;
+    return { ...lease.metadata, annotations };
   }
 
   get isLeader(): boolean {
@@ -115,7 +150,7 @@ export class LeaderElector {
       const lease = await this.get();
       if (!lease || lease.spec.holderIdentity !== this.o.identity) return;
       const now = microTime(new Date());
-      await this.send('PUT', this.path(), { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now } });
+      await this.send('PUT', this.path(), { ...lease, metadata: this.metadata(lease, false), spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now } });
       this.o.log.info({ lease: `${this.o.namespace}/${this.o.name}` }, 'leader election: lease released');
     } catch (error) {
       this.o.log.warn({ err: (error as Error).message }, 'leader election: could not release the lease; a standby takes over when it expires');
@@ -129,11 +164,13 @@ export class LeaderElector {
       const lease = await this.get();
       if (!lease) {
         const created = await this.send('POST', this.path(false), {
-          apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.o.name, namespace: this.o.namespace },
+          apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
+          metadata: { name: this.o.name, namespace: this.o.namespace, ...(this.o.advertiseUrl ? { annotations: { [LEADER_URL_ANNOTATION]: this.o.advertiseUrl } } : {}) },
           spec: { holderIdentity: this.o.identity, leaseDurationSeconds: seconds, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 },
         });
         if (created.status >= 300 && created.status !== 409) this.refused('create', created);
         else this.o.onAttempt?.(undefined);
+        if (created.status < 300) this.leader = { identity: this.o.identity, ...(this.o.advertiseUrl ? { url: this.o.advertiseUrl } : {}) };
         return created.status < 300;
       }
       const spec = lease.spec;
@@ -142,6 +179,8 @@ export class LeaderElector {
       const holder = spec.holderIdentity ?? '';
       const duration = (spec.leaseDurationSeconds ?? seconds) * 1000;
       const expired = this.observed.at + duration < Date.now();
+      const url = lease.metadata.annotations?.[LEADER_URL_ANNOTATION];
+      this.leader = holder !== '' && !expired ? { identity: holder, ...(url ? { url } : {}) } : undefined;
       if (holder !== '' && holder !== this.o.identity && !expired) {
         this.o.onAttempt?.(undefined);
         return false;
@@ -151,13 +190,14 @@ export class LeaderElector {
         next.acquireTime = microTime(now);
         next.leaseTransitions = (spec.leaseTransitions ?? 0) + 1;
       }
-      const updated = await this.send('PUT', this.path(), { ...lease, spec: next });
+      const updated = await this.send('PUT', this.path(), { ...lease, metadata: this.metadata(lease, true), spec: next });
       if (updated.status >= 300) {
         if (updated.status !== 409) this.refused('update', updated); // 409: someone else wrote it first
         else this.o.onAttempt?.(undefined);
         return false;
       }
       this.o.onAttempt?.(undefined);
+      this.leader = { identity: this.o.identity, ...(this.o.advertiseUrl ? { url: this.o.advertiseUrl } : {}) };
       this.observed = { record: `${this.o.identity}\u0000${next.renewTime ?? ''}`, at: Date.now() };
       return true;
     } catch (error) {
@@ -169,12 +209,7 @@ export class LeaderElector {
 
   /** Say why the API refused (RBAC 403, missing namespace 404): the Status message, no secrets. */
   private refused(what: string, res: { status: number; body: string }): void {
-    let message: string;
-    try {
-      message = String((JSON.parse(res.body) as { message?: unknown }).message ?? '');
-    } catch {
-      message = res.body.slice(0, 200);
-    }
+    const message = statusMessage(res.body);
     this.o.log.warn({ status: res.status, lease: `${this.o.namespace}/${this.o.name}` }, `leader election: cannot ${what} the lease: HTTP ${res.status} ${message}`);
     this.o.onAttempt?.(`cannot ${what} the lease: HTTP ${res.status} ${message}`);
   }
@@ -187,7 +222,7 @@ export class LeaderElector {
   private async get(): Promise<Lease | undefined> {
     const res = await this.send('GET', this.path());
     if (res.status === 404) return undefined;
-    if (res.status >= 300) throw new Error(`GET lease: HTTP ${res.status}`);
+    if (res.status >= 300) throw new Error(`cannot read the lease: HTTP ${res.status} ${statusMessage(res.body)}`);
     return JSON.parse(res.body) as Lease;
   }
 

@@ -28,6 +28,7 @@ export class Metrics {
   readonly sourceRequests: Counter<'source' | 'operation'>;
   readonly previews: Counter<'source' | 'outcome'>;
   readonly previewDuration: Histogram<'source'>;
+  readonly leader: Gauge<'lease'>;
   private readonly revisions = new Map<string, string>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
@@ -76,6 +77,10 @@ export class Metrics {
     this.sourceCondition = new Gauge({
       name: 'trueup_source_condition', help: 'Source conditions (1 true, 0 false): ready, reconciling, stalled, suspended',
       labelNames: ['source', 'condition'], registers,
+    });
+    this.leader = new Gauge({
+      name: 'trueup_leader_election_leader', help: 'With --leader-elect: 1 on the replica holding the lease (it reconciles), 0 on standbys',
+      labelNames: ['lease'], registers,
     });
     this.sourceRequests = new Counter({
       name: 'trueup_source_requests_total', help: 'Source operations (peek: remote ref check; fetch: revision download)',

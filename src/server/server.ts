@@ -1,5 +1,5 @@
 // trueup run's HTTP surface, on one port:
-//   GET  /healthz, /readyz                      probes
+//   GET  /healthz (= /livez), /readyz           probes
 //   GET  /metrics                               Prometheus
 //   GET  /  (HTML), /api/v1/sources[/NAME]      status (open, or server.readToken)
 //   POST /api/v1/sources/NAME/{approve,suspend,resume,reconcile}   bearer token required
@@ -16,6 +16,7 @@ import { ApprovalError } from '../controller/source-controller.ts';
 import { UnknownSourceNameError, type Controller } from '../controller/controller.ts';
 import type { Metrics } from '../report/metrics.ts';
 import { requireReader, requireToken } from './auth.ts';
+import { forwardToLeader } from './forward.ts';
 import { HttpError, parseJsonBody, readBody, sendError, sendJson, sendText } from './http.ts';
 import { renderStatusPage } from './page.ts';
 import { renderPreviewPage } from './preview-page.ts';
@@ -33,6 +34,20 @@ export interface ServerOptions {
   webhooks: WebhookReceiver[];
   maxBodyBytes: number;
   version: string;
+  /** With leader election: this replica's role, for /readyz and for forwarding to the leader. */
+  leadership?: () => Leadership;
+}
+
+export interface Leadership {
+  role: 'leader' | 'standby';
+  /** /readyz: a leader that runs its loops, a standby that can read and write the Lease. */
+  ready: boolean;
+  /** The /readyz text: `ready: leader of lease trueup/trueup`, `ready: standby, …`, or why not. */
+  message: string;
+  /** Where the leader serves, as it wrote into the Lease (standbys forward there). */
+  leaderUrl?: string;
+  /** This replica's identity, marked on forwarded requests. */
+  identity: string;
 }
 
 export interface RunningServer {
@@ -87,12 +102,20 @@ async function handle(o: ServerOptions, req: IncomingMessage, res: ServerRespons
   const method = req.method ?? 'GET';
   const get = method === 'GET' || method === 'HEAD';
 
-  if (path === '/healthz' && get) return sendText(res, 200, 'ok\n');
+  // Liveness: the process answers. Not tied to leadership or to the clouds: restarting a replica
+  // helps neither.
+  if ((path === '/healthz' || path === '/livez') && get) return sendText(res, 200, 'ok\n');
+  const leadership = o.leadership?.();
   if (path === '/readyz' && get) {
+    if (o.controller.shuttingDown) return sendText(res, 503, 'shutting down\n');
+    if (leadership) return sendText(res, leadership.ready ? 200 : 503, `${leadership.message}\n`);
     const ready = o.controller.ready;
-    return sendText(res, ready ? 200 : 503, ready ? 'ready\n' : o.controller.shuttingDown ? 'shutting down\n' : `${o.controller.standby ?? 'starting'}\n`);
+    return sendText(res, ready ? 200 : 503, ready ? 'ready\n' : `${o.controller.standby ?? 'starting'}\n`);
   }
   if (path === '/metrics' && get) return sendText(res, 200, await o.metrics.text(), o.metrics.contentType);
+  // A standby is Ready (so a PodDisruptionBudget can evict the leader), so it receives webhooks
+  // and API calls: the leader answers them.
+  if (leadership?.role === 'standby') return forwardToLeader(req, res, leadership.leaderUrl, leadership.identity);
   if (path === '/' && get) {
     requireReader(req, o.readToken, o.token);
     return sendText(res, 200, renderStatusPage(o.controller.statuses(), { version: o.version, now: new Date() }), 'text/html; charset=utf-8',

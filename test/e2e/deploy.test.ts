@@ -42,7 +42,7 @@ it('the Kubernetes manifests are safe defaults for the daemon', async () => {
   assert.equal(c.securityContext.readOnlyRootFilesystem, true);
   assert.equal(c.securityContext.allowPrivilegeEscalation, false);
   assert.deepEqual(c.securityContext.capabilities.drop, ['ALL']);
-  assert.equal(c.livenessProbe.httpGet.path, '/healthz');
+  assert.equal(c.livenessProbe.httpGet.path, '/livez');
   assert.equal(c.readinessProbe.httpGet.path, '/readyz');
   assert.equal(c.args[0], 'run');
   const shutdown = Number(/^(\d+)s$/.exec(c.args[c.args.indexOf('--shutdown-timeout') + 1] ?? '')?.[1]);

@@ -42,7 +42,8 @@ Options:
                                exit 0 when every source is in sync or applied, 1 otherwise
       --shutdown-timeout DUR   bound on waiting for in-flight work at shutdown (default 30s)
       --leader-elect           reconcile only while holding a Kubernetes Lease, so several
-                               replicas can run and one reconciles (standbys answer /readyz 503)
+                               replicas can run and one reconciles (standbys are Ready and
+                               forward webhooks and API calls to the leader)
       --lease NS/NAME          the Lease (default: $POD_NAMESPACE or the service account's
                                namespace, name trueup)
       --lease-duration DUR     how long a silent leader keeps the lease (default 15s)
