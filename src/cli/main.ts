@@ -19,6 +19,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'import', summary: 'write resource YAML for what already exists (zone, IAM path, namespace)', load: async () => (await import('./commands/import.ts')).importCommand },
   { name: 'permissions', summary: 'print the least-privilege permissions trueup needs for the repository (IAM policy, custom role, RBAC)', load: async () => (await import('./commands/permissions.ts')).permissionsCommand },
   { name: 'schema', summary: 'print JSON Schema of resource files or of trueup.yaml (for editors)', load: async () => (await import('./commands/schema.ts')).schemaCommand },
+  { name: 'init-provider', summary: 'write a new provider plugin from the template (passes the conformance suite as written)', load: async () => (await import('./commands/init-provider.ts')).initProviderCommand },
   { name: 'version', summary: 'print the trueup, SDK and Node.js versions', load: async () => (await import('./commands/version.ts')).versionCommand },
 ];
 
