@@ -46,4 +46,9 @@ if (major < 22 || (major === 22 && minor < 18)) {
 // dist/ runs; in a checkout the TypeScript sources run directly.
 const compiled = join(here, '..', 'dist', 'src', 'cli', 'run.js');
 const inNodeModules = here.split(/[\\/]/).includes('node_modules');
-await import(inNodeModules && existsSync(compiled) ? compiled : join(here, '..', 'src', 'cli', 'run.ts'));
+if (inNodeModules && existsSync(compiled)) {
+  await import(compiled);
+} else {
+  await import('./ts-cache.js'); // strip each .ts once, not on every start
+  await import(join(here, '..', 'src', 'cli', 'run.ts'));
+}

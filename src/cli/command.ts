@@ -1,5 +1,6 @@
-// What every CLI command is: a name, a one-line summary, its --help text and a run function
-// returning the exit code. Exit codes scripts can rely on:
+// What every CLI command is: a name, its --help text and a run function returning the exit
+// code (its one-line summary is in main.ts, which lists the commands without loading them).
+// Exit codes scripts can rely on:
 //   0 success (plan: no changes)   1 error   2 plan has changes (--detailed-exitcode)
 //   3 refused by safety rules (force required)   4 some changes failed to apply
 //   5 plan has no changes, but declared objects are left alone (--detailed-exitcode): not owned
@@ -19,7 +20,6 @@ export interface CommandIO {
 
 export interface Command {
   name: string;
-  summary: string;
   help: string;
   run(argv: string[], io: CommandIO): Promise<number>;
 }

@@ -1,25 +1,30 @@
 // trueup's command line: dispatch to one command, map errors to exit codes and clear messages.
 
-import { ConfigError } from '../config/load.ts';
-import { UnknownSourceError } from '../engine/engine.ts';
-import { PluginError } from '../engine/registry.ts';
-import { InvalidRevisionError, formatIssue } from '../load/issues.ts';
-import { SourceError } from '../source/types.ts';
 import { EXIT, UsageError, type Command, type CommandIO } from './command.ts';
-import { applyCommand } from './commands/apply.ts';
-import { diffCommand } from './commands/diff.ts';
-import { approveCommand } from './commands/approve.ts';
-import { importCommand } from './commands/import.ts';
-import { permissionsCommand } from './commands/permissions.ts';
-import { planCommand } from './commands/plan.ts';
-import { runCommand } from './commands/run.ts';
-import { schemaCommand } from './commands/schema.ts';
-import { validateCommand } from './commands/validate.ts';
-import { versionCommand } from './commands/version.ts';
 
-export const COMMANDS: Command[] = [validateCommand, planCommand, diffCommand, applyCommand, runCommand, approveCommand, importCommand, permissionsCommand, schemaCommand, versionCommand];
+/** A command as the dispatcher knows it: listed by name and summary, loaded only when it runs
+ * (each command pulls in its own part of the engine; `trueup version` needs none of them). */
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load(): Promise<Command>;
+}
 
-export function usage(commands: readonly Command[] = COMMANDS): string {
+export const COMMANDS: CommandEntry[] = [
+  { name: 'validate', summary: 'check resource files without calling any cloud API', load: async () => (await import('./commands/validate.ts')).validateCommand },
+  { name: 'plan', summary: 'show what apply would change (reads Git and the live APIs, changes nothing)', load: async () => (await import('./commands/plan.ts')).planCommand },
+  { name: 'diff', summary: 'show what promoting one source (a stage) onto another would change, after bases, variables and decryption', load: async () => (await import('./commands/diff.ts')).diffCommand },
+  { name: 'apply', summary: 'converge live state to the source (asks first on a terminal)', load: async () => (await import('./commands/apply.ts')).applyCommand },
+  { name: 'run', summary: 'keep every source converged (the daemon): loop, drift checks, status page, metrics, webhooks', load: async () => (await import('./commands/run.ts')).runCommand },
+  { name: 'approve', summary: 'approve a plan waiting in a running trueup run (approve mode, or forcing a refused plan)', load: async () => (await import('./commands/approve.ts')).approveCommand },
+  { name: 'import', summary: 'write resource YAML for what already exists (zone, IAM path, namespace)', load: async () => (await import('./commands/import.ts')).importCommand },
+  { name: 'permissions', summary: 'print the least-privilege permissions trueup needs for the repository (IAM policy, custom role, RBAC)', load: async () => (await import('./commands/permissions.ts')).permissionsCommand },
+  { name: 'schema', summary: 'print JSON Schema of resource files or of trueup.yaml (for editors)', load: async () => (await import('./commands/schema.ts')).schemaCommand },
+  { name: 'init-provider', summary: 'write a new provider plugin from the template (passes the conformance suite as written)', load: async () => (await import('./commands/init-provider.ts')).initProviderCommand },
+  { name: 'version', summary: 'print the trueup, SDK and Node.js versions', load: async () => (await import('./commands/version.ts')).versionCommand },
+];
+
+export function usage(commands: readonly CommandEntry[] = COMMANDS): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return `trueup keeps DNS, IAM, Kubernetes and other cloud APIs true to Git.
 
@@ -33,26 +38,31 @@ Engine config: --config FILE, $TRUEUP_CONFIG, or ./trueup.yaml.
 `;
 }
 
-export async function main(argv: string[], io: CommandIO, commands: readonly Command[] = COMMANDS): Promise<number> {
+export async function main(argv: string[], io: CommandIO, commands: readonly CommandEntry[] = COMMANDS): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(usage(commands));
     return name ? EXIT.ok : EXIT.error;
   }
-  if (name === '--version') return versionCommand.run([], io);
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = commands.find((c) => c.name === (name === '--version' ? 'version' : name));
+  if (!entry) {
     io.stderr.write(`trueup: unknown command "${name}"\n\n${usage(commands)}`);
     return EXIT.error;
   }
+  const command = await entry.load();
   try {
-    return await command.run(rest, io);
+    return await command.run(name === '--version' ? [] : rest, io);
   } catch (error) {
     return reportError(error, command, io);
   }
 }
 
-function reportError(error: unknown, command: Command, io: CommandIO): number {
+async function reportError(error: unknown, command: Command, io: CommandIO): Promise<number> {
+  // The error types live in the engine's layers: loaded here, when something went wrong (the
+  // command has loaded them already), rather than on every start.
+  const [{ ConfigError }, { UnknownSourceError }, { PluginError }, { InvalidRevisionError, formatIssue }, { SourceError }] = await Promise.all([
+    import('../config/load.ts'), import('../engine/engine.ts'), import('../engine/registry.ts'), import('../load/issues.ts'), import('../source/types.ts'),
+  ]);
   if (error instanceof UsageError) {
     io.stderr.write(`trueup ${command.name}: ${error.message}\nRun 'trueup ${command.name} --help' for usage.\n`);
   } else if (error instanceof InvalidRevisionError || error instanceof ConfigError) {

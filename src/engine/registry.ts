@@ -56,13 +56,26 @@ export class ProviderRegistry {
       try {
         module = (await import(url)) as Record<string, unknown>;
       } catch (error) {
-        throw new PluginError(`plugin ${spec}: cannot load (${(error as Error).message})`, { cause: error });
+        throw new PluginError(`plugin ${spec}: ${typeScriptRefusal(error, url) ?? `cannot load (${(error as Error).message})`}`, { cause: error });
       }
       const exported = module.default ?? module.provider ?? module.providers;
       const definitions = (Array.isArray(exported) ? exported : [exported]) as ProviderDefinition[];
       for (const definition of definitions) this.register(definition, `plugin ${spec}`);
     }
   }
+}
+
+/** Node's refusals to run a TypeScript plugin, said in a plugin author's terms (what to do), or
+ * undefined for any other load error. */
+function typeScriptRefusal(error: unknown, url: string): string | undefined {
+  const code = (error as { code?: string }).code;
+  if (code === 'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING') {
+    return `cannot load ${url}: it is TypeScript inside node_modules, where Node does not strip types; install a build of the plugin that ships JavaScript (its package.json "exports" pointing at compiled files), or name its source folder by a path outside node_modules`;
+  }
+  if (code === 'ERR_UNKNOWN_FILE_EXTENSION' && /\.[mc]?ts$/.test(url)) {
+    return `cannot load ${url}: this Node ${process.versions.node} does not run TypeScript; run trueup with Node >= 22.18 (bin/trueup.js switches to the Node 22 npm installs beside it) or compile the plugin to JavaScript`;
+  }
+  return undefined;
 }
 
 type ExportTarget = string | { development?: string; import?: string; default?: string } | undefined;

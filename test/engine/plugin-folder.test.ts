@@ -72,6 +72,17 @@ describe('a plugin folder named by a relative path', () => {
     assert.doesNotMatch(result.stderr, /Directory import|ERR_MODULE_NOT_FOUND|cannot load/);
   });
 
+  it('a TypeScript plugin inside node_modules (where Node strips no types) is refused with what to do, not ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING', async () => {
+    const installed = join(dir, 'project', 'node_modules', 'trueup-provider-ts');
+    await mkdir(installed, { recursive: true });
+    await writeFile(join(installed, 'index.ts'), PLUGIN);
+    await writeFile(join(dir, 'project', 'installed.yaml'), 'apiVersion: trueup.dev/v1\nkind: EngineConfig\nplugins: ["./node_modules/trueup-provider-ts/index.ts"]\nproviders: {}\nsources:\n  - { name: app, path: ./resources, scopes: {} }\n');
+    const result = await runTrueup(['validate', '--config', 'installed.yaml'], { cwd: join(dir, 'project') });
+    assert.equal(result.code, 1);
+    assert.match(result.stdout + result.stderr, /installed\.yaml:3:\d+: plugins\[0\]: plugin \.\/node_modules\/trueup-provider-ts\/index\.ts: cannot load file:.*index\.ts: it is TypeScript inside node_modules, where Node does not strip types; install a build of the plugin that ships JavaScript/);
+    assert.doesNotMatch(result.stdout + result.stderr, /ERR_/);
+  });
+
   it('a typo in the plugin path is a config problem at plugins[0]', async () => {
     await writeFile(join(dir, 'project', 'typo.yaml'), 'apiVersion: trueup.dev/v1\nkind: EngineConfig\nplugins: ["../plugn"]\nproviders: {}\nsources:\n  - { name: app, path: ./resources, scopes: {} }\n');
     const result = await runTrueup(['validate', '--config', 'typo.yaml'], { cwd: join(dir, 'project') });

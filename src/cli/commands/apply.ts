@@ -15,7 +15,6 @@ import { PLAN_OPTIONS, writePlan } from './plan.ts';
 
 export const applyCommand: Command = {
   name: 'apply',
-  summary: 'converge live state to the source (asks first on a terminal)',
   help: `Usage: trueup apply [options]
 
 Plans like 'trueup plan', prints the plan, asks for confirmation on a terminal, then applies

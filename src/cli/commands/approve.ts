@@ -18,7 +18,6 @@ interface PendingPlan {
 
 export const approveCommand: Command = {
   name: 'approve',
-  summary: 'approve a plan waiting in a running trueup run (approve mode, or forcing a refused plan)',
   help: `Usage: trueup approve SOURCE [--plan ID] [options]
 
 Without --plan: shows the plan waiting for approval in the running daemon and how to approve it.

@@ -12,7 +12,6 @@ import { configPath, logger, parse } from '../common.ts';
 
 export const diffCommand: Command = {
   name: 'diff',
-  summary: 'show what promoting one source (a stage) onto another would change, after bases, variables and decryption',
   help: `Usage: trueup diff --source FROM --source TO [options]
 
 Builds both sources' current revisions as plan would (bases, variables, SOPS decryption; no

@@ -12,7 +12,6 @@ import { openEngine } from '../../engine/engine.ts';
 
 export const importCommand: Command = {
   name: 'import',
-  summary: 'write resource YAML for what already exists (zone, IAM path, namespace)',
   help: `Usage: trueup import --provider INSTANCE SELECTOR [options]
 
 Reads live objects from a provider instance and prints resource YAML for them, ready to commit.

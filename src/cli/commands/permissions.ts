@@ -13,7 +13,6 @@ const FORMATS = ['text', 'json', 'yaml'] as const;
 
 export const permissionsCommand: Command = {
   name: 'permissions',
-  summary: 'print the least-privilege permissions trueup needs for the repository (IAM policy, custom role, RBAC)',
   help: `Usage: trueup permissions [options]
 
 Reads the engine config and every source's resource files (no cloud API call) and prints, per

@@ -36,7 +36,6 @@ export function writePlan(plan: Plan, values: { json?: boolean | undefined; mark
 
 export const planCommand: Command = {
   name: 'plan',
-  summary: 'show what apply would change (reads Git and the live APIs, changes nothing)',
   help: `Usage: trueup plan [options]
 
 Reads the source's current revision, observes live state in bulk and prints the changes apply

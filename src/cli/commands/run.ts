@@ -12,7 +12,6 @@ import { trueupVersion } from './version.ts';
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'keep every source converged (the daemon): loop, drift checks, status page, metrics, webhooks',
   help: `Usage: trueup run [options]
 
 Runs every source of the engine config on its own loop: every 'interval' (±5% jitter) a cheap

@@ -15,7 +15,6 @@ const TARGETS = ['resources', 'config'] as const;
 
 export const schemaCommand: Command = {
   name: 'schema',
-  summary: 'print JSON Schema of resource files or of trueup.yaml (for editors)',
   help: `Usage: trueup schema [resources|config] [--kind KIND] [--config FILE] [--out FILE]
 
 Prints a JSON Schema (draft-07) for editors with the YAML language server:

@@ -32,7 +32,6 @@ interface Checked {
 
 export const validateCommand: Command = {
   name: 'validate',
-  summary: 'check resource files without calling any cloud API',
   help: `Usage: trueup validate [DIR] [options]
 
 Checks every YAML resource file: syntax, envelope, the kind's schema, provider-specific

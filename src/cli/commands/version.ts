@@ -12,7 +12,6 @@ export function trueupVersion(): string {
 
 export const versionCommand: Command = {
   name: 'version',
-  summary: 'print the trueup, SDK and Node.js versions',
   help: 'Usage: trueup version\n\nPrints the trueup version, the provider SDK version plugins must match, and the Node.js version.',
   async run(_argv, io) {
     io.stdout.write(`trueup ${trueupVersion()}\nsdk ${SDK_VERSION}\nnode ${process.versions.node}\n`);
