@@ -109,7 +109,14 @@ export async function readAccount(api: IamApi, ctx: ProviderContext, allowed: Sc
   }
 
   const groupMembers = new Map<string, string[]>();
-  for (const u of gaad.users) for (const g of u.GroupList ?? []) groupMembers.set(g, [...(groupMembers.get(g) ?? []), u.UserName ?? '']);
+  // push, not spread: copying the list on every member is quadratic in a large group
+  for (const u of gaad.users) {
+    for (const g of u.GroupList ?? []) {
+      const members = groupMembers.get(g);
+      if (members) members.push(u.UserName ?? '');
+      else groupMembers.set(g, [u.UserName ?? '']);
+    }
+  }
 
   for (const r of gaad.roles) {
     const path = r.Path ?? '/';
