@@ -22,7 +22,7 @@ import type {
   GetAccountAuthorizationDetailsCommandOutput, InstanceProfile, ManagedPolicyDetail, RoleDetail,
 } from '@aws-sdk/client-iam';
 import type { IamApi } from './client.ts';
-import { policyFingerprint, type PolicyTagCache } from './policy-tags.ts';
+import { policyFingerprint, type PolicyTagCache, type Tag } from './policy-tags.ts';
 import { parseDocument } from './document.ts';
 import { GROUP_OWNER_MARK, ownerOfMark } from './owner-mark.ts';
 import {
@@ -213,8 +213,7 @@ export async function readAccount(api: IamApi, ctx: ProviderContext, allowed: Sc
     const subject = `policy ${path}${name}`;
     const fingerprint = policyFingerprint(p);
     const cached = policyTags?.reuse ? policyTags.cache.get(p.Arn ?? '', fingerprint) : undefined;
-    const tags = cached ?? await listAll(api, ctx, 'ListPolicyTags', subject, (m, c, marker) =>
-      c.send(new m.ListPolicyTagsCommand({ PolicyArn: p.Arn, MaxItems: 100, ...(marker ? { Marker: marker } : {}) })).then((o) => ({ items: o.Tags ?? [], marker: o.IsTruncated ? o.Marker : undefined })));
+    const tags = cached ?? await readPolicyTags(api, ctx, p.Arn ?? '', subject);
     if (!cached) policyTags?.cache.set(p.Arn ?? '', fingerprint, tags);
     const versions = (p.PolicyVersionList ?? []).map((v) => ({ id: v.VersionId ?? '', isDefault: v.IsDefaultVersion === true, created: v.CreateDate ? new Date(v.CreateDate).getTime() : 0 }));
     const defaultVersion = (p.PolicyVersionList ?? []).find((v) => v.IsDefaultVersion) ?? (p.PolicyVersionList ?? []).find((v) => v.VersionId === p.DefaultVersionId);
@@ -407,6 +406,12 @@ function withDeps(o: ObservedObject, deps: Set<string>): ObservedObject {
 }
 
 /** Every page of a Marker-paged IAM list call. */
+/** Every tag of a managed policy (ListPolicyTags, paged). */
+export function readPolicyTags(api: IamApi, ctx: ProviderContext, arn: string, subject: string): Promise<Tag[]> {
+  return listAll(api, ctx, 'ListPolicyTags', subject, (m, c, marker) =>
+    c.send(new m.ListPolicyTagsCommand({ PolicyArn: arn, MaxItems: 100, ...(marker ? { Marker: marker } : {}) })).then((o) => ({ items: o.Tags ?? [], marker: o.IsTruncated ? o.Marker : undefined })));
+}
+
 export async function listAll<T>(
   api: IamApi, ctx: ProviderContext, operation: string, subject: string,
   page: (m: Parameters<Parameters<IamApi['read']>[3]>[0], c: Parameters<Parameters<IamApi['read']>[3]>[1], marker: string | undefined) => Promise<{ items: T[]; marker: string | undefined }>,

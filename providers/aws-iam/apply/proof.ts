@@ -5,16 +5,14 @@
 import type { ApplyChange } from '../../../src/sdk/index.ts';
 import { TerminalError } from '../../../src/sdk/index.ts';
 import { ownerOf, TYPES } from '../model.ts';
-import { listAll, type PolicyHandle } from '../observe.ts';
+import { readPolicyTags, type PolicyHandle } from '../observe.ts';
 import type { ApplyEnv } from './common.ts';
 
 export async function confirmPolicyOwner(env: ApplyEnv, change: ApplyChange): Promise<void> {
   if (change.type !== TYPES.policy || change.action === 'create') return;
   const handle = change.observed?.handle as PolicyHandle | undefined;
   if (!handle?.tagsCached || change.observed?.ownership.state !== 'owned') return;
-  const tags = await listAll(env.api, env.ctx, 'ListPolicyTags', change.display, (m, c, marker) =>
-    c.send(new m.ListPolicyTagsCommand({ PolicyArn: handle.arn, MaxItems: 100, ...(marker ? { Marker: marker } : {}) })).then((o) => ({ items: o.Tags ?? [], marker: o.IsTruncated ? o.Marker : undefined })));
-  const owner = ownerOf(tags);
+  const owner = ownerOf(await readPolicyTags(env.api, env.ctx, handle.arn, change.display));
   if (owner !== env.ctx.ownerId) {
     throw new TerminalError(`${change.display} no longer carries this source's owner tag (${owner === undefined ? 'none' : `owner ${owner}`}); left alone, the next pass plans it again`, { subject: change.display, operation: 'ListPolicyTags', code: 'OwnershipChanged' });
   }
