@@ -118,12 +118,13 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
       return;
     }
     const ref = refOf(manifest);
-    const at = d.resource.locate(['metadata']);
+    // Located only for the error.
+    const at = () => d.resource.locate(['metadata']);
     if (resource.namespaced && !ref.namespace) {
-      throw new TerminalError(`${at.file}:${at.line}: ${d.resource.kind} "${ref.name}" is namespaced on the server: set metadata.namespace`, { subject: d.display, operation: 'discovery' });
+      throw new TerminalError(`${at().file}:${at().line}: ${d.resource.kind} "${ref.name}" is namespaced on the server: set metadata.namespace`, { subject: d.display, operation: 'discovery' });
     }
     if (!resource.namespaced && ref.namespace) {
-      throw new TerminalError(`${at.file}:${at.line}: ${d.resource.kind} "${ref.name}" is cluster-scoped on the server: remove metadata.namespace`, { subject: d.display, operation: 'discovery' });
+      throw new TerminalError(`${at().file}:${at().line}: ${d.resource.kind} "${ref.name}" is cluster-scoped on the server: remove metadata.namespace`, { subject: d.display, operation: 'discovery' });
     }
     resourceOf.set(d.key, resource);
     if (live.has(d.key)) return;
