@@ -10,13 +10,16 @@ import { expandResources } from './expand.ts';
 import { importEntities } from './import.ts';
 import { observe } from './observe.ts';
 import type { IamSettings } from './schema.ts';
+import { PolicyTagCache } from './policy-tags.ts';
 
 export class IamInstance implements ProviderInstance {
   readonly api: IamApi;
   private readonly settings: IamSettings;
+  private readonly policyTags: PolicyTagCache;
 
   constructor(settings: IamSettings) {
     this.settings = settings;
+    this.policyTags = new PolicyTagCache(settings.policyTagsRefreshSeconds * 1000);
     this.api = new IamApi(settings);
   }
 
@@ -25,7 +28,7 @@ export class IamInstance implements ProviderInstance {
   }
 
   observe(request: ObserveRequest, ctx: ProviderContext): Promise<ObserveResult> {
-    return observe(this.api, request, ctx, this.settings.concurrency);
+    return observe(this.api, request, ctx, this.settings.concurrency, this.policyTags);
   }
 
   apply(changes: ApplyChange[], ctx: ProviderContext): Promise<ChangeOutcome[]> {

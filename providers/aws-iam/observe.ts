@@ -3,7 +3,9 @@
 //   GetAccountAuthorizationDetails  roles, users, groups, local managed policies, their inline
 //                                   policies, attachments, tags (roles/users), group membership
 //   ListRoles                       what GAAD leaves out: description, max session duration
-//   ListPolicyTags                  per local policy in scope (no bulk call returns policy tags)
+//   ListPolicyTags                  per local policy in scope (no bulk call returns policy tags);
+//                                   in the daemon only for policies changed or due a refresh
+//                                   (policy-tags.ts)
 //   ListInstanceProfiles + Get      instance profiles (also those without a role); tags per profile in scope
 //   ListOpenIDConnectProviders/Get  per OIDC provider in scope (no bulk call exists)
 //
@@ -20,6 +22,7 @@ import type {
   GetAccountAuthorizationDetailsCommandOutput, InstanceProfile, ManagedPolicyDetail, RoleDetail,
 } from '@aws-sdk/client-iam';
 import type { IamApi } from './client.ts';
+import { policyFingerprint, type PolicyTagCache, type Tag } from './policy-tags.ts';
 import { parseDocument } from './document.ts';
 import { GROUP_OWNER_MARK, ownerOfMark } from './owner-mark.ts';
 import {
@@ -31,6 +34,8 @@ export interface RoleHandle { kind: 'role'; arn: string; instanceProfiles: strin
 export interface PolicyHandle {
   kind: 'policy';
   arn: string;
+  /** Its tags (so its ownership) came from an earlier pass: apply re-reads them before writing. */
+  tagsCached?: true;
   versions: { id: string; isDefault: boolean; created: number }[];
   attachedTo: { roles: string[]; users: string[]; groups: string[] };
 }
@@ -47,8 +52,9 @@ function ownership(owner: string | undefined, ownerId: string): Ownership {
   return owner === ownerId ? { state: 'owned' } : { state: 'foreign', owner };
 }
 
-export async function observe(api: IamApi, request: ObserveRequest, ctx: ProviderContext, concurrency: number): Promise<ObserveResult> {
-  const objects = await readAccount(api, ctx, request.allowedScopes, concurrency, request.desired);
+export async function observe(api: IamApi, request: ObserveRequest, ctx: ProviderContext, concurrency: number, tagCache?: PolicyTagCache): Promise<ObserveResult> {
+  const tags = tagCache ? { cache: tagCache, reuse: request.freshness === 'steady' } : undefined;
+  const objects = await readAccount(api, ctx, request.allowedScopes, concurrency, request.desired, tags);
   const result: ObserveResult = { objects };
   // References written before the account id was known resolve now.
   const account = api.account;
@@ -59,7 +65,7 @@ export async function observe(api: IamApi, request: ObserveRequest, ctx: Provide
 }
 
 /** Every IAM object under the allowed scopes, normalised. Shared by observe and import. */
-export async function readAccount(api: IamApi, ctx: ProviderContext, allowed: ScopeMatcher, concurrency: number, desired: readonly DesiredObject[] = []): Promise<ObservedObject[]> {
+export async function readAccount(api: IamApi, ctx: ProviderContext, allowed: ScopeMatcher, concurrency: number, desired: readonly DesiredObject[] = [], policyTags?: { cache: PolicyTagCache; reuse: boolean }): Promise<ObservedObject[]> {
   const gaad = await readAuthorizationDetails(api, ctx);
   const objects: ObservedObject[] = [];
   const decode = (text: string | undefined, subject: string, what: string): JsonObject => {
@@ -109,7 +115,14 @@ export async function readAccount(api: IamApi, ctx: ProviderContext, allowed: Sc
   }
 
   const groupMembers = new Map<string, string[]>();
-  for (const u of gaad.users) for (const g of u.GroupList ?? []) groupMembers.set(g, [...(groupMembers.get(g) ?? []), u.UserName ?? '']);
+  // push, not spread: copying the list on every member is quadratic in a large group
+  for (const u of gaad.users) {
+    for (const g of u.GroupList ?? []) {
+      const members = groupMembers.get(g);
+      if (members) members.push(u.UserName ?? '');
+      else groupMembers.set(g, [u.UserName ?? '']);
+    }
+  }
 
   for (const r of gaad.roles) {
     const path = r.Path ?? '/';
@@ -198,13 +211,16 @@ export async function readAccount(api: IamApi, ctx: ProviderContext, allowed: Sc
     const path = p.Path ?? '/';
     const name = policyName(p) ?? '';
     const subject = `policy ${path}${name}`;
-    const tags = await listAll(api, ctx, 'ListPolicyTags', subject, (m, c, marker) =>
-      c.send(new m.ListPolicyTagsCommand({ PolicyArn: p.Arn, MaxItems: 100, ...(marker ? { Marker: marker } : {}) })).then((o) => ({ items: o.Tags ?? [], marker: o.IsTruncated ? o.Marker : undefined })));
+    const fingerprint = policyFingerprint(p);
+    const cached = policyTags?.reuse ? policyTags.cache.get(p.Arn ?? '', fingerprint) : undefined;
+    const tags = cached ?? await readPolicyTags(api, ctx, p.Arn ?? '', subject);
+    if (!cached) policyTags?.cache.set(p.Arn ?? '', fingerprint, tags);
     const versions = (p.PolicyVersionList ?? []).map((v) => ({ id: v.VersionId ?? '', isDefault: v.IsDefaultVersion === true, created: v.CreateDate ? new Date(v.CreateDate).getTime() : 0 }));
     const defaultVersion = (p.PolicyVersionList ?? []).find((v) => v.IsDefaultVersion) ?? (p.PolicyVersionList ?? []).find((v) => v.VersionId === p.DefaultVersionId);
     const value: JsonObject = { path, document: decode(defaultVersion?.Document, subject, `default version ${p.DefaultVersionId ?? '?'}`), tags: tagMap(tags) };
     if (p.Description) value.description = p.Description;
     const handle: PolicyHandle = { kind: 'policy', arn: p.Arn ?? '', versions, attachedTo: attachedTo.get(p.Arn ?? '') ?? { roles: [], users: [], groups: [] } };
+    if (cached) handle.tagsCached = true;
     policyObjects[i] = {
       key: objectKey(TYPES.policy, name), type: TYPES.policy, display: subject, scope: pathScope(path), value,
       ownership: ownership(ownerOf(tags), ctx.ownerId), handle,
@@ -213,6 +229,7 @@ export async function readAccount(api: IamApi, ctx: ProviderContext, allowed: Sc
     if (removal) policyObjects[i].removal = removal;
   });
   objects.push(...policyObjects);
+  policyTags?.cache.retain(new Set(policies.map((p) => p.Arn ?? '')));
 
   const profiles = await readInstanceProfiles(api, ctx, allowed, concurrency);
   objects.push(...profiles);
@@ -389,6 +406,12 @@ function withDeps(o: ObservedObject, deps: Set<string>): ObservedObject {
 }
 
 /** Every page of a Marker-paged IAM list call. */
+/** Every tag of a managed policy (ListPolicyTags, paged). */
+export function readPolicyTags(api: IamApi, ctx: ProviderContext, arn: string, subject: string): Promise<Tag[]> {
+  return listAll(api, ctx, 'ListPolicyTags', subject, (m, c, marker) =>
+    c.send(new m.ListPolicyTagsCommand({ PolicyArn: arn, MaxItems: 100, ...(marker ? { Marker: marker } : {}) })).then((o) => ({ items: o.Tags ?? [], marker: o.IsTruncated ? o.Marker : undefined })));
+}
+
 export async function listAll<T>(
   api: IamApi, ctx: ProviderContext, operation: string, subject: string,
   page: (m: Parameters<Parameters<IamApi['read']>[3]>[0], c: Parameters<Parameters<IamApi['read']>[3]>[1], marker: string | undefined) => Promise<{ items: T[]; marker: string | undefined }>,

@@ -31,6 +31,10 @@ export const settingsSchema = z.object({
   }).strict().default({ attempts: 7, baseDelayMs: 300, maxDelayMs: 5000 }),
   /** How many IAM calls one apply batch may run at once (the rate limit still applies). */
   concurrency: z.number().int().min(1).max(32).default(4),
+  /** How long the daemon reuses the tags of a policy that GAAD shows unchanged before reading
+   * them again (ListPolicyTags); 0 reads them every pass. The CLI always reads them. Writes
+   * re-read them first either way. */
+  policyTagsRefreshSeconds: z.number().min(0).default(900),
 }).strict();
 
 export type IamSettings = z.infer<typeof settingsSchema>;

@@ -63,7 +63,9 @@ export async function applyChanges(changes: ApplyChange[], ctx: ProviderContext,
       continue;
     }
     const zone = zoneFromScope(change.scope) ?? change.scope;
-    byZone.set(zone, [...(byZone.get(zone) ?? []), change]);
+    const list = byZone.get(zone);
+    if (list) list.push(change);
+    else byZone.set(zone, [change]);
   }
   for (const [zone, list] of byZone) outcomes.push(...await applyRecords(zone, list, ctx, deps));
   for (const change of zones.filter((c) => c.action === 'delete')) outcomes.push(await applyZone(change, ctx, deps));

@@ -128,7 +128,9 @@ export function expandResources(resources: Resource[], ctx: ExpandContext, defau
   const firstByNamespace = new Map<string, string[]>();
   for (const p of prepared) {
     if (tierOf(p.ref.group, p.ref.kind) !== 'namespace-first' || !p.ref.namespace) continue;
-    firstByNamespace.set(p.ref.namespace, [...(firstByNamespace.get(p.ref.namespace) ?? []), objectKey(p.ref)]);
+    const first = firstByNamespace.get(p.ref.namespace);
+    if (first) first.push(objectKey(p.ref));
+    else firstByNamespace.set(p.ref.namespace, [objectKey(p.ref)]);
   }
   const objects: DesiredObject[] = [];
   for (const p of prepared) {

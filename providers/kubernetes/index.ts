@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { SDK_MAJOR, defineKind, defineProvider, type ObjectTypeDefinition, type PlannedChange } from '../../src/sdk/index.ts';
 import { applyChanges } from './apply.ts';
 import { KubeClient } from './client.ts';
+import { DryRunCache } from './dry-run-cache.ts';
 import { expandResources } from './expand.ts';
 import { verifyHealth } from './health.ts';
 import { importNamespace } from './import.ts';
@@ -78,7 +79,7 @@ export default defineProvider({
   },
   create(settings) {
     const client = new KubeClient(settings);
-    const env = { client, settings };
+    const env = { client, settings, dryRuns: new DryRunCache(settings.dryRunCacheSeconds * 1000) };
     return {
       expand: (resources, ctx) => expandResources(resources, ctx, settings.defaultNamespace),
       observe: (request, ctx) => observeCluster(env, request, ctx),

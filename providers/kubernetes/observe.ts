@@ -10,7 +10,9 @@
 //      after defaults and admission, returned as `refinedDesired` so the planner compares like
 //      with like. Objects that do not exist yet are planned as written. A dry run refused because
 //      Git changed immutable fields makes the object a replace (trueup.dev/recreate: enabled) or
-//      fails the plan naming the field (see immutable.ts).
+//      fails the plan naming the field (see immutable.ts). In the daemon (`steady` observes) a
+//      dry run of an unchanged manifest against an unchanged object is answered from the last
+//      pass (dry-run-cache.ts): a no-op pass costs discovery and one LIST per type.
 
 import type { DesiredObject, JsonObject, ObserveRequest, ObserveResult, ObservedObject, ProviderContext, ScopeMatcher } from '../../src/sdk/index.ts';
 import { TerminalError, TransientError } from '../../src/sdk/index.ts';
@@ -23,6 +25,7 @@ import { compareShape, handleOf, isProtected, metadataOf, ownershipOf, pruned, u
 import type { KubernetesSettings } from './settings.ts';
 import { isUndeclaredFieldError, refusalLines, refusalOf } from './validation.ts';
 import { mapLimit } from './util.ts';
+import type { DryRunCache, DryRunKey } from './dry-run-cache.ts';
 
 /** Above this many missing objects of one type in one namespace, one LIST beats GETs. */
 const LIST_INSTEAD_OF_GETS = 10;
@@ -51,6 +54,8 @@ interface Live {
 export interface ObserveEnv {
   client: KubeClient;
   settings: KubernetesSettings;
+  /** Dry-run answers kept across passes of this instance (read only by `steady` observes). */
+  dryRuns?: DryRunCache;
 }
 
 export async function observeCluster(env: ObserveEnv, request: ObserveRequest, ctx: ProviderContext): Promise<ObserveResult> {
@@ -119,12 +124,13 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
       return;
     }
     const ref = refOf(manifest);
-    const at = d.resource.locate(['metadata']);
+    // Located only for the error.
+    const at = () => d.resource.locate(['metadata']);
     if (resource.namespaced && !ref.namespace) {
-      throw new TerminalError(`${at.file}:${at.line}: ${d.resource.kind} "${ref.name}" is namespaced on the server: set metadata.namespace`, { subject: d.display, operation: 'discovery' });
+      throw new TerminalError(`${at().file}:${at().line}: ${d.resource.kind} "${ref.name}" is namespaced on the server: set metadata.namespace`, { subject: d.display, operation: 'discovery' });
     }
     if (!resource.namespaced && ref.namespace) {
-      throw new TerminalError(`${at.file}:${at.line}: ${d.resource.kind} "${ref.name}" is cluster-scoped on the server: remove metadata.namespace`, { subject: d.display, operation: 'discovery' });
+      throw new TerminalError(`${at().file}:${at().line}: ${d.resource.kind} "${ref.name}" is cluster-scoped on the server: remove metadata.namespace`, { subject: d.display, operation: 'discovery' });
     }
     resourceOf.set(d.key, resource);
     if (live.has(d.key)) return;
@@ -194,6 +200,8 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
   const refined: DesiredObject[] = [];
   const warnings: { key: string; message: string }[] = [];
   const notAllowedDryRuns: string[] = [];
+  const dryRuns = env.dryRuns?.pass(ctx.ownerId);
+  const steady = request.freshness === 'steady';
   const observedByKey = new Map(objects.map((o) => [o.key, o]));
   const declaredKeys = new Set(request.desired.map((d) => d.key));
   await mapLimit(declared, env.settings.concurrency, async ({ d, manifest }) => {
@@ -207,6 +215,14 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
     if (resource.namespaced && ref.namespace && declaredKeys.has(namespaceKey(ref.namespace)) && !live.has(namespaceKey(ref.namespace))) {
       // Its namespace is created by this revision: a dry run could only answer 404 (apply checks it).
       refined.push(d);
+      return;
+    }
+    const current = live.get(d.key)?.object;
+    const cacheKey = current ? dryRunKey(manifest, current, live, crdByGroupKind.get(`${ref.group}/${ref.kind}`)) : undefined;
+    const cached = steady && cacheKey ? env.dryRuns?.get(ctx.ownerId, d.key, cacheKey) : undefined;
+    if (cached !== undefined) {
+      dryRuns?.keep(d.key);
+      refined.push({ ...d, value: cached });
       return;
     }
     const response = await env.client.request({
@@ -252,14 +268,15 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
       refined.push(d);
       return;
     }
-    const current = live.get(d.key)?.object;
     // A create is shown as written (what Git says); the dry run only had to accept it.
     if (!current) {
       refined.push(d);
       return;
     }
     const shape = compareShape(comparable(manifest), current, env.settings.fieldManager, ref.kind);
-    refined.push({ ...d, value: pruned(response.body, shape) });
+    const value = pruned(response.body, shape);
+    if (cacheKey) dryRuns?.remember(d.key, cacheKey, value);
+    refined.push({ ...d, value });
   });
   if (notAllowedDryRuns.length > 0) {
     ctx.log.info({ objects: notAllowedDryRuns.length, first: notAllowedDryRuns.sort()[0] }, `not allowed to dry-run ${notAllowedDryRuns.length} objects (read-only credentials?): planned from the manifests as written, without the server's defaults and admission checks`);
@@ -269,9 +286,19 @@ export async function observeCluster(env: ObserveEnv, request: ObserveRequest, c
     // the rest while Git and the cluster disagree on an object would hide the problem.
     throw new TerminalError(problems.sort().join('\n'), { operation: 'apply (dry run)', code: onlyImmutable ? 'FieldImmutable' : 'Invalid' });
   }
+  dryRuns?.commit();
   const order = new Map(request.desired.map((d, i) => [d.key, i]));
   refined.sort((a, b) => (order.get(a.key) ?? 0) - (order.get(b.key) ?? 0));
   return { objects, refinedDesired: refined, ...(warnings.length > 0 ? { warnings } : {}) };
+}
+
+/** What a dry run's answer depends on besides the server's rules: the manifest, the live object's
+ * resourceVersion, and the resourceVersion of the CRD serving its kind when trueup manages it. */
+function dryRunKey(manifest: JsonObject, current: JsonObject, live: ReadonlyMap<string, Live>, crd: string | undefined): DryRunKey | undefined {
+  const resourceVersion = metadataOf(current).resourceVersion;
+  if (typeof resourceVersion !== 'string' || resourceVersion === '') return undefined;
+  const schema = crd ? metadataOf(live.get(crd)?.object ?? {}).resourceVersion : undefined;
+  return { manifest, resourceVersion, schemaVersion: typeof schema === 'string' ? schema : '' };
 }
 
 /** Why a declared kind the server does not serve cannot be planned, or undefined when this

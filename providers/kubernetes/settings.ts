@@ -31,6 +31,10 @@ export const settingsSchema = z.object({
    * controllers default to 50/300 too). */
   qps: z.number().positive().default(50),
   burst: z.number().int().min(1).default(300),
+  /** How long the daemon reuses a dry run of an unchanged manifest against an unchanged object
+   * (same resourceVersion) before asking the server again; 0 asks every pass. See
+   * docs/kubernetes.md (steady state). The CLI always asks. */
+  dryRunCacheSeconds: z.number().min(0).default(3600),
   /** Requests in flight at once (dry runs, lists). */
   concurrency: z.number().int().min(1).max(64).default(8),
 }).strict().refine((s) => !(s.inCluster && s.kubeconfig), { message: 'set either inCluster or kubeconfig, not both' });

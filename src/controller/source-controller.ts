@@ -184,6 +184,12 @@ export class SourceController {
     this.gitWake.wake();
   }
 
+  /** Run a drift check now instead of at the next `driftInterval` (if one is running, the next
+   * starts when it ends). */
+  checkDrift(): void {
+    this.driftWake.wake();
+  }
+
   suspend(): void {
     this.status.suspended = true;
     this.markSuspended();
@@ -225,7 +231,7 @@ export class SourceController {
     const generation = this.generation;
     const outcome = await this.runPass('approve', async (control, record) => {
       record.revision = pending.revision.id;
-      const prepared = await this.plan(pending.revision, control, force);
+      const prepared = await this.plan(pending.revision, control, force, 'exact');
       // The pending plan stays as it was when live state cannot be read.
       if (prepared.plan.errors.length > 0) return this.observeFailed(prepared, record, control);
       if (prepared.plan.changes.length === 0) {
@@ -504,7 +510,10 @@ export class SourceController {
     this.driftPass?.stop('superseded by a new revision');
   }
 
-  private plan(revision: Revision, control: PassControl, force: boolean): Promise<PreparedPlan> {
+  /** Approvals plan `exact` (what is applied must match what was reviewed, asked of the APIs
+   * now); the git and drift lanes plan `steady`, letting long-lived instances skip what the APIs
+   * prove unchanged since the last pass. */
+  private plan(revision: Revision, control: PassControl, force: boolean, freshness: 'exact' | 'steady' = 'steady'): Promise<PreparedPlan> {
     const engine = this.deps.engine;
     const metrics = this.deps.metrics;
     return preparePlan({
@@ -516,6 +525,7 @@ export class SourceController {
       scopes: this.config.scopes,
       safety: engine.safety(this.config),
       force,
+      freshness,
       log: this.log,
       signal: control.plan.signal,
       hooks: {

@@ -39,6 +39,8 @@ export interface PlanRequest {
   signal?: AbortSignal;
   hooks?: EngineHooks;
   now?: () => Date;
+  /** Passed to every observe (see ObserveRequest.freshness); the daemon's passes say `steady`. */
+  freshness?: 'exact' | 'steady';
 }
 
 export interface PreparedPlan {
@@ -146,7 +148,7 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
     wanted = inScope;
     let observed: ObservedObject[];
     try {
-      const result = await entry.instance.observe({ desired: wanted, allowedScopes: allowed }, ctx);
+      const result = await entry.instance.observe({ desired: wanted, allowedScopes: allowed, freshness: request.freshness ?? 'exact' }, ctx);
       observed = result.objects.filter((o) => allowed.allows(o.scope));
       if (result.refinedDesired) wanted = result.refinedDesired;
       const byKey = new Map(wanted.map((d) => [d.key, d]));

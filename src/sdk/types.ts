@@ -225,6 +225,15 @@ export interface ObserveRequest {
   /** The scopes the source may touch; observe at least the scopes `desired` names, and any
    * allowed scope where owned objects may live (so an undeclared owned object can be deleted). */
   allowedScopes: ScopeMatcher;
+  /**
+   * How fresh the answer must be. `exact` (the default: the CLI, approvals): everything is asked
+   * of the API now. `steady` (the daemon's reconcile and drift passes, on a long-lived instance):
+   * the instance may reuse what it learnt in earlier passes where the API proves it is unchanged
+   * (a Kubernetes dry run of the same manifest against the same resourceVersion), and refresh
+   * slow-moving facts on a slower cadence it documents (IAM policy tags). Never a licence to write
+   * on a stale proof: apply re-reads whatever ownership it relies on before changing anything.
+   */
+  freshness?: 'exact' | 'steady';
 }
 
 export interface ObserveResult {

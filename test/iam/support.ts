@@ -31,7 +31,7 @@ export { startMoto, type Moto };
 export interface Driver {
   instance: ProviderInstance;
   calls: Map<string, number>;
-  plan(yaml: string, options?: { scopes?: string[]; force?: boolean }): Promise<PreparedPlan>;
+  plan(yaml: string, options?: { scopes?: string[]; force?: boolean; freshness?: 'exact' | 'steady' }): Promise<PreparedPlan>;
   /** Plan and apply; throws listing every failed change. */
   converge(yaml: string, options?: { scopes?: string[] }): Promise<PreparedPlan>;
   /** `action display` of every planned change. */
@@ -54,6 +54,7 @@ export function driver(settings: IamSettings, ownerId = 'test-owner', defaultSco
       scopes: { iam: options.scopes ?? defaultScopes },
       safety: safetySchema.parse({ minExisting: 1_000_000 }),
       force: options.force ?? true,
+      freshness: options.freshness ?? 'exact',
       log: silentLogger(),
       hooks: { recordApiCall: (_i, _t, op) => calls.set(op, (calls.get(op) ?? 0) + 1) },
     });

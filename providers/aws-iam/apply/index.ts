@@ -11,6 +11,7 @@ import { applyGroup } from './group.ts';
 import { applyInstanceProfile } from './instance-profile.ts';
 import { applyOidcProvider } from './oidc.ts';
 import { applyPolicy } from './policy.ts';
+import { confirmPolicyOwner } from './proof.ts';
 import { applyRole } from './role.ts';
 import { applyUser } from './user.ts';
 
@@ -30,6 +31,7 @@ export async function applyChanges(env: ApplyEnv, changes: ApplyChange[], concur
     const handler = HANDLERS[change.type];
     try {
       if (!handler) throw new Error(`unknown object type ${change.type}`);
+      await confirmPolicyOwner(env, change);
       await handler(env, change);
       outcomes.push({ key: change.key, status: 'applied' });
     } catch (error) {
