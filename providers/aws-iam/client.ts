@@ -10,7 +10,7 @@
 import type * as IamSdk from '@aws-sdk/client-iam';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { ProviderContext, TokenBucket } from '../../src/sdk/index.ts';
-import { TerminalError, TransientError, sharedBucket, unansweredMessage, withRetries } from '../../src/sdk/index.ts';
+import { TerminalError, TransientError, awsAnswerDeadline, sharedBucket, unansweredMessage, withRetries } from '../../src/sdk/index.ts';
 import type { IamSettings } from './schema.ts';
 
 export type IamModule = typeof IamSdk;
@@ -93,6 +93,8 @@ export class IamApi {
       };
       this.reader = new m.IAMClient({ ...base, maxAttempts: this.settings.maxAttempts });
       this.writer = new m.IAMClient({ ...base, maxAttempts: 1 });
+      // requestTimeout stops at the headers: the body of each attempt gets what is left of it.
+      for (const client of [this.reader, this.writer]) client.middlewareStack.add(awsAnswerDeadline(timeout), { step: 'deserialize', priority: 'low', name: 'trueupAnswerDeadline' });
       this.module = m;
     }
     return this.module;

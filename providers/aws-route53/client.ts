@@ -7,7 +7,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type * as r53 from '@aws-sdk/client-route-53';
 import type { Route53Client } from '@aws-sdk/client-route-53';
-import { sharedBucket, unansweredMessage, type ProviderContext, type TokenBucket } from '../../src/sdk/index.ts';
+import { awsAnswerDeadline, sharedBucket, unansweredMessage, type ProviderContext, type TokenBucket } from '../../src/sdk/index.ts';
 import { isThrottle, toProviderError } from './errors.ts';
 import type { Route53Settings } from './settings.ts';
 
@@ -58,6 +58,8 @@ export class Route53Api {
       const timeout = this.settings.requestTimeoutMs;
       config.requestHandler = { requestTimeout: timeout, connectionTimeout: Math.min(timeout, 10_000), throwOnRequestTimeout: true };
       const client = new sdk.Route53Client(config);
+      // requestTimeout stops at the headers: the body of each attempt gets what is left of it.
+      client.middlewareStack.add(awsAnswerDeadline(timeout), { step: 'deserialize', priority: 'low', name: 'trueupAnswerDeadline' });
       // One bucket per account and endpoint: every zone and instance of that account shares it.
       let account = 'default';
       try {

@@ -4,6 +4,7 @@
 // silently drops fields it does not know, which for a GitOps engine is data loss. Manifests go out
 // byte-for-byte as trueup prepared them.
 
+import type { IncomingMessage } from 'node:http';
 import type { RequestOptions } from 'node:https';
 import type { JsonObject, JsonValue, ProviderContext } from '../../src/sdk/index.ts';
 import { TerminalError, TokenBucket, TransientError, withRetries } from '../../src/sdk/index.ts';
@@ -160,11 +161,25 @@ export class KubeClient {
     }
     const timeout = this.settings.requestTimeoutSeconds * 1000;
     return new Promise<ApiResponse>((resolve, reject) => {
+      // Node's `timeout` is an idle timer: an answer that trickles in a few bytes at a time never
+      // trips it. The whole exchange, body included, is bounded by the same figure.
+      let answer: IncomingMessage | undefined;
+      const deadline = setTimeout(() => {
+        const error = Object.assign(new Error(`no complete answer within ${timeout / 1000}s`), { code: 'ETIMEDOUT' });
+        if (answer) answer.destroy(error);
+        else req.destroy(error);
+      }, timeout);
+      const fail = (error: unknown) => {
+        clearTimeout(deadline);
+        reject(error as Error);
+      };
       const req = request(url, { ...connection.options, method: spec.method, headers, signal, timeout }, (res) => {
+        answer = res;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
+        res.on('error', fail);
         res.on('end', () => {
+          clearTimeout(deadline);
           const text = Buffer.concat(chunks).toString('utf8');
           let body: JsonValue = text;
           try {
@@ -176,7 +191,7 @@ export class KubeClient {
         });
       });
       req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeout / 1000}s`), { code: 'ETIMEDOUT' })));
-      req.on('error', reject);
+      req.on('error', fail);
       req.end(spec.body);
     });
   }

@@ -7,3 +7,4 @@ export { TokenBucket, sharedBucket } from './rate-limit.ts';
 export { mapLimit } from './concurrency.ts';
 export { backoffDelay, sleep, withRetries, type RetryOptions } from './retry.ts';
 export { hasUnprintable, printable } from './printable.ts';
+export { awsAnswerDeadline, boundBody } from './deadline.ts';

@@ -38,4 +38,16 @@ describe('IAM: a lost answer to a create is not a failure', () => {
       assert.deepEqual(await d.changes(yaml), []);
     });
   }
+
+  it('DeleteRole: applied, its answer lost, retried, NoSuchEntity → counts as done; the next plan is empty', async () => {
+    const d = driver({ ...testSettings(moto), endpoint: proxy.endpoint });
+    const yaml = doc('Role', 'lost-delete', { path: '/trueup/', assumeRolePolicy: trust });
+    await d.converge(yaml);
+    proxy.dropNext(1, 'DeleteRole');
+    proxy.actions.length = 0;
+    const result = await applyPrepared(await d.plan(''));
+    assert.deepEqual(result.reports.map((r) => `${r.change.action} ${r.status} ${r.error?.message ?? ''}`.trim()), ['delete applied']);
+    assert.equal(proxy.actions.filter((a) => a === 'DeleteRole').length, 2, 'the dropped call and its retry');
+    assert.deepEqual(await d.changes(''), []);
+  });
 });

@@ -38,4 +38,18 @@ describe('Kubernetes: a lost answer is not a failure', () => {
     assert.deepEqual((await h.plan(configMap('one'))).plan.changes, []);
     assert.equal(JSON.parse(await cluster.kubectl(['get', 'configmap', 'lost', '-n', 'default', '-o', 'json'])).data.key, 'one');
   });
+
+  it('a delete whose answer was dropped is retried, answered 404, and counts as done', async () => {
+    const h = new Harness(settingsFor(cluster, { server: proxy.endpoint }), ['namespace/default']);
+    await h.converge(configMap('two'));
+    const isDelete = (r: { method: string; path: string }) => r.method === 'DELETE' && r.path.includes('/configmaps/lost');
+    proxy.rules.push({ match: isDelete, fault: 'drop', times: 1 });
+    const prepared = await h.plan('', true);
+    assert.deepEqual(prepared.plan.changes.map((c) => c.action), ['delete']);
+    const result = await h.apply(prepared);
+    assert.equal(result.failed, 0, JSON.stringify(result.reports.map((r) => r.error)));
+    assert.equal(result.applied, 1);
+    assert.deepEqual(proxy.seen.filter(isDelete).map((r) => r.fault ?? r.status), ['drop', 404]);
+    assert.deepEqual((await h.plan('', true)).plan.changes, []);
+  });
 });

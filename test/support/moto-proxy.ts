@@ -1,10 +1,12 @@
 // A loopback HTTP proxy in front of moto's server (or an emulator), for the behaviours the
 // server cannot show: it answers matching requests with AWS's documented error bodies
 // (throttling, InvalidChangeBatch), never answers them (hang), resets the connection before
-// forwarding (reset) or after the server applied them (drop: the answer is lost), holds requests
-// for a while (to land a SIGTERM mid-apply), and records what passes through.
+// forwarding (reset) or after the server applied them (drop: the answer is lost), sends the
+// server's answer a few bytes at a time (drip: every gap shorter than a client's idle timeout,
+// the whole answer longer than its request timeout), holds requests for a while (to land a
+// SIGTERM mid-apply), and records what passes through.
 
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { freePort } from './ports.ts';
 
 export interface ProxiedRequest {
@@ -19,14 +21,19 @@ export interface ProxiedRequest {
   fault?: Fault;
 }
 
-export type Fault = 'answer' | 'hang' | 'reset' | 'drop';
+export type Fault = 'answer' | 'hang' | 'reset' | 'drop' | 'drip';
 
 export interface FaultRule {
   match(req: ProxiedRequest): boolean;
   /** answer (default): reply with `status` and `body` instead of forwarding. hang: never answer
    * (until the client gives up or the proxy stops). reset: close the connection without
-   * forwarding. drop: forward, let the server finish, then close the connection unanswered. */
+   * forwarding. drop: forward, let the server finish, then close the connection unanswered.
+   * drip: forward, then send the server's status and headers at once and its body `dripBytes`
+   * at a time every `dripMs` (the change is applied; the answer takes as long as it takes). */
   fault?: Fault;
+  /** drip: bytes per write (default 4) and milliseconds between writes (default 40). */
+  dripBytes?: number;
+  dripMs?: number;
   status?: number;
   /** The answer's body, or a function of the request (to name what it carries). */
   body?: string | ((req: ProxiedRequest) => string);
@@ -79,6 +86,10 @@ export class MotoProxy {
               return;
             }
             res.writeHead(up.statusCode ?? 502, up.headers);
+            if (fault === 'drip') {
+              void readBytes(up).then((bytes) => drip(res, bytes, rule?.dripBytes ?? 4, rule?.dripMs ?? 40));
+              return;
+            }
             up.pipe(res);
           });
           forward.on('error', (e) => {
@@ -99,8 +110,27 @@ export class MotoProxy {
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+/** Write `body` a few bytes at a time; stops when the client goes away (it gave up waiting). */
+function drip(res: ServerResponse, body: Buffer, bytes: number, ms: number): void {
+  let at = 0;
+  const timer = setInterval(() => {
+    if (res.destroyed || at >= body.length) {
+      clearInterval(timer);
+      if (!res.destroyed) res.end();
+      return;
+    }
+    res.write(body.subarray(at, at + bytes));
+    at += bytes;
+  }, ms);
+  res.on('close', () => clearInterval(timer));
+}
+
+async function readBytes(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  return (await readBytes(req)).toString('utf8');
 }
