@@ -5,7 +5,7 @@
 import type * as IsomorphicGit from 'isomorphic-git';
 import type * as NodeFs from 'node:fs';
 import type { SourceFile } from '../load/load.ts';
-import { isYamlFile } from '../load/load.ts';
+import { isSourceFile, isYamlFile } from '../load/load.ts';
 import { SourceError } from './types.ts';
 
 /** The lazily imported modules, passed around so nothing imports them eagerly. */
@@ -77,6 +77,8 @@ export async function readCommitFiles(
       try {
         content = decoder.decode(blob);
       } catch {
+        // Only a resource file must be text; another file (generator input) that is not is skipped.
+        if (!isYamlFile(path)) continue;
         const where = subPath === '' ? path : `${subPath}/${path}`;
         throw new SourceError(`file '${where}' in commit ${short} is not valid UTF-8 text`, false);
       }
@@ -96,7 +98,7 @@ async function collectBlobs(context: TreeReadContext, treeOid: string, prefix: s
     if (entry.path.startsWith('.')) continue;
     if (entry.type === 'tree') {
       await collectBlobs(context, entry.oid, path, out);
-    } else if (entry.type === 'blob' && entry.mode !== '120000' && isYamlFile(path)) {
+    } else if (entry.type === 'blob' && entry.mode !== '120000' && isSourceFile(path)) {
       // Symbolic links (mode 120000) are skipped like the local source skips them: their blob is a
       // target path, not a resource file. Submodules (type 'commit') are not followed.
       out.push({ path, oid: entry.oid });
