@@ -7,7 +7,7 @@
 
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import type { LoadIssue } from './issues.ts';
+import { formatPath, type LoadIssue } from './issues.ts';
 import { didYouMean } from './suggest.ts';
 import { isPlainObject, type ParsedDocument } from './yaml-documents.ts';
 
@@ -148,7 +148,7 @@ function rewriteReferences(document: ParsedDocument, generated: ReadonlyMap<stri
     const suggestion = didYouMean(name, names);
     if (suggestion && !declared.has(key(namespace, name))) {
       const full = [...path, field];
-      issues.push({ ...document.locate(full), field: full.join('.'), message: `ConfigMap ${name} is neither generated nor declared in this source${suggestion}` });
+      issues.push({ ...document.locate(full), field: formatPath(full), message: `ConfigMap ${name} is neither generated nor declared in this source${suggestion}` });
     }
   };
   const each = (list: unknown, path: (string | number)[], fn: (item: Record<string, unknown>, at: (string | number)[]) => void) => {
