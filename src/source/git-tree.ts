@@ -74,6 +74,8 @@ export async function readCommitFiles(
     if (content === undefined) {
       context.signal?.throwIfAborted();
       const { blob } = await git.readBlob({ fs, gitdir, oid, cache });
+      // Kubernetes refuses a ConfigMap over 1 MiB: a larger non-YAML file is never generator input.
+      if (!isYamlFile(path) && blob.length > 1024 * 1024) continue;
       try {
         content = decoder.decode(blob);
       } catch {
