@@ -121,4 +121,29 @@ describe('ConfigMapGenerator', () => {
     assert.notEqual(typo.code, 0);
     assert.match(typo.stdout + typo.stderr, /app\.yaml:23:\d+: spec\.template\.spec\.containers\[0\]\.envFrom\[0\]\.configMapRef\.name: ConfigMap web-confg is neither generated nor declared in this source; did you mean web-config/);
   });
+
+  it('a base\'s generator reads the base\'s files, and a missing one is named from the stage', async () => {
+    const staged = mkdtempSync(join(tmpdir(), 'trueup-gen-staged-'));
+    try {
+      mkdirSync(join(staged, 'base', 'conf'), { recursive: true });
+      mkdirSync(join(staged, 'stages', 'prod'), { recursive: true });
+      writeFileSync(join(staged, 'trueup.yaml'), [
+        'apiVersion: trueup.dev/v1', 'kind: EngineConfig', 'providers:',
+        `  cluster: { type: kubernetes, settings: { kubeconfig: ${JSON.stringify(cluster.kubeconfigPath)} } }`,
+        'sources:', '  - name: prod', '    path: stages/prod', '    bases: [base]', '    scopes: { cluster: [namespace/gen, cluster] }', '',
+      ].join('\n'));
+      writeFileSync(join(staged, 'base', 'app.yaml'), APP);
+      writeFileSync(join(staged, 'base', 'conf', 'app.properties'), 'a=1\n');
+      const validate = () => runTrueup(['validate', '--config', join(staged, 'trueup.yaml')], { cwd: staged });
+      const ok = await validate();
+      assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+      assert.match(ok.stdout, /^3 resources in 1 files are valid$/m, "the Namespace, the generated ConfigMap and the Deployment");
+      rmSync(join(staged, 'base', 'conf', 'app.properties'));
+      const missing = await validate();
+      assert.notEqual(missing.code, 0);
+      assert.match(missing.stdout + missing.stderr, /base\/app\.yaml:9:\d+: files\[0\]: file not found in this revision: \.\.\/\.\.\/base\/conf\/app\.properties/);
+    } finally {
+      rmSync(staged, { recursive: true, force: true });
+    }
+  });
 });
