@@ -12,6 +12,7 @@ import { decryptDocument, sopsMetadata, SOPS_KEY } from './sops/envelope.ts';
 import { createHash } from 'node:crypto';
 import { isMap, isScalar } from 'yaml';
 import { didYouMean } from './suggest.ts';
+import { expandGenerators } from './generators.ts';
 import { zodIssuesToLoadIssues } from './zod-issues.ts';
 
 export interface SourceFile {
@@ -73,7 +74,17 @@ export function isYamlFile(path: string): boolean {
   return /\.ya?ml$/i.test(path) && !parts.slice(i).some((part) => part.startsWith('.'));
 }
 
-export function loadResources(files: Iterable<SourceFile>, catalog: KindCatalog, options: LoadOptions = {}): LoadResult {
+/** A file a source reads: resource YAML, and any other file not in a hidden folder, which a
+ * ConfigMapGenerator may name (src/load/generators.ts). */
+export function isSourceFile(path: string): boolean {
+  const parts = path.split('/');
+  let i = 0;
+  while (parts[i] === '..') i += 1;
+  return !parts.slice(i).some((part) => part.startsWith('.'));
+}
+
+export function loadResources(input: Iterable<SourceFile>, catalog: KindCatalog, options: LoadOptions = {}): LoadResult {
+  const files = [...input];
   const resources: Resource[] = [];
   const issues: LoadIssue[] = [];
   const seen = new Map<string, Resource>();
@@ -92,7 +103,8 @@ export function loadResources(files: Iterable<SourceFile>, catalog: KindCatalog,
     issues.push(...parsed.issues);
     for (const document of parsed.documents) layered.push({ document, base: file.role === 'base' });
   }
-  for (const document of composeStage(layered, issues)) {
+  const generated = expandGenerators(composeStage(layered, issues), new Map(files.map((f) => [f.path, f.content])), issues);
+  for (const document of generated) {
     const resource = toResource(document, catalog, issues);
     if (!resource) continue;
     const identity = identityOf(resource, catalog);

@@ -5,7 +5,7 @@
 import type * as IsomorphicGit from 'isomorphic-git';
 import type * as NodeFs from 'node:fs';
 import type { SourceFile } from '../load/load.ts';
-import { isYamlFile } from '../load/load.ts';
+import { isSourceFile, isYamlFile } from '../load/load.ts';
 import { SourceError } from './types.ts';
 
 /** The lazily imported modules, passed around so nothing imports them eagerly. */
@@ -74,9 +74,13 @@ export async function readCommitFiles(
     if (content === undefined) {
       context.signal?.throwIfAborted();
       const { blob } = await git.readBlob({ fs, gitdir, oid, cache });
+      // Kubernetes refuses a ConfigMap over 1 MiB: a larger non-YAML file is never generator input.
+      if (!isYamlFile(path) && blob.length > 1024 * 1024) continue;
       try {
         content = decoder.decode(blob);
       } catch {
+        // Only a resource file must be text; another file (generator input) that is not is skipped.
+        if (!isYamlFile(path)) continue;
         const where = subPath === '' ? path : `${subPath}/${path}`;
         throw new SourceError(`file '${where}' in commit ${short} is not valid UTF-8 text`, false);
       }
@@ -96,7 +100,7 @@ async function collectBlobs(context: TreeReadContext, treeOid: string, prefix: s
     if (entry.path.startsWith('.')) continue;
     if (entry.type === 'tree') {
       await collectBlobs(context, entry.oid, path, out);
-    } else if (entry.type === 'blob' && entry.mode !== '120000' && isYamlFile(path)) {
+    } else if (entry.type === 'blob' && entry.mode !== '120000' && isSourceFile(path)) {
       // Symbolic links (mode 120000) are skipped like the local source skips them: their blob is a
       // target path, not a resource file. Submodules (type 'commit') are not followed.
       out.push({ path, oid: entry.oid });

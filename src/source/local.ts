@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { isYamlFile, type SourceFile } from '../load/load.ts';
+import { isSourceFile, isYamlFile, type SourceFile } from '../load/load.ts';
 import { SourceError, type Revision, type Source } from './types.ts';
 
 export class LocalSource implements Source {
@@ -32,6 +32,19 @@ export class LocalSource implements Source {
   }
 }
 
+/** Kubernetes refuses a ConfigMap over 1 MiB: a larger file can never be generator input. */
+const MAX_DATA_FILE = 1024 * 1024;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The file as text, or undefined when it is not UTF-8 (a binary beside the YAML is ignored). */
+export function decodeText(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
 async function walk(root: string, dir: string, out: SourceFile[]): Promise<void> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
@@ -40,6 +53,12 @@ async function walk(root: string, dir: string, out: SourceFile[]): Promise<void>
     else if (entry.isFile()) {
       const path = relative(root, full).split(sep).join('/');
       if (isYamlFile(path)) out.push({ path, content: await readFile(full, 'utf8') });
+      else if (isSourceFile(path)) {
+        // A ConfigMapGenerator's input; bounded by the ConfigMap size limit, text only.
+        if ((await stat(full)).size > MAX_DATA_FILE) continue;
+        const text = decodeText(await readFile(full));
+        if (text !== undefined) out.push({ path, content: text });
+      }
     }
   }
 }

@@ -79,7 +79,7 @@ const sample = {
 };
 
 describe('GitSource: reading revisions', () => {
-  test('a branch with a sub-path yields only its YAML files, relative and sorted, at the branch commit', async () => {
+  test('a branch with a sub-path yields its files outside hidden folders (YAML, and text a ConfigMapGenerator may read), relative and sorted, at the branch commit', async () => {
     const repo = await newRepo();
     const sha = await repo.commitAndPush(sample, 'initial');
     const source = await newSource(repo, { ref: { branch: 'main' }, path: 'dns' });
@@ -87,6 +87,7 @@ describe('GitSource: reading revisions', () => {
     assert.equal(revision.id, sha);
     assert.equal(revision.description, `main@${sha.slice(0, 7)}`);
     assert.deepEqual(revision.files, [
+      { path: 'README.md', content: sample['dns/README.md'] },
       { path: 'nested/zone-b.yml', content: sample['dns/nested/zone-b.yml'] },
       { path: 'zone-a.yaml', content: sample['dns/zone-a.yaml'] },
     ]);
@@ -98,7 +99,7 @@ describe('GitSource: reading revisions', () => {
     const source = await newSource(repo, { path: './' });
     const revision = await source.fetch();
     assert.equal(revision.description, `trunk@${sha.slice(0, 7)}`);
-    assert.deepEqual(revision.files.map((f) => f.path), ['dns/nested/zone-b.yml', 'dns/zone-a.yaml', 'iam/role.yaml', 'top.yaml']);
+    assert.deepEqual(revision.files.map((f) => f.path), ['dns/README.md', 'dns/nested/zone-b.yml', 'dns/zone-a.yaml', 'iam/role.yaml', 'top.yaml']);
     assert.equal(await source.peek(), sha);
   });
 
@@ -187,7 +188,7 @@ describe('GitSource: reading revisions', () => {
 
     const fetch = await requestsDuring(() => source.fetch());
     assert.equal(fetch.result.id, sha);
-    assert.equal(fetch.result.files.length, 2);
+    assert.equal(fetch.result.files.length, 3);
     assert.deepEqual(fetch.requests, [{ method: 'GET', path: `/${repo.name}/info/refs` }]);
   });
 
@@ -217,7 +218,7 @@ describe('GitSource: reading revisions', () => {
     const source = new GitSource({ url: server.url(repo.name), ref: {}, path: 'dns', cacheDir, log });
     const revision = await source.fetch();
     assert.equal(revision.id, sha);
-    assert.equal(revision.files.length, 2);
+    assert.equal(revision.files.length, 3);
     assert.ok(lines.some((line) => line.includes('Git cache unreadable; rebuilding it')), 'the rebuild is logged');
     const next = await repo.commitAndPush({ 'dns/zone-a.yaml': 'changed\n' }, 'change');
     assert.equal((await source.fetch()).id, next);
@@ -275,7 +276,7 @@ describe('GitSource: bad refs, paths and repositories', () => {
     const repo = await newRepo();
     await repo.commitAndPush(sample, 'initial');
     const source = await newSource(repo, { ref: { branch: 'main' }, path: 'dns' });
-    assert.equal((await source.fetch()).files.length, 2);
+    assert.equal((await source.fetch()).files.length, 3);
     await repo.git('rm', '-r', '--quiet', 'dns');
     const sha = await repo.commit('drop dns');
     await repo.push();

@@ -18,7 +18,7 @@ after(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function tree(files: Record<string, string>): Promise<string> {
+async function tree(files: Record<string, string | Uint8Array>): Promise<string> {
   const dir = await mkdtemp(join(root, 'tree-'));
   for (const [path, content] of Object.entries(files)) {
     await mkdir(dirname(join(dir, path)), { recursive: true });
@@ -27,11 +27,12 @@ async function tree(files: Record<string, string>): Promise<string> {
   return dir;
 }
 
-test('only YAML files are read, outside hidden folders and node_modules, sorted by path', async () => {
+test('YAML files and other UTF-8 text files (ConfigMapGenerator input) are read, outside hidden folders and node_modules, sorted by path; binaries are skipped', async () => {
   const dir = await tree({
     'b.yaml': 'b\n',
     'a/z.yml': 'z\n',
-    'a/readme.md': 'no\n',
+    'a/readme.md': 'text\n',
+    'a/logo.bin': Uint8Array.from([0xff, 0xfe, 0x00]),
     '.git/config.yaml': 'no\n',
     'node_modules/x/y.yaml': 'no\n',
     'sub/.hidden.yaml': 'no\n',
@@ -41,6 +42,7 @@ test('only YAML files are read, outside hidden folders and node_modules, sorted 
   assert.equal(revision.description, './infra');
   assert.deepEqual(revision.files, [
     { path: 'UPPER.YAML', content: 'upper\n' },
+    { path: 'a/readme.md', content: 'text\n' },
     { path: 'a/z.yml', content: 'z\n' },
     { path: 'b.yaml', content: 'b\n' },
   ]);
@@ -48,11 +50,11 @@ test('only YAML files are read, outside hidden folders and node_modules, sorted 
 
 test('the revision id is a content hash: stable for the same files, different when a file changes', async () => {
   const one = await tree({ 'a.yaml': 'a: 1\n', 'b/c.yaml': 'c\n' });
-  const two = await tree({ 'b/c.yaml': 'c\n', 'a.yaml': 'a: 1\n', 'ignored.txt': 'whatever' });
+  const two = await tree({ 'b/c.yaml': 'c\n', 'a.yaml': 'a: 1\n' });
   const first = await new LocalSource(one).fetch();
   assert.match(first.id, /^sha256:[0-9a-f]{16}$/);
   assert.equal((await new LocalSource(one).fetch()).id, first.id);
-  assert.equal((await new LocalSource(two).fetch()).id, first.id, 'same YAML content, same id');
+  assert.equal((await new LocalSource(two).fetch()).id, first.id, 'same content, same id');
   await writeFile(join(one, 'a.yaml'), 'a: 2\n');
   assert.notEqual((await new LocalSource(one).fetch()).id, first.id);
 });

@@ -114,7 +114,8 @@ async function checkWithConfig(cfg: string, sourceName: string | undefined, over
       const source = engine.openSource(name, path ? { overridePath: path } : {});
       const revision = await source.fetch();
       const base = path ?? '';
-      for (const f of revision.files) checked.files.add(join(base, f.path.split('/').join(sep)));
+      // The files checked are the YAML ones; other text files are only a generator's input.
+      for (const f of revision.files) if (isYamlFile(f.path)) checked.files.add(join(base, f.path.split('/').join(sep)));
       try {
         const { resources } = validateRevision({ revision, catalog: engine.registry.catalog(), instances: engine.instances, scopes: config.scopes, ownerId: engine.ownerId(config) });
         checked.resources += resources.length;
@@ -131,7 +132,7 @@ async function checkWithConfig(cfg: string, sourceName: string | undefined, over
 async function checkAgainstBuiltins(revision: Revision, checked: Checked): Promise<void> {
   const registry = new ProviderRegistry(await builtinProviders());
   const result = await validateOffline(revision.files, registry);
-  for (const f of revision.files) checked.files.add(f.path);
+  for (const f of revision.files) if (isYamlFile(f.path)) checked.files.add(f.path);
   checked.issues.push(...result.issues);
   checked.resources += result.resources.length;
   checked.notChecked.push(...result.notChecked);
