@@ -168,7 +168,8 @@ describe('trueup run (apply mode) against Route 53, Cloud DNS and a Git server',
     assert.match(await daemon.metrics(), /trueup_reconcile_total\{source="infra",lane="git",result="stalled"\} 1/);
     const failure = await waitFor('failure status on the bad commit', () => statuses.find((st) => st.path.endsWith(`/statuses/${bad}`)));
     assert.equal(failure.body.state, 'failure');
-    assert.match(failure.body.description, /is invalid and was not applied/);
+    // The description names the first problem (file:line: field) and that nothing was applied.
+    assert.match(failure.body.description, /^dns\/route53\.yaml:\d+:\d+: spec\.ttl: .*\(not applied\)$/);
     assert.ok(!daemon.logs.some((l) => JSON.stringify(l).includes('ghs_e2e_token')), 'the token never reaches a log line');
     assert.match(await daemon.metrics(), /trueup_source_condition\{source="infra",condition="stalled"\} 1/);
   });
