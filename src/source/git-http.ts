@@ -31,6 +31,25 @@ export interface GitHttpOptions {
   /** A commit to advertise as HEAD when the server's ref advertisement names none (its HEAD
    * points at a missing branch): isomorphic-git's fetch needs a HEAD even for a named ref. */
   headFallback?: string;
+  /** Where to keep the ref advertisement (`info/refs?service=git-upload-pack`) this client reads,
+   * and to replay it from when it is already there: the caller decides how long one listing may
+   * stand (one poll pass), so the fetch after a peek does not list the refs twice more. */
+  advertisement?: AdvertisementMemo;
+}
+
+/** A ref advertisement as the server sent it (before any HEAD fallback is added). */
+export interface Advertisement {
+  /** The URL asked for, and the one that answered (after redirects). */
+  url: string;
+  responseUrl: string;
+  statusCode: number;
+  statusMessage: string;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export interface AdvertisementMemo {
+  current?: Advertisement;
 }
 
 export function createHttpClient(options: GitHttpOptions): HttpClient {
@@ -40,6 +59,8 @@ export function createHttpClient(options: GitHttpOptions): HttpClient {
 async function send(request: GitHttpRequest, options: GitHttpOptions): Promise<GitHttpResponse> {
   if (options.signal?.aborted) throw new GitTransportError('aborted', 'aborted');
   const method = request.method ?? 'GET';
+  const kept = options.advertisement?.current;
+  if (kept && method === 'GET' && kept.url === request.url) return replay(kept, options.headFallback);
   const headers: Record<string, string> = { ...request.headers };
   // Never hand credentials to another origin, whatever URL the library asks for.
   if (options.authorization && new URL(request.url).origin === options.origin) {
@@ -77,8 +98,8 @@ async function send(request: GitHttpRequest, options: GitHttpOptions): Promise<G
     responseHeaders[name] = value;
   });
   const stream = response.body;
-  if (options.headFallback && response.ok && /\/info\/refs\?service=git-upload-pack$/.test(new URL(request.url).pathname + new URL(request.url).search)) {
-    // A ref advertisement is small: read it whole, and add the HEAD line if it has none.
+  if ((options.headFallback || options.advertisement) && response.ok && isAdvertisement(request.url)) {
+    // A ref advertisement is small: read it whole, so it can be kept and amended.
     let text: Buffer;
     try {
       text = Buffer.from(await response.arrayBuffer());
@@ -86,10 +107,11 @@ async function send(request: GitHttpRequest, options: GitHttpOptions): Promise<G
       throw failure(error);
     }
     clearTimeout(timer);
-    return {
-      url: response.url || request.url, method, statusCode: response.status, statusMessage: response.statusText,
-      headers: responseHeaders, body: (async function* () { yield withHead(text, options.headFallback as string); })(),
+    const advertisement: Advertisement = {
+      url: request.url, responseUrl: response.url || request.url, statusCode: response.status, statusMessage: response.statusText, headers: responseHeaders, body: text,
     };
+    if (options.advertisement) options.advertisement.current = advertisement;
+    return replay(advertisement, options.headFallback);
   }
   async function* chunks(): AsyncGenerator<Uint8Array> {
     if (!stream) {
@@ -114,6 +136,19 @@ async function send(request: GitHttpRequest, options: GitHttpOptions): Promise<G
     statusMessage: response.statusText,
     headers: responseHeaders,
     body: chunks(),
+  };
+}
+
+function isAdvertisement(url: string): boolean {
+  const parsed = new URL(url);
+  return parsed.pathname.endsWith('/info/refs') && parsed.search === '?service=git-upload-pack';
+}
+
+function replay(advertisement: Advertisement, headFallback: string | undefined): GitHttpResponse {
+  const body = headFallback ? withHead(advertisement.body, headFallback) : advertisement.body;
+  return {
+    url: advertisement.responseUrl, method: 'GET', statusCode: advertisement.statusCode, statusMessage: advertisement.statusMessage,
+    headers: { ...advertisement.headers }, body: (async function* () { yield body; })(),
   };
 }
 

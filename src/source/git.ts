@@ -5,8 +5,11 @@
 //
 // Costs a reviewer should know:
 // - `peek()` is exactly one GET (ref advertisement, protocol v1) — zero for a commit pin.
-// - `fetch()` is that same GET, plus a ref-advertisement GET and an upload-pack POST only when the
-//   commit is not in the cache yet. An unchanged remote costs one request.
+// - `fetch()` is that same GET, plus an upload-pack POST only when the commit is not in the cache
+//   yet: isomorphic-git's own ref discovery is answered from the listing we just read. A fetch
+//   right after a peek (one poll pass) reuses the peek's listing, so a pass costs one request when
+//   the remote is unchanged and two when it moved. A listing serves one fetch at most, and only
+//   for PEEK_REUSE_MS: a later pass always lists the refs afresh.
 // - A commit pin is fetched by its sha (smart-HTTP servers — git http-backend, GitHub, GitLab —
 //   serve any commit reachable from a ref). A server that refuses makes us fetch every branch and
 //   tag with full history once and look the commit up there.
@@ -17,7 +20,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { withDirLock } from './cache-lock.ts';
 import { gitCredentials, type GitAuth, type GitCredentials } from './git-auth.ts';
 import { toSourceError } from './git-errors.ts';
-import { createHttpClient, GitTransportError } from './git-http.ts';
+import { createHttpClient, GitTransportError, type Advertisement, type AdvertisementMemo } from './git-http.ts';
 import { normaliseSubPath, readCommitFiles, type FsModule, type GitModule } from './git-tree.ts';
 import { loadTrustedKeys, verifyCommitSignature, type TrustedKeys } from './signature.ts';
 import { SourceError, type Revision, type Source } from './types.ts';
@@ -62,6 +65,9 @@ interface Tip {
 
 /** Local ref naming the last commit we fetched: what we tell the server we already have. */
 const HAVE_REF = 'refs/trueup/have';
+/** How long the peek's ref listing may stand in for the fetch's (the fetch follows at once in a
+ * pass, unless it waits for another process's lock: then it lists again). */
+const PEEK_REUSE_MS = 5_000;
 /** `deepen 2147483647` is how git asks a server to unshallow. */
 const UNSHALLOW = 2147483647;
 
@@ -86,6 +92,8 @@ export class GitSource implements Source {
   private last: Revision | undefined;
   /** Blob contents of `last` by blob id: a new commit only reads the blobs that changed. */
   private lastBlobs = new Map<string, string>();
+  /** The last peek's ref listing, for the fetch of the same pass; taken (cleared) by that fetch. */
+  private peeked: { advertisement: Advertisement; at: number } | undefined;
 
   constructor(options: GitSourceOptions) {
     if (!/^https?:\/\//i.test(options.url)) {
@@ -110,8 +118,12 @@ export class GitSource implements Source {
   /** Where the ref points now: one ref-advertisement request (none for a commit pin). */
   peek(signal?: AbortSignal): Promise<string> {
     return this.exclusive(async () => {
+      this.peeked = undefined;
+      const memo: AdvertisementMemo = {};
       try {
-        return (await this.remoteTip(signal)).sha;
+        const { sha } = await this.remoteTip(signal, memo);
+        if (memo.current) this.peeked = { advertisement: memo.current, at: Date.now() };
+        return sha;
       } catch (error) {
         throw this.fail(error, 'ref listing', signal);
       }
@@ -146,8 +158,13 @@ export class GitSource implements Source {
     const git = await import('isomorphic-git');
     const fs = await import('node:fs');
     const cache = {};
+    // One ref listing for the whole fetch: the peek's when it is fresh, else the one read here.
+    const memo: AdvertisementMemo = {};
+    const peeked = this.peeked;
+    this.peeked = undefined;
+    if (peeked && Date.now() - peeked.at <= PEEK_REUSE_MS) memo.current = peeked.advertisement;
     await this.ensureCache(git, fs);
-    const tip = await this.remoteTip(signal);
+    const tip = await this.remoteTip(signal, memo);
     if (this.last?.id === tip.sha) {
       return { ...this.last, description: `${tip.label}@${tip.sha.slice(0, 7)}`, files: [...this.last.files] };
     }
@@ -155,7 +172,7 @@ export class GitSource implements Source {
     let sha = tip.sha;
     let downloaded = false;
     if (!(await this.hasCommit(git, fs, sha, cache))) {
-      sha = await this.download(git, fs, tip, cache, signal);
+      sha = await this.download(git, fs, tip, cache, signal, memo);
       downloaded = true;
     }
     signal?.throwIfAborted();
@@ -189,13 +206,13 @@ export class GitSource implements Source {
   }
 
   /** Where the configured ref points on the remote now. */
-  private async remoteTip(signal: AbortSignal | undefined): Promise<Tip> {
+  private async remoteTip(signal: AbortSignal | undefined, memo: AdvertisementMemo): Promise<Tip> {
     const target = this.target;
     if (target.kind === 'commit') return { sha: target.sha, label: 'commit' };
     const git = await import('isomorphic-git');
     // Protocol v1: the advertisement comes with the first (and only) GET. v2 would need a POST too.
     const refs = await git.listServerRefs({
-      http: this.http(signal),
+      http: this.http(signal, memo),
       url: this.url,
       protocolVersion: 1,
       prefix: target.kind === 'head' ? 'HEAD' : target.ref,
@@ -206,12 +223,12 @@ export class GitSource implements Source {
   }
 
   /** Bring the commit the target points at into the cache; returns the commit sha. */
-  private async download(git: GitModule, fs: FsModule, tip: Tip, cache: object, signal: AbortSignal | undefined): Promise<string> {
+  private async download(git: GitModule, fs: FsModule, tip: Tip, cache: object, signal: AbortSignal | undefined, memo: AdvertisementMemo): Promise<string> {
     const target = this.target;
     const haveCommit = await this.hasHaveCommit(git, fs, cache);
     const common = {
       fs,
-      http: this.http(signal),
+      http: this.http(signal, memo),
       gitdir: this.cacheDir,
       url: this.url,
       remote: 'origin',
@@ -245,7 +262,7 @@ export class GitSource implements Source {
       // names a branch that does not exist (`git init --bare` leaves HEAD at master; main is
       // pushed). A branch or tag is resolved from the advertised refs alone, so the transport
       // stands the target's commit in for a missing HEAD (the library only reads it).
-      const http = target.kind === 'head' ? common.http : this.http(signal, tip.sha);
+      const http = target.kind === 'head' ? common.http : this.http(signal, memo, tip.sha);
       result = await git.fetch({ ...common, http, remoteRef, singleBranch: true, tags: false, depth });
     } catch (error) {
       // The ref vanished between the ref listing and the fetch.
@@ -344,9 +361,10 @@ export class GitSource implements Source {
     await git.writeRef({ fs, gitdir: this.cacheDir, ref: HAVE_REF, value: sha, force: true });
   }
 
-  private http(signal: AbortSignal | undefined, headFallback?: string): HttpClient {
+  private http(signal: AbortSignal | undefined, advertisement: AdvertisementMemo, headFallback?: string): HttpClient {
     return createHttpClient({
       signal,
+      advertisement,
       stallTimeoutMs: this.stallTimeoutMs,
       authorization: this.credentials.authorization,
       origin: this.credentials.origin,

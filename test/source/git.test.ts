@@ -175,7 +175,7 @@ describe('GitSource: reading revisions', () => {
     assert.equal((await packedObjects(cacheDir)) - objectsAfterClone, 5);
   });
 
-  test('an unchanged remote: peek is one request, fetch is one request and never downloads', async () => {
+  test('an unchanged remote: peek is one request, a fetch on its own is one request, and neither downloads', async () => {
     const repo = await newRepo();
     const sha = await repo.commitAndPush(sample, 'initial');
     const source = await newSource(repo, { ref: { branch: 'main' }, path: 'dns' });
@@ -186,10 +186,45 @@ describe('GitSource: reading revisions', () => {
     assert.equal(peek.result, sha);
     assert.deepEqual(peek.requests, [{ method: 'GET', path: `/${repo.name}/info/refs` }]);
 
+    // Right after the peek, the fetch uses the peek's listing.
+    const following = await requestsDuring(() => source.fetch());
+    assert.equal(following.result.id, sha);
+    assert.deepEqual(following.requests, []);
+
     const fetch = await requestsDuring(() => source.fetch());
     assert.equal(fetch.result.id, sha);
     assert.equal(fetch.result.files.length, 3);
     assert.deepEqual(fetch.requests, [{ method: 'GET', path: `/${repo.name}/info/refs` }]);
+  });
+
+  test('a poll pass costs one request when the remote is unchanged and two when it moved (the peek\'s ref listing is reused by the fetch)', async () => {
+    const repo = await newRepo();
+    await repo.commitAndPush(sample, 'initial');
+    const source = await newSource(repo, { ref: { branch: 'main' }, path: 'dns' });
+    const seen = (await source.fetch()).id;
+    const refs = { method: 'GET', path: `/${repo.name}/info/refs` };
+
+    // What the daemon does each interval: peek, and fetch only when the ref moved.
+    const pass = () => requestsDuring(async () => {
+      const peeked = await source.peek();
+      return { peeked, revision: peeked === seen ? undefined : await source.fetch() };
+    });
+    const unchanged = await pass();
+    assert.equal(unchanged.result.peeked, seen);
+    assert.deepEqual(unchanged.requests, [refs]);
+
+    const next = await repo.commitAndPush({ 'dns/zone.yaml': 'changed: true\n' }, 'move main');
+    const changed = await pass();
+    assert.equal(changed.result.peeked, next);
+    assert.equal(changed.result.revision?.id, next);
+    assert.equal(changed.result.revision?.files.find((f) => f.path === 'zone.yaml')?.content, 'changed: true\n');
+    assert.deepEqual(changed.requests, [refs, { method: 'POST', path: `/${repo.name}/git-upload-pack` }]);
+
+    // The listing is used once: the next pass lists the refs again and sees the next push.
+    const third = await repo.commitAndPush({ 'dns/zone.yaml': 'changed: again\n' }, 'move main again');
+    const later = await requestsDuring(() => source.fetch());
+    assert.equal(later.result.id, third);
+    assert.deepEqual(later.requests, [refs, { method: 'POST', path: `/${repo.name}/git-upload-pack` }]);
   });
 
   test('a fresh source reuses a cache left by an earlier process', async () => {
