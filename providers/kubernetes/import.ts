@@ -17,6 +17,9 @@
 //                                  — because the YAML no longer declares it and the next plan
 //                                  would otherwise delete it. Releasing is the one write import
 //                                  makes; it can only make trueup touch less.
+//                                  Unless the caller encrypts them (request.onSecret, `import
+//                                  --encrypt-to`): then Secrets follow the ownership rules above
+//                                  and go to onSecret, nothing is released.
 //   children of controllers        ownerReferences, unless this source owns them (then a person
 //                                  declared them, ownerReferences and all)
 //   automatic objects              kube-root-ca.crt and the default ServiceAccount
@@ -34,6 +37,7 @@ import { mapLimit } from './util.ts';
 
 const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
 const SERVER_METADATA = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
+const isSecret = (resource: Pick<ApiResource, 'group' | 'kind'>) => resource.group === '' && resource.kind === 'Secret';
 const AUTOMATIC = new Set(['/ConfigMap/kube-root-ca.crt', '/ServiceAccount/default']);
 /** Set by the API server on every Namespace (its name); never written by a person. */
 const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
@@ -49,14 +53,14 @@ export type ImportVerdict =
   | { write: false; reason: string; release?: boolean };
 
 /** The rules above, for one object. Pure. */
-export function importVerdict(object: JsonObject, resource: Pick<ApiResource, 'group' | 'kind'>, ownerId: string, clusterAllowed: boolean): ImportVerdict {
+export function importVerdict(object: JsonObject, resource: Pick<ApiResource, 'group' | 'kind'>, ownerId: string, clusterAllowed: boolean, encryptsSecrets = false): ImportVerdict {
   const md = metadataOf(object);
   const owner = annotationsOf(object)[OWNER_KEY];
   const owned = owner === ownerId;
   if (owner !== undefined && owner !== '' && !owned) {
     return { write: false, reason: `owned by another trueup source ("${owner}"); import it there` };
   }
-  if (resource.group === '' && resource.kind === 'Secret') {
+  if (isSecret(resource) && !encryptsSecrets) {
     const reason = 'a Secret\'s values would be committed in clear text; declare it through a sealed or external secret';
     return owned
       ? { write: false, release: true, reason: `${reason}. It carried this source's owner marks: import removed them, so plans leave it alone instead of deleting it` }
@@ -96,7 +100,7 @@ export async function importNamespace(env: ImportEnv, request: ImportRequest, ct
   for (const { object, resource } of live) {
     const md = metadataOf(object);
     const display = objectDisplay({ group: resource.group, kind: resource.kind, namespace: resource.namespaced ? namespace : undefined, name: String(md.name) });
-    const verdict = importVerdict(object, resource, ctx.ownerId, clusterAllowed);
+    const verdict = importVerdict(object, resource, ctx.ownerId, clusterAllowed, request.onSecret !== undefined);
     if (!verdict.write) {
       request.onSkipped?.({ subject: display, reason: verdict.reason });
       ctx.log.debug({ object: display, reason: verdict.reason }, 'left out of the import');
@@ -108,7 +112,8 @@ export async function importNamespace(env: ImportEnv, request: ImportRequest, ct
       const docMd = metadataOf(doc);
       docMd.annotations = { ...(isObject(docMd.annotations) ? docMd.annotations : {}), [ADOPT_KEY]: 'true' };
     }
-    out.push(doc);
+    if (request.onSecret && isSecret(resource)) request.onSecret(doc);
+    else out.push(doc);
   }
   await mapLimit(releases, env.settings.concurrency, ({ object, resource, display }) => release(env, object, resource, namespace, display, ctx));
   // The Namespace first (it is applied first), then by kind and name.

@@ -278,6 +278,10 @@ export interface ImportRequest {
    * Secret's values, another owner's object, a controller's child). The CLI lists them in the
    * output's header and on stderr, so a person knows what the imported YAML does not declare. */
   onSkipped?(skipped: ImportSkipped): void;
+  /** When set, the caller writes secret documents encrypted (`import --encrypt-to`): a provider
+   * hands each document holding secret values (a Kubernetes Secret) here instead of leaving it
+   * out, and does not return it. */
+  onSecret?(document: JsonObject): void;
 }
 
 export interface ImportSkipped {

@@ -3,7 +3,8 @@
 // (typos, invalid objects, kinds the cluster does not serve) before anything is applied.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -36,9 +37,9 @@ class Workspace {
     writeFileSync(join(this.repo, file), yaml);
   }
 
-  run(args: string[]): Promise<CliResult> {
+  run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
     // Generous: each run starts Node and the engine, and the test machines are shared.
-    return runTrueup([...args, '--config', this.config], { timeoutMs: 300_000 });
+    return runTrueup([...args, '--config', this.config], { timeoutMs: 300_000, env });
   }
 
   async plan(): Promise<{ result: CliResult; plan: JsonPlan }> {
@@ -121,6 +122,51 @@ data: { made: by-a-controller }
       const secret = JSON.parse(await cluster.kubectl(['get', 'secret', 'db', '-n', 'web', '-o', 'json'])) as { metadata: { labels?: Record<string, string>; annotations?: Record<string, string> } };
       assert.equal(secret.metadata.annotations?.['trueup.dev/owner'], undefined, 'the Secret is no longer marked as trueup\'s');
       assert.equal(secret.metadata.labels?.['trueup.dev/owner'], undefined);
+    } finally {
+      ws.remove();
+    }
+  });
+
+  it('with --encrypt-to, writes each Secret SOPS-encrypted to its own file: no clear value in it, the plan with the age key is empty, a wrong key fails', async () => {
+    const ws = new Workspace(cluster, 'vault');
+    try {
+      ws.write('app.yaml', `apiVersion: v1
+kind: Namespace
+metadata: { name: vault }
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: db, namespace: vault }
+stringData: { password: s3cr3t-value-xyz }
+`);
+      const applied = await ws.run(['apply', '--auto-approve']);
+      assert.equal(applied.code, 0, applied.stderr);
+      const identity = await generateX25519Identity();
+      const recipient = await identityToRecipient(identity);
+      const out = join(ws.repo, 'app.yaml');
+      const imported = await ws.run(['import', '--provider', 'cluster', 'vault', '--out', out, '--encrypt-to', recipient]);
+      assert.equal(imported.code, 0, imported.stderr);
+      assert.match(imported.stderr, /wrote 1 encrypted Secret/);
+      const files = readdirSync(ws.repo).sort();
+      const secretFile = files.find((f) => f.endsWith('.sops.yaml'));
+      assert.ok(secretFile, `an encrypted Secret file is written: ${files.join(', ')}`);
+      const encrypted = readFileSync(join(ws.repo, secretFile), 'utf8');
+      for (const text of [encrypted, readFileSync(out, 'utf8'), imported.stdout, imported.stderr]) {
+        assert.ok(!text.includes('s3cr3t-value-xyz') && !text.includes(Buffer.from('s3cr3t-value-xyz').toString('base64')), 'no clear value anywhere');
+      }
+      assert.match(encrypted, /ENC\[AES256_GCM,/);
+      assert.match(encrypted, new RegExp(`recipient: ${recipient}`));
+
+      const withKey = await ws.run(['plan', '--json'], { SOPS_AGE_KEY: identity });
+      assert.equal(withKey.code, 0, withKey.stderr);
+      const plan = JSON.parse(withKey.stdout) as JsonPlan;
+      assert.deepEqual(plan.errors, []);
+      assert.deepEqual(lines(plan), [], 'the encrypted import round-trips: nothing to change');
+
+      const wrong = await ws.run(['plan', '--json'], { SOPS_AGE_KEY: await generateX25519Identity() });
+      assert.notEqual(wrong.code, 0);
+      assert.match(wrong.stderr + wrong.stdout, new RegExp(`${secretFile.replace('.', '\\.')}.*sops`));
+      assert.ok(!(wrong.stderr + wrong.stdout).includes('s3cr3t-value-xyz'));
     } finally {
       ws.remove();
     }

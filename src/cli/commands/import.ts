@@ -1,10 +1,14 @@
 // import: write YAML for what already lives in a provider, so adopting it is import, commit,
 // and a plan that shows nothing.
 
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { stringify } from 'yaml';
-import { printable, scopeMatcher, type ImportSkipped } from '../../sdk/index.ts';
+import { Document, stringify } from 'yaml';
+import { printable, scopeMatcher, type ImportSkipped, type JsonObject } from '../../sdk/index.ts';
+import { encryptDocument, SOPS_KEY } from '../../load/sops/envelope.ts';
+import { wrapForAge } from '../../load/sops/keys.ts';
 import { providerContext } from '../../engine/pipeline.ts';
 import { EXIT, UsageError, type Command, type CommandIO } from '../command.ts';
 import { COMMON_HELP, COMMON_OPTIONS, configPath, logger, parse, pickSource } from '../common.ts';
@@ -28,15 +32,22 @@ owned Secrets it leaves out (their values would be committed in clear text), so 
 alone instead of deleting them. Such an import asks for confirmation on a terminal, as apply
 does, and needs --yes when stdin is not a terminal.
 
+With --encrypt-to, Secrets are imported too, each SOPS-encrypted (data and stringData values;
+metadata stays readable) for the given age recipients, into its own file beside FILE (a SOPS
+file holds one document): secret-NAME.sops.yaml. Nothing is released then. trueup decrypts them
+at load with the matching identity (SOPS_AGE_KEY, SOPS_AGE_KEY_FILE; docs/secrets.md).
+
 Options:
   -p, --provider NAME  provider instance from the engine config
   -o, --out FILE       write to FILE instead of stdout
+  --encrypt-to AGE     import Secrets encrypted for this age recipient (age1…; repeatable;
+                       needs --out)
   -y, --yes            do not ask before an import that writes (alias: --auto-approve)
 ${COMMON_HELP}`,
   async run(argv, io) {
     const { values, positionals } = parse(argv, {
       ...COMMON_OPTIONS, provider: { type: 'string', short: 'p' }, out: { type: 'string', short: 'o' },
-      yes: { type: 'boolean', short: 'y' }, 'auto-approve': { type: 'boolean' },
+      yes: { type: 'boolean', short: 'y' }, 'auto-approve': { type: 'boolean' }, 'encrypt-to': { type: 'string', multiple: true },
     }, true);
     if (values.help) {
       io.stdout.write(`${this.help}\n`);
@@ -44,6 +55,9 @@ ${COMMON_HELP}`,
     }
     const selector = positionals[0];
     if (!values.provider || !selector) throw new UsageError('import needs --provider INSTANCE and a SELECTOR');
+    const recipients = values['encrypt-to'] ?? [];
+    if (recipients.length > 0 && !values.out) throw new UsageError('--encrypt-to needs --out FILE: each encrypted Secret is written to its own file beside it');
+    for (const r of recipients) if (!/^age1[0-9a-z]+$/.test(r)) throw new UsageError(`--encrypt-to ${JSON.stringify(r)} is not an age recipient (age1…)`);
     const log = logger(values, io);
     const engine = await openEngine({ configFile: configPath(values, io), log, env: io.env });
     try {
@@ -53,7 +67,8 @@ ${COMMON_HELP}`,
       const config = engine.source(pickSource(engine, values.source));
       const patterns = config.scopes[values.provider];
       if (!patterns) throw new UsageError(`source ${config.name} may not use provider instance ${values.provider} (add it to the source's scopes)`);
-      const writes = entry.definition.capabilities.importWrites;
+      // With --encrypt-to nothing is left out for its values, so nothing is released.
+      const writes = recipients.length > 0 ? undefined : entry.definition.capabilities.importWrites;
       if (writes && !values.yes && !values['auto-approve']) {
         const what = `import from ${values.provider} (${entry.definition.type}) ${writes} (owner id: ${engine.ownerId(config)})`;
         if (!io.stdin.isTTY) {
@@ -67,14 +82,27 @@ ${COMMON_HELP}`,
       }
       const ctx = providerContext(entry, { log, ownerId: engine.ownerId(config) });
       const skipped: ImportSkipped[] = [];
-      const documents = await entry.instance.import({ selector, allowedScopes: scopeMatcher(patterns), onSkipped: (s) => skipped.push(s) }, ctx);
+      const secrets: JsonObject[] = [];
+      const documents = await entry.instance.import({
+        selector, allowedScopes: scopeMatcher(patterns), onSkipped: (s) => skipped.push(s),
+        ...(recipients.length > 0 ? { onSecret: (d: JsonObject) => secrets.push(d) } : {}),
+      }, ctx);
+      const written: string[] = [];
+      for (const secret of secrets) {
+        const name = String((secret.metadata as JsonObject | undefined)?.name ?? 'unnamed').replace(/[^A-Za-z0-9._-]/g, '_');
+        const file = join(dirname(values.out as string), `secret-${name}.sops.yaml`);
+        await writeFile(file, await sopsEncrypted(secret, recipients));
+        written.push(file);
+      }
       skipped.sort((a, b) => (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0));
       // What the YAML does not declare is said in the YAML too, so whoever reviews the commit sees it.
       const lines = skipped.map((s) => `${printable(s.subject)}: ${printable(s.reason)}`);
-      const header = lines.length > 0 ? `# Left out by trueup import (${values.provider} ${printable(selector)}):\n${lines.map((l) => `#   ${l}\n`).join('')}` : '';
+      const header = (lines.length > 0 ? `# Left out by trueup import (${values.provider} ${printable(selector)}):\n${lines.map((l) => `#   ${l}\n`).join('')}` : '') +
+        (written.length > 0 ? `# Secrets, SOPS-encrypted for ${recipients.join(', ')}:\n${written.map((f) => `#   ${basename(f)}\n`).join('')}` : '');
       const text = header + documents.map((d) => stringify(d, { lineWidth: 0 })).join('---\n');
       if (values.out) await writeFile(values.out, text);
       else io.stdout.write(text);
+      if (written.length > 0) io.stderr.write(`wrote ${written.length} encrypted Secret${written.length === 1 ? '' : 's'}: ${written.join(', ')}\n`);
       io.stderr.write(`imported ${documents.length} resource${documents.length === 1 ? '' : 's'} from ${values.provider}` +
         (lines.length > 0 ? `; left out ${lines.length}:\n${lines.map((l) => `  ${l}\n`).join('')}` : '\n'));
       return EXIT.ok;
@@ -83,6 +111,20 @@ ${COMMON_HELP}`,
     }
   },
 };
+
+/** Encrypted values: everything below `data` and `stringData` (the Flux convention); names,
+ * labels and annotations stay readable for review. */
+const SECRET_VALUES = /^(data|stringData)$/;
+
+/** One document as sops would write it for these age recipients. */
+async function sopsEncrypted(document: JsonObject, recipients: readonly string[]): Promise<string> {
+  const doc = new Document(document);
+  const dataKey = randomBytes(32);
+  const block = encryptDocument(doc, dataKey, SECRET_VALUES);
+  const age = await Promise.all(recipients.map((r) => wrapForAge(dataKey, r)));
+  doc.set(SOPS_KEY, { age, ...block, version: '3.9.0' });
+  return doc.toString({ lineWidth: 0 });
+}
 
 async function confirm(io: CommandIO, question: string): Promise<boolean> {
   const rl = createInterface({ input: io.stdin, output: io.stderr });

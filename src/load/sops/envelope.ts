@@ -16,8 +16,9 @@
 //   - the data key is wrapped once per master key (`sops.age[].enc`, `sops.pgp[].enc`, `kms`,
 //     `gcp_kms`, …, also inside `key_groups`); keys.ts unwraps it.
 // Nothing here does I/O; a wrong key or a tampered file is an issue at the file's `sops:` key.
+// encryptDocument is the inverse (for `trueup import --encrypt-to`), on the same format facts.
 
-import { createDecipheriv, createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { isMap, isScalar, isSeq, type Document, type Node, type Scalar } from 'yaml';
 import type { SourceLocation } from '../../sdk/index.ts';
 import { formatPath, type LoadIssue } from '../issues.ts';
@@ -105,6 +106,41 @@ export function decryptValue(text: string, dataKey: Uint8Array, additionalData: 
     case 'bool': return plain.toLowerCase() === 'true';
     default: throw new SopsError(`unknown SOPS value type ${JSON.stringify(m[4])}`);
   }
+}
+
+/** Encrypt one value as sops does (aes/cipher.go Encrypt): an empty string stays empty. */
+export function encryptValue(value: string | number | boolean, dataKey: Uint8Array, additionalData: string): string {
+  if (value === '') return '';
+  const type = typeof value === 'string' ? 'str' : typeof value === 'boolean' ? 'bool' : Number.isInteger(value) ? 'int' : 'float';
+  const iv = randomBytes(32);
+  const cipher = createCipheriv('aes-256-gcm', dataKey, iv, { authTagLength: 16 });
+  cipher.setAAD(Buffer.from(additionalData, 'utf8'));
+  const data = Buffer.concat([cipher.update(macBytes(value), 'utf8'), cipher.final()]);
+  return `ENC[AES256_GCM,data:${data.toString('base64')},iv:${iv.toString('base64')},tag:${cipher.getAuthTag().toString('base64')},type:${type}]`;
+}
+
+/**
+ * Encrypt a document in place as `sops --encrypted-regex` does: the values below a mapping key
+ * matching `encryptedRegex` are encrypted, the MAC covers every value (plaintext, document
+ * order). Returns the `sops:` block without its wrapped keys (the caller adds `age:` etc.).
+ */
+export function encryptDocument(doc: Document, dataKey: Uint8Array, encryptedRegex: RegExp, now = new Date()): Record<string, string> {
+  const hash = createHash('sha512');
+  const walk = (node: unknown, path: string[]): void => {
+    if (isMap(node)) for (const pair of node.items) walk(pair.value, [...path, isScalar(pair.key) ? String(pair.key.value) : '']);
+    else if (isSeq(node)) for (const item of node.items) walk(item, path);
+    else if (isScalar(node) && node.value !== null && node.value !== undefined) {
+      const value = node.value as string | number | boolean;
+      hash.update(macBytes(value), 'utf8');
+      if (path.some((p) => encryptedRegex.test(p))) {
+        node.value = encryptValue(value, dataKey, `${path.join(':')}:`);
+        node.type = 'PLAIN';
+      }
+    }
+  };
+  walk(doc.contents, []);
+  const lastmodified = goRfc3339(now.toISOString());
+  return { lastmodified, mac: encryptValue(hash.digest('hex').toUpperCase(), dataKey, lastmodified), encrypted_regex: encryptedRegex.source };
 }
 
 /** What sops hashes for a value (sops.go ToBytes). */

@@ -95,6 +95,18 @@ export function ageKeySource(env: NodeJS.ProcessEnv = process.env, files: readon
   };
 }
 
+/** The data key wrapped for one age recipient, as sops writes it in `sops.age[].enc`. */
+export async function wrapForAge(dataKey: Uint8Array, recipient: string): Promise<{ recipient: string; enc: string }> {
+  const age = await import('age-encryption');
+  const encrypter = new age.Encrypter();
+  try {
+    encrypter.addRecipient(recipient);
+  } catch {
+    throw new SopsKeyError(`${JSON.stringify(recipient)} is not an age recipient (age1…)`);
+  }
+  return { recipient, enc: age.armor.encode(await encrypter.encrypt(dataKey)) };
+}
+
 /** OpenPGP private keys (ASCII-armoured, unprotected) for files made with `sops --pgp`. sops
  * reads them from the gpg keyring; trueup has no keyring, so they come from a mounted file named
  * by TRUEUP_SOPS_PGP_KEY_FILE. */
