@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startCloudDnsEmulator, type CloudDnsEmulator } from '../../emulators/gcp-dns/index.ts';
 import { runTrueup } from '../support/cli.ts';
+import { ADOPT, keep, zoneDoc } from '../support/zone-docs.ts';
 
 const PROJECT = 'own-cli';
 let dns: CloudDnsEmulator;
@@ -38,17 +39,6 @@ async function workspace(source: string) {
   };
 }
 
-const zoneDoc = (name: string, records: string, metadata = '') => `---
-apiVersion: dns.trueup.dev/v1
-kind: Zone
-metadata:
-  name: ${name}
-${metadata}spec:
-  records:
-${records}`;
-const ADOPT = '  annotations: { trueup.dev/adopt: "true" }\n';
-/** Another zone in Git, so removing a zone never leaves an empty revision (which never deletes). */
-const keep = (source: string) => zoneDoc(`keep-${source}.example.org.`, '    www: [{ type: A, value: 192.0.2.99 }]\n');
 
 const rrsetNames = (zone: string) => dns.state.rrsets(PROJECT, zone).map((r) => `${r.name} ${r.type}`).sort();
 const labels = (zone: string) => dns.state.zone(PROJECT, zone).zone.labels;

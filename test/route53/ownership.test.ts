@@ -13,6 +13,7 @@ import {
 import { runTrueup } from '../support/cli.ts';
 import { MOTO_ENV } from '../support/moto.ts';
 import { errorResponseXml, startEnv, type Env } from './support.ts';
+import { ADOPT, keep, zoneDoc } from '../support/zone-docs.ts';
 
 let env: Env;
 const dirs: string[] = [];
@@ -40,17 +41,6 @@ async function workspace(source: string) {
   };
 }
 
-const zoneDoc = (name: string, records: string, metadata = '') => `---
-apiVersion: dns.trueup.dev/v1
-kind: Zone
-metadata:
-  name: ${name}
-${metadata}spec:
-  records:
-${records}`;
-const ADOPT = '  annotations: { trueup.dev/adopt: "true" }\n';
-/** Another zone in Git, so removing a zone never leaves an empty revision (which never deletes). */
-const keep = (source: string) => zoneDoc(`keep-${source}.example.org.`, '    www: [{ type: A, value: 192.0.2.99 }]\n');
 
 async function zoneId(name: string): Promise<string | undefined> {
   const res = await env.client.send(new ListHostedZonesByNameCommand({ DNSName: name }));
