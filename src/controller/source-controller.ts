@@ -154,7 +154,18 @@ export class SourceController {
     this.publishConditions();
   }
 
+  /** Start the lanes. Also after a stop (sharding hands a source back and forth): the new run
+   * trusts nothing it saw before, since another replica may have applied meanwhile — it plans
+   * afresh and drops a pending plan that may be stale. */
   start(): void {
+    if (this.loops.length > 0) {
+      this.stopping = false;
+      this.seenRef = undefined;
+      this.seenRevision = undefined;
+      this.fullPassRequested = true;
+      this.pending = undefined;
+      this.status.pendingPlan = undefined;
+    }
     this.loops = [this.gitLoop(), this.driftLoop()];
   }
 
