@@ -106,6 +106,8 @@ export class Sharder {
   private member: { lease: Lease; renewedAt: number } | undefined;
   private draining = false;
   private stopped = false;
+  /** When the first Lease that matters to us (a member, a source we would take) expires. */
+  private soonest = Infinity;
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private renewing: Promise<void> | undefined;
@@ -154,8 +156,11 @@ export class Sharder {
     this.o.log.info({ group: `${this.o.namespace}/${this.group}`, identity: this.o.identity, sources: this.o.sources.length }, 'sharding: joining the group');
     this.loop = (async () => {
       while (!this.stopped) {
+        this.soonest = Infinity;
         await this.round();
-        await this.sleep(this.retryMs);
+        // Wake at the retry period, or just after a Lease we would take expires, whichever is
+        // first: a dead replica's sources then move at its lease duration, not up to a retry later.
+        await this.sleep(Math.max(20, Math.min(this.retryMs, this.soonest - Date.now())));
       }
     })();
     this.renewing = this.renewLoop();
@@ -278,15 +283,16 @@ export class Sharder {
     const record = `${lease.spec.holderIdentity ?? ''}\u0000${lease.spec.renewTime ?? ''}`;
     const seen = this.observed.get(lease.metadata.name);
     const now = Date.now();
-    if (seen?.record !== record) {
-      this.observed.set(lease.metadata.name, { record, at: now });
-      return false;
-    }
-    return seen.at + (lease.spec.leaseDurationSeconds ?? this.seconds) * 1000 < now;
+    const durationMs = (lease.spec.leaseDurationSeconds ?? this.seconds) * 1000;
+    const at = seen?.record === record ? seen.at : now;
+    if (seen?.record !== record) this.observed.set(lease.metadata.name, { record, at });
+    if (at + durationMs < now) return true;
+    this.soonest = Math.min(this.soonest, at + durationMs + 10);
+    return false;
   }
 
   private async renewMembership(lease: Lease | undefined): Promise<string | undefined> {
-    if (this.member && Date.now() - this.member.renewedAt < this.renewMs - this.retryMs && lease?.metadata.resourceVersion === this.member.lease.metadata.resourceVersion) return undefined;
+    if (this.member && Date.now() - this.member.renewedAt < this.renewMs && lease?.metadata.resourceVersion === this.member.lease.metadata.resourceVersion) return undefined;
     const sent = Date.now();
     const res = await this.write(lease, this.memberName, { [GROUP_LABEL]: this.group, [ROLE_LABEL]: 'member' }, {});
     if (res.lease) {
