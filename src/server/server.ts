@@ -168,7 +168,8 @@ async function handle(o: ServerOptions, req: IncomingMessage, res: ServerRespons
     // Sharding: a source reconciled elsewhere is answered by its holder (status and actions).
     if (o.shards && o.controller.sources.has(name) && !o.shards.holds(name)) {
       const holder = o.shards.holder(name);
-      if (!holder?.url) throw new HttpError(503, `source "${name}" is held by no replica right now (its lease is being handed over); retry`, { 'retry-after': '1' });
+      // Nobody, or this replica still stopping it before releasing its Lease: a hand-over.
+      if (!holder?.url || holder.identity === o.shards.identity) throw new HttpError(503, `source "${name}" is held by no replica right now (its lease is being handed over); retry`, { 'retry-after': '1' });
       return forwardToLeader(req, res, holder.url, o.shards.identity);
     }
     if (!action) {
@@ -293,7 +294,7 @@ async function forwardToHolders(o: ServerOptions, shards: ShardView, receiver: W
   for (const name of receiver.sources ?? [...o.controller.sources.keys()]) {
     if (shards.holds(name)) continue;
     const holder = shards.holder(name);
-    if (!holder?.url) {
+    if (!holder?.url || holder.identity === shards.identity) {
       unheld.push(name);
       continue;
     }
