@@ -121,3 +121,46 @@ describe('sources sharded over replicas with one Lease per source', () => {
     assert.equal(maxWriters, 1);
   });
 });
+
+describe('a replica that cannot renew a source lease stops writing it before the lease can expire', () => {
+  let c: ShardCluster;
+  let stopped = false;
+  before(async () => {
+    c = await startShardCluster({ sources: 4, leaseSeconds: LEASE_SECONDS, replicas: ['solo'] });
+  });
+  after(async () => {
+    stopped = true;
+    await c.stop();
+  });
+
+  it('its Lease rights revoked mid-run, it aborts every source within 2/3 of the lease duration and writes no more', async () => {
+    const solo = await c.start('solo');
+    await waitFor('4 sources converged', c.settled(['solo']), 20_000, 250);
+    let changing = true;
+    const churn = (async () => {
+      while (changing && !stopped) {
+        await c.bump();
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 1000));
+    // RBAC now refuses every Lease request: renewals fail; the ConfigMap grant stays, so only
+    // the renew deadline can stop the writes.
+    await c.admin('DELETE', '/apis/rbac.authorization.k8s.io/v1/namespaces/trueup/rolebindings/trueup-leader-election');
+    const lost = await waitFor('every source lost', () => {
+      const entries = solo.logs.filter((l) => l.msg === 'sharding: lost the source lease; aborting its work (another replica may take it over)');
+      return entries.length === 4 && entries;
+    }, 4 * LEASE_SECONDS * 1000, 100);
+    assert.ok(lost.every((l) => String(l.reason).startsWith('could not renew its lease for')), 'lost by the renew deadline');
+    const lostAt = Math.max(...lost.map((l) => Number(l.time)));
+    await new Promise((r) => setTimeout(r, 1500));
+    changing = false;
+    await churn;
+    assert.match(await solo.metrics(), /^trueup_source_lease_held\{source="s01"\} 0$/m);
+    // Aborting cancels what is in flight; after that, nothing more (the files kept changing).
+    const late = c.writes().filter((w) => w.at > lostAt + 250);
+    assert.deepEqual(late, [], 'no write after the sources were aborted');
+    const before = c.writes().filter((w) => w.at <= lostAt);
+    assert.ok(before.length >= 4, `${before.length} writes before`);
+  });
+});

@@ -35,6 +35,8 @@ export interface ShardCluster {
   /** The value the ConfigMaps should converge on. */
   value(): string;
   start(replica: string): Promise<DaemonProcess>;
+  /** A request to the emulator as its admin (answers below 300 expected). */
+  admin(method: string, path: string, body?: unknown): Promise<void>;
   /** Source → holder as the Leases say now. */
   leaseHolders(): Map<string, string>;
   perReplica(replicas: readonly string[]): number[];
@@ -70,7 +72,7 @@ export async function startShardCluster(options: { sources: number; leaseSeconds
     lastHolder.set(source, holder);
     holders.push({ at: Date.now(), source, holder });
   });
-  const admin = async (method: string, path: string, body: unknown) => {
+  const admin = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${kube.url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const text = await res.text();
     assert.ok(res.status < 300, `${method} ${path}: ${res.status} ${text}`);
@@ -109,7 +111,7 @@ export async function startShardCluster(options: { sources: number; leaseSeconds
     return (cm?.data as Record<string, string> | undefined)?.value;
   });
   const cluster: ShardCluster = {
-    kube, dir, sources, daemons, holders,
+    kube, dir, sources, daemons, holders, admin,
     value: () => value,
     async start(replica) {
       const kubeconfig = join(dir, `kubeconfig-${replica}`);
