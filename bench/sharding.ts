@@ -66,8 +66,14 @@ try {
   await c.daemons.get(victim)?.stop('SIGKILL');
   c.daemons.delete(victim);
   const two = ['replica-a', 'replica-b'];
-  await waitFor('orphans taken over', () => orphans.every((s) => two.includes(c.leaseHolders().get(s) ?? '')), 60_000, 20);
+  await waitFor('orphans taken over', () => orphans.every((s) => two.includes(c.leaseHolders().get(s) ?? '')), 60_000, 100);
   const handover = Math.max(...orphans.map((s) => c.holders.filter((h) => h.source === s).at(-1)?.at ?? NaN)) - killedAt;
+  if (process.env.BENCH_DEBUG) {
+    for (const s of orphans) console.error(s, c.holders.filter((h) => h.source === s && h.at > killedAt - 2000).map((h) => `${h.holder}@${h.at - killedAt}`).join(' '));
+    const leaseReqs = c.kube.requests.filter((r) => r.at > killedAt - 1000 && r.at < killedAt + 7000 && r.path.startsWith('/apis/coordination'));
+    for (const r of leaseReqs.filter((r) => r.method === 'GET' && r.query.includes('labelSelector'))) console.error('LIST', r.uid, r.at - killedAt, (r.doneAt ?? 0) - r.at);
+    for (const r of leaseReqs.filter((r) => r.method === 'PUT' && r.uid === victim)) console.error('PUT-victim', r.path.split('/').pop(), r.at - killedAt);
+  }
   rows.push({ figure: `hand-over after SIGKILL (${orphans.length} sources), s`, measured: `${(handover / 1000).toFixed(2)} s`, goal: `${((LEASE_MS + RETRY_MS) / 1000).toFixed(1)} s`, ratio: handover / (LEASE_MS + RETRY_MS), note: `lease duration ${LEASE_SECONDS} s + one retry period (${RETRY_MS} ms); kill → last source's Lease taken` });
   changing = false;
   await churn;
