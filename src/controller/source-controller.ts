@@ -175,7 +175,9 @@ export class SourceController {
     this.gitWake.cancel();
     this.driftWake.cancel();
     for (const pass of this.active) pass.stop('shutting down');
-    await Promise.all(this.loops);
+    // The lanes, and a pass outside them (an approval from the API): the caller may release a
+    // Lease once this resolves, so nothing of this source may still be writing.
+    await Promise.all([...this.loops, ...[...this.active].map((p) => p.ended)]);
   }
 
   /** The shutdown timeout ran out: abort every request in flight (writes included) and resolve
