@@ -51,6 +51,17 @@ try {
   const mem = three.map((r) => usage(c.daemons.get(r)?.child.pid).hwmMiB);
   rows.push({ figure: 'peak RSS of a replica (10 ConfigMap sources), MiB', measured: `${Math.max(...mem).toFixed(0)} MiB`, goal: '–', note: `per replica ${mem.map((m) => m.toFixed(0)).join(', ')} MiB` });
 
+  // One change to every source: how long the group takes, and the CPU a pass that applies costs.
+  const changeFrom = Date.now();
+  const changeCpu = three.map((r) => usage(c.daemons.get(r)?.child.pid).cpuS);
+  await c.bump();
+  await waitFor('the change applied everywhere', c.settled(three), 60_000, 250);
+  const changeS = (Date.now() - changeFrom) / 1000;
+  const changeWrites = c.writes().filter((w) => w.at >= changeFrom).length;
+  const busyS = three.reduce((sum, r, i) => sum + usage(c.daemons.get(r)?.child.pid).cpuS - (changeCpu[i] ?? 0) - (idle[i] ?? 0) * changeS, 0);
+  rows.push({ figure: `one change to each of ${SOURCES} sources → all applied, 3 replicas, s`, measured: `${changeS.toFixed(1)} s`, goal: '–', note: `${changeWrites} writes; sources poll every 1 s` });
+  rows.push({ figure: 'CPU per applied pass (one changed ConfigMap: read, plan with a dry run, apply), ms', measured: `${((busyS / Math.max(1, changeWrites)) * 1000).toFixed(0)} ms`, goal: '–', note: `${busyS.toFixed(2)} CPU s above rest over the 3 replicas` });
+
   // SIGKILL one replica while every source keeps changing.
   const victim = 'replica-c';
   const orphans = c.sources.filter((s) => c.leaseHolders().get(s) === victim);
@@ -93,7 +104,7 @@ try {
     const released = changes.filter((h) => h.source === taken.source && h.holder === '' && h.at <= taken.at).at(-1);
     if (released) gaps.push(taken.at - released.at);
   }
-  rows.push({ figure: 'hand-over to a joining replica: release → taken, max, s', measured: `${(Math.max(...gaps) / 1000).toFixed(2)} s`, goal: `${(RETRY_MS / 1000).toFixed(1)} s`, ratio: Math.max(...gaps) / RETRY_MS, note: `${gaps.length} sources moved to replica-d (the new owner's next LIST); spread now ${c.perReplica(next).join(', ')}` });
+  rows.push({ figure: 'hand-over to a joining replica: release → taken, max, s', measured: `${(Math.max(...gaps) / 1000).toFixed(2)} s`, goal: `${(RETRY_MS / 1000).toFixed(1)} s`, ratio: Math.max(...gaps) / RETRY_MS, note: `${gaps.length} sources moved to replica-d (its next LIST), median ${((gaps.sort((x, y) => x - y)[gaps.length >> 1] ?? NaN) / 1000).toFixed(2)} s; spread now ${c.perReplica(next).join(', ')}` });
 
   const { violations, maxWriters } = c.checkWriters();
   const writes = c.writes().length;
