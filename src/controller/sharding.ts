@@ -266,15 +266,16 @@ export class Sharder {
   }
 
   /** A replica killed without leaving leaves its membership Lease behind (and a Deployment's pods
-   * get new names on every rollout): once it has been dead for two more lease durations, delete
-   * it — only if unchanged since we read it, so a member coming back to life keeps it. */
+   * get new names on every rollout): once it has been unchanged for two lease durations, delete
+   * it — only if unchanged since we read it (a member that was only cut off recreates its own at
+   * its next renewal: membership steers placement, never ownership). */
   private collect(lease: Lease): void {
     const seen = this.observed.get(lease.metadata.name);
     const durationMs = (lease.spec.leaseDurationSeconds ?? this.seconds) * 1000;
-    if (!seen || seen.at + 3 * Math.max(durationMs, this.o.leaseDurationMs) > Date.now()) return;
+    if (!seen || seen.at + 2 * Math.max(durationMs, this.o.leaseDurationMs) > Date.now()) return;
     this.observed.delete(lease.metadata.name);
     void this.api.delete(lease).then((res) => {
-      if (res.status < 300) this.o.log.info({ lease: lease.metadata.name, holder: lease.spec.holderIdentity }, 'sharding: deleted the membership lease of a replica gone for three lease durations');
+      if (res.status < 300) this.o.log.info({ lease: lease.metadata.name, holder: lease.spec.holderIdentity }, 'sharding: deleted the membership lease of a replica silent for two lease durations');
     }, () => undefined);
   }
 

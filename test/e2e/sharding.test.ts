@@ -36,18 +36,23 @@ describe('sources sharded over replicas with one Lease per source', () => {
     // What a replica says: /readyz, its gauges, the JSON API; a source held elsewhere is answered by its holder.
     const a = c.daemons.get('replica-a');
     assert.ok(a);
-    const readyz = await fetch(`${a.url}/readyz`);
-    assert.equal(readyz.status, 200);
-    assert.equal(await readyz.text(), `ready: shard member of group trueup/trueup (3 members), holding ${spread[0]} of 30 sources\n`);
+    const readyz = await waitFor('replica-a ready', async () => {
+      const res = await fetch(`${a.url}/readyz`);
+      return res.status === 200 && res.text();
+    }, 10_000, 250);
+    assert.match(readyz, /^ready: shard member of group trueup\/trueup \(3 members\), holding \d+ of 30 sources\n$/);
     const held = c.leaseHolders();
     const mine = c.sources.filter((s) => held.get(s) === 'replica-a');
     const other = c.sources.find((s) => held.get(s) !== 'replica-a') ?? '';
     assert.deepEqual(views[0]?.held, mine);
     assert.equal(views[0]?.holders[other], held.get(other));
-    const metrics = await a.metrics();
-    assert.match(metrics, new RegExp(`^trueup_source_lease_held\\{source="${mine[0]}"\\} 1$`, 'm'));
-    assert.match(metrics, new RegExp(`^trueup_source_lease_held\\{source="${other}"\\} 0$`, 'm'));
-    assert.match(metrics, /^trueup_shard_members 3$/m);
+    // (Waited for: on a loaded machine a renewal can miss its deadline and the source is taken again.)
+    await waitFor('replica-a\'s gauges', async () => {
+      const metrics = await a.metrics();
+      return new RegExp(`^trueup_source_lease_held\\{source="${mine[0]}"\\} 1$`, 'm').test(metrics)
+        && new RegExp(`^trueup_source_lease_held\\{source="${other}"\\} 0$`, 'm').test(metrics)
+        && /^trueup_shard_members 3$/m.test(metrics);
+    }, 10_000, 250);
     const forwarded = await a.status(other);
     assert.equal(forwarded.name, other);
     assert.ok(forwarded.lastAppliedRevision, `${other}'s status comes from its holder ${held.get(other)}, which applied it`);
@@ -99,7 +104,7 @@ describe('sources sharded over replicas with one Lease per source', () => {
     await waitFor('converged on a, b and d', c.settled(next), 20_000, 250);
     assert.ok(c.perReplica(next).every((n) => n >= 5 && n <= 15), `sources per replica: ${c.perReplica(next).join(', ')}`);
 
-    // The killed replica's membership Lease is collected by the survivors after three lease durations.
+    // The killed replica's membership Lease is collected by the survivors once silent for two lease durations.
     await waitFor('replica-c\'s membership lease collected', () => !c.memberLeases().includes('trueup-member-replica-c'), 4 * LEASE_SECONDS * 1000, 250);
 
     // A graceful stop: each replica releases the sources it holds once their work stopped, and leaves.
@@ -112,9 +117,9 @@ describe('sources sharded over replicas with one Lease per source', () => {
     // Every write, checked against the Lease history: it came from the source's holder at that moment.
     const writes = c.writes();
     assert.ok(writes.length >= 90, `${writes.length} writes recorded`);
+    assert.ok(writes.some((w) => w.replica === victim && orphans.includes(w.source)), `${victim} wrote its sources before it was killed`);
     for (const s of orphans) {
-      const writers = new Set(writes.filter((w) => w.source === s).map((w) => w.replica));
-      assert.ok(writers.has(victim) && writers.size >= 2, `${s} was written by ${victim} and by its next holder (${[...writers].join(', ')})`);
+      assert.ok(writes.some((w) => w.source === s && w.replica !== victim && w.at > killedAt), `${s} was written by its next holder after the kill`);
     }
     const { violations, maxWriters } = c.checkWriters();
     assert.deepEqual(violations, []);
