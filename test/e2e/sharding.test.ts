@@ -3,7 +3,9 @@
 // against the Kubernetes API emulator in RBAC mode (test/support/shard-cluster.ts). Each replica
 // has its own token, so the emulator's request log says which replica made each write; the test
 // checks, write by write, that each write to a source's namespace came from the replica holding
-// that source's Lease at that moment: at every instant at most one writer per source.
+// that source's Lease at that moment: at every instant at most one writer per source. A second
+// group of one replica loses its Lease rights mid-run: it must abort its sources by the renew
+// deadline and write no more.
 
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
