@@ -9,6 +9,9 @@ import { ApiError } from './types.ts';
 export interface UserInfo {
   name: string;
   groups: string[];
+  /** The token's uid (token file's third column; a bound service-account token's pod), so a test
+   * can tell apart replicas sharing one service account. */
+  uid?: string;
 }
 
 /** The user `kubeadm` writes into admin.conf: in `system:masters`, which no authorizer can deny. */
@@ -33,7 +36,7 @@ export function parseTokenFile(text: string): Map<string, UserInfo> {
     const m = /^([^,]+),([^,]+),([^,]*)(?:,"?([^"]*)"?)?$/.exec(line);
     if (!m) throw new Error(`token file line ${i + 1}: expected token,user,uid[,"groups"]`);
     const groups = (m[4] ?? '').split(',').map((g) => g.trim()).filter(Boolean);
-    out.set(m[1] ?? '', userOf(m[2] ?? '', groups));
+    out.set(m[1] ?? '', { ...userOf(m[2] ?? '', groups), ...(m[3] ? { uid: m[3] } : {}) });
   });
   return out;
 }

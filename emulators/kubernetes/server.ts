@@ -20,6 +20,15 @@ export interface RequestRecord {
   userAgent?: string;
   /** The Authorization scheme the client sent (never the credential). */
   auth?: string;
+  /** When the request arrived and when its answer was sent (ms since the epoch): the store
+   * changed in between. */
+  at: number;
+  doneAt?: number;
+  /** The answer's status code. */
+  status?: number;
+  /** RBAC mode: the authenticated user, and its token's uid when it has one. */
+  user?: string;
+  uid?: string;
 }
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -87,7 +96,11 @@ async function handle(state: KubeState, requests: RequestRecord[], req: Incoming
   const url = new URL(req.url ?? '/', 'http://emulator');
   const method = req.method ?? 'GET';
   const contentType = req.headers['content-type'] ?? '';
-  const record: RequestRecord = { method, path: url.pathname, query: url.search };
+  const record: RequestRecord = { method, path: url.pathname, query: url.search, at: Date.now() };
+  res.on('finish', () => {
+    record.doneAt = Date.now();
+    record.status = res.statusCode;
+  });
   if (contentType) record.contentType = contentType;
   if (req.headers['user-agent']) record.userAgent = req.headers['user-agent'];
   if (req.headers.authorization) record.auth = req.headers.authorization.split(' ')[0] ?? '';
@@ -96,6 +109,15 @@ async function handle(state: KubeState, requests: RequestRecord[], req: Incoming
   const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   const q = url.searchParams;
   // Opt-in RBAC mode (rbac.ts): authenticate and authorize before any handler, as the filter chain does.
+  if (access) {
+    try {
+      const user = access.authenticator.authenticate(req.headers.authorization);
+      record.user = user.name;
+      if (user.uid) record.uid = user.uid;
+    } catch {
+      // Unknown credentials: check() answers 401 below.
+    }
+  }
   const allowed = access?.check(method, url, req.headers.authorization);
   const review = allowed && access?.serve(allowed, () => parseBody(body, contentType));
   if (review) {

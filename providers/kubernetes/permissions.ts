@@ -60,7 +60,7 @@ export function kubernetesPermissions(request: PermissionRequest<KubernetesSetti
   const notes = [
     'Plurals of built-in kinds are derived from the kind (Kubernetes\' fallback rule); check irregular ones (Endpoints) against `kubectl api-resources`.',
     'Roles exist only in namespaces that already exist: apply the ClusterRole (it covers Namespaces) first, or create the namespaces with it.',
-    `Leader election needs get/create/update on coordination.k8s.io leases in ${serviceAccount.namespace} (deploy/kubernetes/rbac.yaml).`,
+    `Leader election (--leader-elect) needs get/create/update on coordination.k8s.io leases in ${serviceAccount.namespace}; sharding (--shard) also list and delete (deploy/kubernetes/rbac.yaml grants both).`,
   ];
   notes.push('An object whose kind the repository no longer declares is pruned only while its kind is still granted: apply the narrower RBAC after the revision that removes the kind.');
   if (request.readOnly) notes.push('Read-only grants no patch, so plans cannot run server-side dry runs (RBAC authorizes them like writes): they compare the manifests as written, and what admission would refuse shows only at apply.');

@@ -66,6 +66,35 @@ export class Controller {
     for (const source of this.sources.values()) source.start();
   }
 
+  /** Sharding: start one source (this replica acquired its Lease). */
+  startSource(name: string): void {
+    this.started = true;
+    this.get(name).start();
+  }
+
+  /** Sharding: soft stop of one source (its Lease is being handed over or released). */
+  stopSource(name: string): Promise<void> {
+    return this.get(name).stop();
+  }
+
+  /** Sharding: hard stop of one source (its Lease could not be renewed in time). */
+  abortSource(name: string, reason: string): Promise<void> {
+    return this.get(name).abort(reason);
+  }
+
+  /** Shutdown began (sharding drains source by source): /readyz says so at once. */
+  markStopping(): void {
+    this.stopping = true;
+  }
+
+  /** Sharding: the daemon serves even while it holds no source yet. */
+  markServing(): void {
+    this.started = true;
+  }
+
+  /** Sharding: is this source reconciled here? (undefined: every source is.) */
+  owns: ((name: string) => boolean) | undefined;
+
   /** Ready to serve: started and not shutting down. */
   get ready(): boolean {
     return this.started && !this.stopping;
@@ -111,12 +140,15 @@ export class Controller {
    * reconciling (standby under leader election, shutting down) takes none: the leader does. */
   review(event: ReviewEvent, names: readonly string[] | undefined): string[] {
     if (!this.ready || this.standby !== undefined) return [];
-    return this.previews.handle(event, names);
+    const owns = this.owns;
+    if (!owns) return this.previews.handle(event, names);
+    return this.previews.handle(event, (names ?? [...this.sources.keys()]).filter(owns));
   }
 
   /** Wake the named sources (all when undefined); unknown names are ignored. */
   trigger(names: readonly string[] | undefined, full: boolean): string[] {
-    const targets = names ? names.filter((n) => this.sources.has(n)) : [...this.sources.keys()];
+    const owns = this.owns ?? (() => true);
+    const targets = (names ? names.filter((n) => this.sources.has(n)) : [...this.sources.keys()]).filter(owns);
     for (const name of targets) this.sources.get(name)?.trigger(full);
     return targets;
   }

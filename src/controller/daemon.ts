@@ -13,10 +13,11 @@ import { readSecret } from '../report/notify/secrets.ts';
 import { githubPlatform } from '../report/preview/github.ts';
 import { gitlabPlatform } from '../report/preview/gitlab.ts';
 import type { ReviewPlatform } from '../report/preview/platform.ts';
-import { startServer, type Leadership, type RunningServer } from '../server/server.ts';
+import { startServer, type Leadership, type RunningServer, type ShardView } from '../server/server.ts';
 import type { WebhookReceiver } from '../server/webhooks.ts';
 import { Controller } from './controller.ts';
 import { LeaderElector } from './leader.ts';
+import { Sharder } from './sharding.ts';
 
 export interface DaemonOptions {
   configFile: string;
@@ -32,6 +33,8 @@ export interface DaemonOptions {
   cacheDir?: string;
   /** Reconcile only while holding this Kubernetes Lease (several replicas, one leader). */
   leaderElection?: { namespace: string; name: string; identity: string; leaseDurationMs: number; kubeconfig?: string };
+  /** Spread the sources over the replicas, one Kubernetes Lease per source (sharding.ts). */
+  sharding?: { namespace: string; name: string; identity: string; leaseDurationMs: number; kubeconfig?: string };
 }
 
 export interface Daemon {
@@ -114,6 +117,8 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
       lostLeadership = resolve;
     });
     let campaign: Promise<{ lost: boolean }> | undefined;
+    const bound = options.shutdownTimeoutMs ?? 30_000;
+    const { sharder, shards } = sharding(options, controller, metrics, bound);
 
     const daemon: Daemon = {
       engine, controller, metrics, notifications, server: undefined, lost,
@@ -125,13 +130,21 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
           if (token !== undefined) serverOptions.token = token;
           if (readToken !== undefined) serverOptions.readToken = readToken;
           if (leadership) serverOptions.leadership = leadership;
+          if (shards) serverOptions.shards = shards;
           daemon.server = await startServer(serverOptions, listen);
           controller.previews.publicUrl ??= daemon.server.url;
           // Where the other replicas reach this one: the pod's IP (downward API), else the listen address.
           const podIp = options.env.POD_IP;
-          elector?.setAdvertiseUrl(podIp ? `http://${podIp.includes(':') ? `[${podIp}]` : podIp}:${daemon.server.port}` : daemon.server.url);
+          const advertise = podIp ? `http://${podIp.includes(':') ? `[${podIp}]` : podIp}:${daemon.server.port}` : daemon.server.url;
+          elector?.setAdvertiseUrl(advertise);
+          sharder?.setAdvertiseUrl(advertise);
           options.log.info({ url: daemon.server.url, sources: [...controller.sources.keys()], mutatingApi: token !== undefined, readsNeedToken: readToken !== undefined, webhooks: webhooks.map((w) => w.name) },
             `trueup run: serving status, metrics and webhooks on ${daemon.server.url}`);
+        }
+        if (sharder) {
+          controller.markServing();
+          sharder.start();
+          return;
         }
         if (!elector) {
           controller.start();
@@ -148,7 +161,21 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
         });
       },
       async stop() {
-        const bound = options.shutdownTimeoutMs ?? 30_000;
+        if (sharder) {
+          // Source by source: each Lease is released as soon as that source's writes stopped.
+          controller.markStopping();
+          const result = await sharder.drain();
+          await controller.stop();
+          if (!result.clean) {
+            options.log.warn({ writesStopped: result.writesStopped }, result.writesStopped
+              ? `in-flight work did not finish within ${formatDuration(bound)}; aborted it (outcomes of aborted writes are unknown: the next owner observes and repairs)`
+              : `in-flight work did not finish within ${formatDuration(bound)} and did not stop when aborted; those sources' leases are left to expire`);
+          }
+          await daemon.server?.close();
+          await Promise.race([notifications.flush(), new Promise((r) => setTimeout(r, 2000).unref())]);
+          await engine.close();
+          return result;
+        }
         elector?.stop();
         const clean = await within(controller.stop(), bound);
         // The bound ran out: abort every request in flight, writes included, and give the
@@ -174,6 +201,46 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
     await engine.close();
     throw error;
   }
+}
+
+/** `--shard`: the Sharder driving the controller's sources, and the server's view of it. */
+function sharding(options: DaemonOptions, controller: Controller, metrics: Metrics, bound: number): { sharder?: Sharder; shards?: ShardView } {
+  const s = options.sharding;
+  if (!s) return {};
+  const group = `${s.namespace}/${s.name}`;
+  let lastError: string | undefined | null = null;
+  const sources = [...controller.sources.keys()];
+  for (const name of sources) metrics.sourceLeaseHeld.set({ source: name }, 0);
+  const sharder: Sharder = new Sharder({
+    ...s, log: options.log, sources,
+    onAttempt: (error) => {
+      lastError = error;
+      metrics.shardMembers.set(sharder.members.length);
+    },
+    onHeldChange: (source, held) => metrics.sourceLeaseHeld.set({ source }, held ? 1 : 0),
+    work: {
+      start: (source) => controller.startSource(source),
+      async stop(source) {
+        const clean = await within(controller.stopSource(source), bound);
+        const writesStopped = clean || await within(controller.abortSource(source, `stop timeout of ${formatDuration(bound)} ran out`), ABORT_GRACE_MS);
+        return { clean, writesStopped };
+      },
+      abort: (source, reason) => controller.abortSource(source, reason),
+    },
+  });
+  controller.owns = (name) => sharder.holds(name);
+  const shards: ShardView = {
+    identity: s.identity,
+    holds: (name) => sharder.holds(name),
+    holder: (name) => sharder.holder(name),
+    members: () => sharder.members,
+    ready: () => {
+      if (lastError === null) return { ready: false, message: `shard member: contacting the leases of group ${group}` };
+      if (lastError !== undefined) return { ready: false, message: `shard member: leases of group ${group} failing: ${lastError}` };
+      return { ready: true, message: `ready: shard member of group ${group} (${sharder.members.length} members), holding ${sharder.heldSources().length} of ${sources.length} sources` };
+    },
+  };
+  return { sharder, shards };
 }
 
 /** After the hard abort, how long passes get to settle before the process gives up on them. */

@@ -9,12 +9,13 @@
 //   - release on shutdown (empty holder), so a standby takes over at once instead of waiting;
 //   - the leader writes the URL it serves on into the Lease (annotation trueup.dev/leader-url), so
 //     standbys, which are Ready too, can forward webhooks and API calls to it.
-// Requests go out raw with the kubeconfig's TLS and credentials (the generated client models
-// are not needed for one small object).
+// Requests go out raw through lease-api.ts with the kubeconfig's TLS and credentials (no generated
+// client models for one small object). Sharding (sharding.ts) uses the same rules per source.
 
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest, type RequestOptions as HttpsRequestOptions } from 'node:https';
 import type { Logger } from 'pino';
+import { LEADER_URL_ANNOTATION, LeaseApi, microTime, statusMessage, type Lease, type LeaseSpec } from './lease-api.ts';
+
+export { LEADER_URL_ANNOTATION } from './lease-api.ts';
 
 export interface LeaderElectionOptions {
   namespace: string;
@@ -31,41 +32,11 @@ export interface LeaderElectionOptions {
   onAttempt?(error: string | undefined): void;
 }
 
-interface LeaseSpec {
-  holderIdentity?: string;
-  leaseDurationSeconds?: number;
-  acquireTime?: string;
-  renewTime?: string;
-  leaseTransitions?: number;
+/** Bound on one Lease request: a third of the lease duration (at most 10 s), so a hung request
+ * ends well before the renew deadline (2/3 of the duration). */
+export function leaseRequestTimeoutMs(leaseDurationMs: number): number {
+  return Math.min(10_000, Math.max(200, Math.round(leaseDurationMs / 3)));
 }
-
-interface Lease {
-  apiVersion: 'coordination.k8s.io/v1';
-  kind: 'Lease';
-  metadata: { name: string; namespace: string; resourceVersion?: string; annotations?: Record<string, string> };
-  spec: LeaseSpec;
-}
-
-interface Connection {
-  server: string;
-  options: HttpsRequestOptions;
-}
-
-/** A Kubernetes Status answer's message (RBAC's 403 names the verb and resource), no secrets. */
-function statusMessage(body: string): string {
-  try {
-    return String((JSON.parse(body) as { message?: unknown }).message ?? '');
-  } catch {
-    return body.slice(0, 200);
-  }
-}
-
-/** Kubernetes MicroTime: RFC 3339 with exactly six fractional digits. */
-function microTime(date: Date): string {
-  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
-
-export const LEADER_URL_ANNOTATION = 'trueup.dev/leader-url';
 
 /** The replica holding the Lease as last read, and the URL it advertised. */
 export interface ObservedLeader {
@@ -75,7 +46,7 @@ export interface ObservedLeader {
 
 export class LeaderElector {
   private readonly o: LeaderElectionOptions;
-  private connection: Promise<Connection> | undefined;
+  private readonly api: LeaseApi;
   private observed: { record: string; at: number } | undefined;
   private leading = false;
   private stopped = false;
@@ -85,6 +56,7 @@ export class LeaderElector {
 
   constructor(options: LeaderElectionOptions) {
     this.o = { ...options };
+    this.api = new LeaseApi({ namespace: options.namespace, kubeconfig: options.kubeconfig, timeoutMs: leaseRequestTimeoutMs(options.leaseDurationMs) });
   }
 
   /** Known once the HTTP server listens (after construction). */
@@ -147,10 +119,10 @@ export class LeaderElector {
     if (!this.leading) return;
     this.leading = false;
     try {
-      const lease = await this.get();
+      const lease = await this.api.get(this.o.name);
       if (!lease || lease.spec.holderIdentity !== this.o.identity) return;
       const now = microTime(new Date());
-      await this.send('PUT', this.path(), { ...lease, metadata: this.metadata(lease, false), spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now } });
+      await this.api.update({ ...lease, metadata: this.metadata(lease, false), spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now } });
       this.o.log.info({ lease: `${this.o.namespace}/${this.o.name}` }, 'leader election: lease released');
     } catch (error) {
       this.o.log.warn({ err: (error as Error).message }, 'leader election: could not release the lease; a standby takes over when it expires');
@@ -161,9 +133,9 @@ export class LeaderElector {
     const now = new Date();
     const seconds = Math.max(1, Math.round(this.o.leaseDurationMs / 1000));
     try {
-      const lease = await this.get();
+      const lease = await this.api.get(this.o.name);
       if (!lease) {
-        const created = await this.send('POST', this.path(false), {
+        const created = await this.api.create({
           apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
           metadata: { name: this.o.name, namespace: this.o.namespace, ...(this.o.advertiseUrl ? { annotations: { [LEADER_URL_ANNOTATION]: this.o.advertiseUrl } } : {}) },
           spec: { holderIdentity: this.o.identity, leaseDurationSeconds: seconds, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 },
@@ -190,7 +162,7 @@ export class LeaderElector {
         next.acquireTime = microTime(now);
         next.leaseTransitions = (spec.leaseTransitions ?? 0) + 1;
       }
-      const updated = await this.send('PUT', this.path(), { ...lease, metadata: this.metadata(lease, true), spec: next });
+      const updated = await this.api.update({ ...lease, metadata: this.metadata(lease, true), spec: next });
       if (updated.status >= 300) {
         if (updated.status !== 409) this.refused('update', updated); // 409: someone else wrote it first
         else this.o.onAttempt?.(undefined);
@@ -212,57 +184,6 @@ export class LeaderElector {
     const message = statusMessage(res.body);
     this.o.log.warn({ status: res.status, lease: `${this.o.namespace}/${this.o.name}` }, `leader election: cannot ${what} the lease: HTTP ${res.status} ${message}`);
     this.o.onAttempt?.(`cannot ${what} the lease: HTTP ${res.status} ${message}`);
-  }
-
-  private path(named = true): string {
-    const base = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.o.namespace)}/leases`;
-    return named ? `${base}/${encodeURIComponent(this.o.name)}` : base;
-  }
-
-  private async get(): Promise<Lease | undefined> {
-    const res = await this.send('GET', this.path());
-    if (res.status === 404) return undefined;
-    if (res.status >= 300) throw new Error(`cannot read the lease: HTTP ${res.status} ${statusMessage(res.body)}`);
-    return JSON.parse(res.body) as Lease;
-  }
-
-  private async connect(): Promise<Connection> {
-    const k8s = await import('@kubernetes/client-node');
-    const kc = new k8s.KubeConfig();
-    if (this.o.kubeconfig) kc.loadFromFile(this.o.kubeconfig);
-    else kc.loadFromDefault();
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error('leader election: the Kubernetes configuration has no current cluster');
-    const options: HttpsRequestOptions = {};
-    await kc.applyToHTTPSOptions(options);
-    return { server: cluster.server.replace(/\/+$/, ''), options };
-  }
-
-  private async send(method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
-    this.connection ??= this.connect();
-    let connection: Connection;
-    try {
-      connection = await this.connection;
-    } catch (error) {
-      this.connection = undefined;
-      throw error;
-    }
-    const url = new URL(`${connection.server}${path}`);
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = { accept: 'application/json', ...(connection.options.headers as Record<string, string> | undefined) };
-    if (payload !== undefined) headers['content-type'] = 'application/json';
-    const requester = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
-      const req = requester(url, { ...connection.options, method, headers, timeout: 10_000 }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      });
-      req.on('timeout', () => req.destroy(new Error('timed out')));
-      req.on('error', reject);
-      req.end(payload);
-    });
   }
 
   private sleep(ms: number): Promise<void> {

@@ -154,7 +154,18 @@ export class SourceController {
     this.publishConditions();
   }
 
+  /** Start the lanes. Also after a stop (sharding hands a source back and forth): the new run
+   * trusts nothing it saw before, since another replica may have applied meanwhile — it plans
+   * afresh and drops a pending plan that may be stale. */
   start(): void {
+    if (this.loops.length > 0) {
+      this.stopping = false;
+      this.seenRef = undefined;
+      this.seenRevision = undefined;
+      this.fullPassRequested = true;
+      this.pending = undefined;
+      this.status.pendingPlan = undefined;
+    }
     this.loops = [this.gitLoop(), this.driftLoop()];
   }
 
@@ -164,7 +175,9 @@ export class SourceController {
     this.gitWake.cancel();
     this.driftWake.cancel();
     for (const pass of this.active) pass.stop('shutting down');
-    await Promise.all(this.loops);
+    // The lanes, and a pass outside them (an approval from the API): the caller may release a
+    // Lease once this resolves, so nothing of this source may still be writing.
+    await Promise.all([...this.loops, ...[...this.active].map((p) => p.ended)]);
   }
 
   /** The shutdown timeout ran out: abort every request in flight (writes included) and resolve

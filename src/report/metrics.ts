@@ -29,6 +29,8 @@ export class Metrics {
   readonly previews: Counter<'source' | 'outcome'>;
   readonly previewDuration: Histogram<'source'>;
   readonly leader: Gauge<'lease'>;
+  readonly sourceLeaseHeld: Gauge<'source'>;
+  readonly shardMembers: Gauge;
   private readonly revisions = new Map<string, string>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
@@ -81,6 +83,13 @@ export class Metrics {
     this.leader = new Gauge({
       name: 'trueup_leader_election_leader', help: 'With --leader-elect: 1 on the replica holding the lease (it reconciles), 0 on standbys',
       labelNames: ['lease'], registers,
+    });
+    this.sourceLeaseHeld = new Gauge({
+      name: 'trueup_source_lease_held', help: 'With --shard: 1 for each source whose Lease this replica holds (it reconciles it), 0 for the others',
+      labelNames: ['source'], registers,
+    });
+    this.shardMembers = new Gauge({
+      name: 'trueup_shard_members', help: 'With --shard: live replicas of the shard group as this replica last saw them', registers,
     });
     this.sourceRequests = new Counter({
       name: 'trueup_source_requests_total', help: 'Source operations (peek: remote ref check; fetch: revision download)',

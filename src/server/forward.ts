@@ -38,3 +38,27 @@ export function forwardToLeader(req: IncomingMessage, res: ServerResponse, leade
   upstream.on('error', (error) => sendUnavailable(res, `standby: cannot reach the leader at ${target.origin}: ${error.message}`));
   req.pipe(upstream);
 }
+
+/**
+ * Sharding: a webhook names sources that live on several replicas. The replica that received
+ * it (and checked its signature) passes the same bytes, headers included, to each other holder;
+ * that one checks the signature again and wakes the sources it holds. Resolves with the answer's
+ * status, or the reason it could not be delivered (bounded by the same timeout).
+ */
+export function forwardBody(req: IncomingMessage, body: Buffer, holderUrl: string, self: string): Promise<{ status: number } | { error: string }> {
+  const headers: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;
+  headers[FORWARDED_HEADER] = self;
+  headers['content-length'] = String(body.length);
+  const target = new URL(req.url ?? '/', holderUrl);
+  return new Promise((resolve) => {
+    const upstream = request(target, { method: req.method, headers, timeout: TIMEOUT_MS }, (answer) => {
+      answer.resume();
+      answer.on('end', () => resolve({ status: answer.statusCode ?? 502 }));
+      answer.on('error', (error) => resolve({ error: error.message }));
+    });
+    upstream.on('timeout', () => upstream.destroy(new Error(`no answer within ${TIMEOUT_MS / 1000} s`)));
+    upstream.on('error', (error) => resolve({ error: `cannot reach ${target.origin}: ${error.message}` }));
+    upstream.end(body);
+  });
+}

@@ -91,13 +91,22 @@ function historyTable(history: readonly PassRecord[]): string {
   return `<table class="history"><thead><tr><th>Started</th><th>Lane</th><th>Revision</th><th>Result</th><th title="create/update/replace/delete">Changes</th><th>Duration</th><th>Detail</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
-function sourceSection(s: SourceStatus): string {
+/** Sharding: which replica reconciles each source (the page shows this replica's view). */
+export interface PageShards {
+  identity: string;
+  members: readonly string[];
+  held: readonly string[];
+  holders: Readonly<Record<string, string | null>>;
+}
+
+function sourceSection(s: SourceStatus, shards?: PageShards): string {
   const ready = s.conditions.find((c) => c.type === 'Ready');
   const waiting = ready?.reason === 'AwaitingApproval' || ready?.reason === 'Suspended' || ready?.reason === 'DriftDetected' || ready?.reason === 'DependencyNotReady';
   const parts = [
     `<section class="source" id="source-${e(s.name)}" data-source="${e(s.name)}">`,
     `<h2>${e(s.name)} <span class="tag">${e(s.kind)}</span> <span class="tag">${e(s.mode)}</span>${s.suspended ? ' <span class="tag warn">suspended</span>' : ''}`
       + ` <span class="state ${ready?.status === 'True' ? 'ok' : waiting ? 'warn' : ready?.status === 'False' ? 'bad' : 'unknown'}">${ready?.status === 'True' ? 'Ready' : e(ready?.reason ?? 'Unknown')}</span></h2>`,
+    ...(shards ? [heldLine(s.name, shards)] : []),
     '<dl class="facts">',
     `<dt>Last applied</dt><dd class="applied">${shortRev(s.lastAppliedRevision)} ${s.lastAppliedAt ? when(s.lastAppliedAt) : ''}</dd>`,
     `<dt>Last attempted</dt><dd class="attempted">${shortRev(s.lastAttemptedRevision)}</dd>`,
@@ -143,11 +152,19 @@ tr.failed td.result,tr.stalled td.result,tr.refused td.result{color:#9b1c1c;font
 .pending{border-left:4px solid #d29922;padding-left:12px}.errors li{color:#9b1c1c}.muted{color:#8a93a6}td.msg{color:#5b6478}
 code{font:12.5px ui-monospace,SFMono-Regular,Menlo,monospace;background:#f1f3f6;padding:0 3px;border-radius:3px}`;
 
-export function renderStatusPage(statuses: readonly SourceStatus[], info: { version: string; now: Date }): string {
+function heldLine(name: string, shards: PageShards): string {
+  const holder = shards.holders[name] ?? null;
+  if (holder === shards.identity) return `<p class="muted" data-held-by="${e(holder)}">reconciled here (${e(holder)})</p>`;
+  return `<p class="muted" data-held-by="${e(holder ?? '')}">${holder ? `reconciled by ${e(holder)}; this page shows what this replica last saw` : 'held by no replica right now (hand-over)'}</p>`;
+}
+
+export function renderStatusPage(statuses: readonly SourceStatus[], info: { version: string; now: Date; shards?: PageShards }): string {
+  const shards = info.shards;
+  const shardLine = shards ? ` · replica ${e(shards.identity)} holds ${shards.held.length} of ${statuses.length} (members: ${shards.members.map(e).join(', ')})` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta http-equiv="refresh" content="10"><title>trueup status</title><style>${STYLE}</style></head>
-<body><header><h1>trueup</h1><p>${statuses.length} source${statuses.length === 1 ? '' : 's'} · version ${e(info.version)} · rendered ${when(info.now.toISOString())} · <a style="color:#aeb6c6" href="/api/v1/sources">JSON</a> · <a style="color:#aeb6c6" href="/metrics">metrics</a></p></header>
-<main>${statuses.map(sourceSection).join('\n')}</main></body></html>
+<body><header><h1>trueup</h1><p>${statuses.length} source${statuses.length === 1 ? '' : 's'} · version ${e(info.version)} · rendered ${when(info.now.toISOString())} · <a style="color:#aeb6c6" href="/api/v1/sources">JSON</a> · <a style="color:#aeb6c6" href="/metrics">metrics</a>${shardLine}</p></header>
+<main>${statuses.map((s) => sourceSection(s, shards)).join('\n')}</main></body></html>
 `;
 }

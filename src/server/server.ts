@@ -16,7 +16,7 @@ import { ApprovalError } from '../controller/source-controller.ts';
 import { UnknownSourceNameError, type Controller } from '../controller/controller.ts';
 import type { Metrics } from '../report/metrics.ts';
 import { requireReader, requireToken } from './auth.ts';
-import { forwardToLeader } from './forward.ts';
+import { FORWARDED_HEADER, forwardBody, forwardToLeader } from './forward.ts';
 import { HttpError, parseJsonBody, readBody, sendError, sendJson, sendText } from './http.ts';
 import { renderStatusPage } from './page.ts';
 import { renderPreviewPage } from './preview-page.ts';
@@ -36,6 +36,21 @@ export interface ServerOptions {
   version: string;
   /** With leader election: this replica's role, for /readyz and for forwarding to the leader. */
   leadership?: () => Leadership;
+  /** With --shard: which sources this replica holds, and who holds the others. */
+  shards?: ShardView;
+}
+
+/** Sharding, as the server needs it: readiness, and where each source is reconciled. */
+export interface ShardView {
+  identity: string;
+  /** /readyz: the group's Leases can be read and written. */
+  ready(): { ready: boolean; message: string };
+  /** This replica reconciles the source. */
+  holds(source: string): boolean;
+  /** The replica holding a source elsewhere (undefined: nobody yet, or a hand-over is under way). */
+  holder(source: string): { identity: string; url?: string } | undefined;
+  /** Live members, as last read. */
+  members(): string[];
 }
 
 export interface Leadership {
@@ -109,6 +124,10 @@ async function handle(o: ServerOptions, req: IncomingMessage, res: ServerRespons
   if (path === '/readyz' && get) {
     if (o.controller.shuttingDown) return sendText(res, 503, 'shutting down\n');
     if (leadership) return sendText(res, leadership.ready ? 200 : 503, `${leadership.message}\n`);
+    if (o.shards) {
+      const r = o.shards.ready();
+      return sendText(res, r.ready ? 200 : 503, `${r.message}\n`);
+    }
     const ready = o.controller.ready;
     return sendText(res, ready ? 200 : 503, ready ? 'ready\n' : `${o.controller.standby ?? 'starting'}\n`);
   }
@@ -118,11 +137,12 @@ async function handle(o: ServerOptions, req: IncomingMessage, res: ServerRespons
   if (leadership?.role === 'standby') return forwardToLeader(req, res, leadership.leaderUrl, leadership.identity);
   if (path === '/' && get) {
     requireReader(req, o.readToken, o.token);
-    return sendText(res, 200, renderStatusPage(o.controller.statuses(), { version: o.version, now: new Date() }), 'text/html; charset=utf-8',
+    return sendText(res, 200, renderStatusPage(o.controller.statuses(), { version: o.version, now: new Date(), ...(o.shards ? { shards: shardInfo(o.controller, o.shards) } : {}) }), 'text/html; charset=utf-8',
       { 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'", 'x-content-type-options': 'nosniff' });
   }
   if (path === '/api/v1/sources' && get) {
     requireReader(req, o.readToken, o.token);
+    if (o.shards) return sendJson(res, 200, { sources: o.controller.statuses(), shards: shardInfo(o.controller, o.shards) });
     return sendJson(res, 200, { sources: o.controller.statuses() });
   }
 
@@ -145,6 +165,13 @@ async function handle(o: ServerOptions, req: IncomingMessage, res: ServerRespons
   if (api) {
     const name = api[1] ?? '';
     const action = api[2];
+    // Sharding: a source reconciled elsewhere is answered by its holder (status and actions).
+    if (o.shards && o.controller.sources.has(name) && !o.shards.holds(name)) {
+      const holder = o.shards.holder(name);
+      // Nobody, or this replica still stopping it before releasing its Lease: a hand-over.
+      if (!holder?.url || holder.identity === o.shards.identity) throw new HttpError(503, `source "${name}" is held by no replica right now (its lease is being handed over); retry`, { 'retry-after': '1' });
+      return forwardToLeader(req, res, holder.url, o.shards.identity);
+    }
     if (!action) {
       if (!get) throw new HttpError(405, 'use GET');
       // Before the lookup: a 404 would tell an unauthenticated client which sources exist.
@@ -234,6 +261,55 @@ async function webhook(o: ServerOptions, name: string, req: IncomingMessage, res
     return;
   }
   const triggered = verdict.trigger ? o.controller.trigger(receiver.sources, false) : [];
-  o.log.info({ receiver: name, event: verdict.event, sources: triggered }, 'webhook accepted');
-  sendJson(res, 202, { receiver: name, event: verdict.event, triggered });
+  const forwarded = verdict.trigger && o.shards && req.headers[FORWARDED_HEADER] === undefined ? await forwardToHolders(o, o.shards, receiver, req, body) : undefined;
+  o.log.info({ receiver: name, event: verdict.event, sources: triggered, ...(forwarded ? { forwarded } : {}) }, 'webhook accepted');
+  sendJson(res, 202, { receiver: name, event: verdict.event, triggered, ...(forwarded ? { forwarded } : {}) });
+}
+
+/** Sharding: what this replica holds and who holds the rest, for the page and the JSON API. */
+function shardInfo(controller: Controller, shards: ShardView): ShardInfo {
+  const holders: Record<string, string | null> = {};
+  const held: string[] = [];
+  for (const name of controller.sources.keys()) {
+    if (shards.holds(name)) {
+      held.push(name);
+      holders[name] = shards.identity;
+    } else holders[name] = shards.holder(name)?.identity ?? null;
+  }
+  return { identity: shards.identity, members: shards.members(), held, holders };
+}
+
+export interface ShardInfo {
+  identity: string;
+  members: string[];
+  held: string[];
+  /** Source → the replica holding it (null: none right now). */
+  holders: Record<string, string | null>;
+}
+
+/** Pass a verified webhook on to every other replica holding one of its sources, once each. */
+async function forwardToHolders(o: ServerOptions, shards: ShardView, receiver: WebhookReceiver, req: IncomingMessage, body: Buffer): Promise<Record<string, string[]>> {
+  const byUrl = new Map<string, { identity: string; sources: string[] }>();
+  const unheld: string[] = [];
+  for (const name of receiver.sources ?? [...o.controller.sources.keys()]) {
+    if (shards.holds(name)) continue;
+    const holder = shards.holder(name);
+    if (!holder?.url || holder.identity === shards.identity) {
+      unheld.push(name);
+      continue;
+    }
+    const entry = byUrl.get(holder.url) ?? { identity: holder.identity, sources: [] };
+    entry.sources.push(name);
+    byUrl.set(holder.url, entry);
+  }
+  const out: Record<string, string[]> = {};
+  await Promise.all([...byUrl].map(async ([url, entry]) => {
+    const answer = await forwardBody(req, body, url, shards.identity);
+    if ('error' in answer || answer.status >= 300) {
+      o.log.warn({ holder: entry.identity, sources: entry.sources, err: 'error' in answer ? answer.error : `HTTP ${answer.status}` }, 'webhook: could not pass it on to the holder; its next interval picks the change up');
+    } else out[entry.identity] = entry.sources;
+  }));
+  // A source in hand-over: its next owner does a full pass when it starts.
+  if (unheld.length > 0) out[''] = unheld;
+  return out;
 }

@@ -24,7 +24,7 @@ describe('trueup run / approve command line', () => {
   it('run --help and approve --help explain the options', async () => {
     const run = await runTrueup(['run', '--help']);
     assert.equal(run.code, 0);
-    for (const option of ['--config', '--listen', '--once', '--token-file', '--shutdown-timeout', '--log-level', '/metrics', '/healthz', 'SIGTERM']) {
+    for (const option of ['--config', '--listen', '--once', '--token-file', '--shutdown-timeout', '--log-level', '--leader-elect', '--shard', '/metrics', '/healthz', 'SIGTERM']) {
       assert.ok(run.stdout.includes(option), option);
     }
     const approve = await runTrueup(['approve', '--help']);
@@ -67,6 +67,18 @@ describe('trueup run / approve command line', () => {
     const result = await runTrueup(['run', '-c', join(dir, 'trueup.yaml')], { env: { ...env, X: 'x' } });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /trueup\.yaml:\d+:\d+: server\.webhooks\[0\]\.sources\[1\]: no source "tema"; sources: team/);
+  });
+
+  it('run --shard excludes --leader-elect and --once, and needs the Lease namespace', async () => {
+    const both = await runTrueup(['run', '--shard', '--leader-elect', '--lease', 'trueup/trueup', '-c', join(dir, 'trueup.yaml')], { env });
+    assert.equal(both.code, 1);
+    assert.match(both.stderr, /--leader-elect and --shard exclude each other/);
+    const once = await runTrueup(['run', '--shard', '--once', '--lease', 'trueup/trueup', '-c', join(dir, 'trueup.yaml')], { env });
+    assert.equal(once.code, 1);
+    assert.match(once.stderr, /--shard runs a daemon/);
+    const nowhere = await runTrueup(['run', '--shard', '-c', join(dir, 'trueup.yaml')], { env });
+    assert.equal(nowhere.code, 1);
+    assert.match(nowhere.stderr, /--shard needs the Lease namespace/);
   });
 
   it('approve explains when no daemon answers', async () => {

@@ -229,6 +229,34 @@ describe('reconcile loop', () => {
     }
   });
 
+  it('a soft stop waits for an approval applying from the API, and the source can start again after it (sharding hands sources back and forth)', async () => {
+    await h.write({ 'a.yaml': item('a', 'one') });
+    const journal = `${h.dir}/journal.txt`;
+    process.env.TRUEUP_DAEMON_JOURNAL = journal;
+    try {
+      const d = await h.daemon(config({ mode: 'approve' }));
+      const source = d.controller.get('team');
+      await d.start(false);
+      const pending = await waitFor('pending plan', () => source.status.pendingPlan);
+      process.env.TRUEUP_DAEMON_APPLY_DELAY_MS = '400';
+      const approval = source.approve(pending.id, false);
+      await waitFor('the approved batch started', async () => (await readFile(journal, 'utf8').catch(() => '')).includes('start item/team/a'));
+      await source.stop();
+      // A Lease may be released the moment stop resolves: the approval's batch must be over.
+      assert.match(await readFile(journal, 'utf8'), /end item\/team\/a/);
+      assert.equal((await approval).result, 'applied');
+      process.env.TRUEUP_DAEMON_APPLY_DELAY_MS = '0';
+      // Started again, it trusts nothing it saw before: a new revision is planned (and waits for approval).
+      await h.write({ 'a.yaml': item('a', 'two') });
+      source.start();
+      const next = await waitFor('a new pending plan after the restart', () => source.status.pendingPlan?.id !== pending.id && source.status.pendingPlan);
+      assert.deepEqual(next.changes.map((c) => c.action), ['update']);
+    } finally {
+      delete process.env.TRUEUP_DAEMON_JOURNAL;
+      delete process.env.TRUEUP_DAEMON_APPLY_DELAY_MS;
+    }
+  });
+
   it('a new revision does not wait behind a slow drift check: it aborts it', async () => {
     await h.write({ 'a.yaml': item('a', 'one') });
     const slow = `${h.dir}/slow`;

@@ -141,8 +141,9 @@ spec:
     assert.ok(deployment.spec.template.spec.containers[0]?.args.includes('--leader-elect'));
     assert.equal(deployment.spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0]?.podAffinityTerm.topologyKey, 'kubernetes.io/hostname');
     const role = parseAllDocuments(await read('kubernetes/rbac.yaml'))[0]?.toJS() as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
-    // src/controller/leader.ts reads (GET), creates (POST) and renews/releases (PUT) its Lease.
-    assert.deepEqual(role.rules, [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }]);
+    // src/controller/leader.ts reads (GET), creates (POST) and renews/releases (PUT) its Lease;
+    // sharding (sharding.ts) also lists the group's Leases and deletes membership Leases.
+    assert.deepEqual(role.rules, [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'create', 'update', 'delete'] }]);
     const pdb = parseAllDocuments(await read('kubernetes/poddisruptionbudget.yaml'))[0]?.toJS() as { spec: { maxUnavailable: number } };
     assert.equal(pdb.spec.maxUnavailable, 1);
     const config = parseAllDocuments(await read('kubernetes/configmap.yaml'))[0]?.toJS() as { data: { 'trueup.yaml': string } };

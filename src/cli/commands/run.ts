@@ -29,7 +29,8 @@ Serves on one port (server.listen in the config, or --listen):
 On SIGTERM, SIGINT or SIGHUP it stops taking work and lets in-flight provider batches finish;
 what is still in flight after --shutdown-timeout is aborted (writes included: their outcome is
 unknown and the next start observes and repairs it). No request leaves after "trueup run
-stopped"; the lease (--leader-elect) is released only once writes have stopped.
+stopped"; a lease (--leader-elect, or each source's with --shard) is released only once its
+writes have stopped.
 Exit codes: 0 stopped with nothing aborted; 6 stopped, in-flight work aborted at the shutdown
 timeout; 1 error or leadership lost; 130 a second signal, a second or more after the first (exit at once).
 
@@ -43,9 +44,18 @@ Options:
       --leader-elect           reconcile only while holding a Kubernetes Lease, so several
                                replicas can run and one reconciles (standbys are Ready and
                                forward webhooks and API calls to the leader)
-      --lease NS/NAME          the Lease (default: $POD_NAMESPACE or the service account's
-                               namespace, name trueup)
-      --lease-duration DUR     how long a silent leader keeps the lease (default 15s)
+      --shard                  spread the sources over the replicas instead: each source is
+                               reconciled by one replica at a time, the one holding that
+                               source's Lease (NAME-source-SOURCE); replicas find each other by
+                               their membership Leases (NAME-member-IDENTITY) and share the
+                               sources by rendezvous hashing. A dead replica's sources move
+                               within the lease duration plus a fifth of it. Webhooks and API
+                               calls for a source held elsewhere are passed to its holder.
+                               Needs get, list, create, update, delete on leases.
+      --lease NS/NAME          the Lease, or with --shard the prefix of the group's Leases
+                               (default: $POD_NAMESPACE or the service account's namespace,
+                               name trueup)
+      --lease-duration DUR     how long a silent holder keeps a lease (default 15s)
       --kubeconfig FILE        cluster for the Lease (default: $KUBECONFIG, ~/.kube/config,
                                or in-cluster)
       --log-level LVL          trace|debug|info|warn|error (default: info; logs go to stderr)
@@ -58,6 +68,7 @@ Options:
       once: { type: 'boolean' },
       'shutdown-timeout': { type: 'string' },
       'leader-elect': { type: 'boolean' },
+      shard: { type: 'boolean' },
       lease: { type: 'string' },
       'lease-duration': { type: 'string' },
       kubeconfig: { type: 'string' },
@@ -79,7 +90,12 @@ Options:
       configFile: configPath(values, io), log, env: io.env, version: trueupVersion(), shutdownTimeoutMs,
     };
     if (values.listen) options.listen = values.listen;
+    if (values['leader-elect'] && values.shard) throw new UsageError('--leader-elect and --shard exclude each other: one leader reconciles everything, or the sources are spread over the replicas');
     if (values['leader-elect']) options.leaderElection = await leaderElection(values, io.env);
+    if (values.shard) {
+      if (values.once) throw new UsageError('--shard runs a daemon; --once reconciles every source once in this process');
+      options.sharding = await leaderElection(values, io.env, '--shard');
+    }
     if (values['token-file']) options.tokenFile = values['token-file'];
     const daemon = await createDaemon(options);
 
@@ -151,6 +167,7 @@ const SA_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 async function leaderElection(
   values: { lease?: string | undefined; 'lease-duration'?: string | undefined; kubeconfig?: string | undefined },
   env: NodeJS.ProcessEnv,
+  flag = '--leader-elect',
 ): Promise<NonNullable<DaemonOptions['leaderElection']>> {
   let namespace = env.POD_NAMESPACE ?? (existsSync(SA_NAMESPACE) ? readFileSync(SA_NAMESPACE, 'utf8').trim() : '');
   let name = 'trueup';
@@ -160,7 +177,9 @@ async function leaderElection(
     if (m[1]) namespace = m[1];
     name = m[2];
   }
-  if (!namespace) throw new UsageError('--leader-elect needs the Lease namespace: --lease NAMESPACE/NAME or $POD_NAMESPACE');
+  if (!namespace) throw new UsageError(`${flag} needs the Lease namespace: --lease NAMESPACE/NAME or $POD_NAMESPACE`);
+  // With --shard the name is a prefix and a label value (at most 63 characters).
+  if (flag === '--shard' && name.length > 40) throw new UsageError(`--lease name "${name}" is too long for --shard (at most 40 characters: the source and member Leases add to it)`);
   let leaseDurationMs = 15_000;
   if (values['lease-duration']) {
     const ms = parseDuration(values['lease-duration']);
