@@ -5,6 +5,7 @@
 import { parseAllDocuments } from 'yaml';
 import type { SourceFile } from '../load/load.ts';
 import { sopsMetadata, SOPS_KEY } from '../load/sops/envelope.ts';
+import { looksSops, readSopsDataFile, sopsFormat } from '../load/sops/formats.ts';
 import { unwrapDataKey, type SopsKeySource } from '../load/sops/keys.ts';
 import type { Revision, Source } from './types.ts';
 
@@ -14,9 +15,11 @@ const LOOKS_SOPS = /^sops:\s*$/m;
 export async function unwrapSopsFiles(files: SourceFile[], keySources: () => SopsKeySource[]): Promise<void> {
   let sources: SopsKeySource[] | undefined;
   for (const file of files) {
-    if (!LOOKS_SOPS.test(file.content)) continue;
     let meta;
-    for (const doc of parseAllDocuments(file.content, { uniqueKeys: false }) as ReturnType<typeof parseAllDocuments> & unknown[]) {
+    if (sopsFormat(file.path) !== 'yaml') {
+      // JSON, dotenv and binary SOPS files: data for generators (src/load/generators.ts).
+      if (looksSops(file.path, file.content)) meta = readSopsDataFile(file.path, file.content)?.meta;
+    } else if (LOOKS_SOPS.test(file.content)) for (const doc of parseAllDocuments(file.content, { uniqueKeys: false }) as ReturnType<typeof parseAllDocuments> & unknown[]) {
       if (doc.errors.length > 0) break;
       const value: unknown = doc.toJS({ maxAliasCount: 100 });
       meta = sopsMetadata(value);
