@@ -12,7 +12,7 @@ import type { Revision, Source } from './types.ts';
 /** A cheap first look: sops always writes `sops:` with `mac:` and `lastmodified:` below it. */
 const LOOKS_SOPS = /^sops:\s*$/m;
 
-export async function unwrapSopsFiles(files: SourceFile[], keySources: () => SopsKeySource[]): Promise<void> {
+export async function unwrapSopsFiles(files: SourceFile[], keySources: () => SopsKeySource[], signal?: AbortSignal): Promise<void> {
   let sources: SopsKeySource[] | undefined;
   for (const file of files) {
     let meta;
@@ -28,8 +28,9 @@ export async function unwrapSopsFiles(files: SourceFile[], keySources: () => Sop
     if (!meta) continue;
     try {
       sources ??= keySources();
-      file.sops = { dataKey: await unwrapDataKey(meta, sources) };
+      file.sops = { dataKey: await unwrapDataKey(meta, sources, signal) };
     } catch (error) {
+      if (signal?.aborted) throw error;
       file.sops = { problem: (error as Error).message };
     }
   }
@@ -42,7 +43,7 @@ export function withSopsKeys(source: Source, keySources: () => SopsKeySource[]):
     async fetch(signal) {
       const revision: Revision = await source.fetch(signal);
       const files = revision.files.map((f) => ({ ...f }));
-      await unwrapSopsFiles(files, keySources);
+      await unwrapSopsFiles(files, keySources, signal);
       return { ...revision, files };
     },
   };

@@ -59,9 +59,12 @@ export function sopsMetadata(value: unknown): SopsMetadata | undefined {
   const s = value[SOPS_KEY];
   if (typeof s.mac !== 'string' || typeof s.lastmodified !== 'string') return undefined;
   const keys: WrappedKey[] = [];
+  // In the file's order: keys are tried in it, the first that opens the data key wins.
   const collect = (block: Record<string, unknown>) => {
-    for (const [type, idField] of Object.entries(ID_FIELDS)) {
+    for (const type of Object.keys(block)) {
+      const idField = ID_FIELDS[type];
       const list = block[type];
+      if (!idField) continue;
       if (!Array.isArray(list)) continue;
       for (const entry of list) {
         if (isObject(entry) && typeof entry.enc === 'string') keys.push({ type, id: String(entry[idField] ?? ''), enc: entry.enc });
