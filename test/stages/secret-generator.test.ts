@@ -14,6 +14,8 @@ import { after, before, describe, it } from 'node:test';
 import { runTrueup } from '../support/cli.ts';
 import { ageKeygen, sopsEncrypt, sopsEncryptBinary, sopsEncryptDotenv, type AgeKey } from '../support/sops.ts';
 import { startCluster, type Cluster } from '../kubernetes/support.ts';
+import { freePort } from '../support/ports.ts';
+import { ready, spawnTrueupRun, waitFor } from '../e2e/support.ts';
 
 interface JsonPlan {
   changes: { action: string; display: string; after?: unknown }[];
@@ -147,6 +149,29 @@ describe('SecretGenerator', () => {
     assert.deepEqual(await secrets(), [next]);
     const ref = await cluster.kubectl(['-n', 'sec', 'get', 'deployment', 'api', '-o', 'jsonpath={.spec.template.spec.volumes[0].secret.secretName}']);
     assert.equal(ref, next, 'the live Deployment rolls to the new Secret');
+  });
+
+  it('trueup run: no generated Secret value in daemon logs, status JSON, the status page or metrics', async () => {
+    await writeSecrets(TOKEN);
+    const before = await secrets();
+    const daemon = await spawnTrueupRun(['-c', join(dir, 'trueup.yaml'), '--listen', `127.0.0.1:${await freePort()}`], { SOPS_AGE_KEY: key.identity, XDG_CONFIG_HOME: join(dir, 'xdg') });
+    try {
+      let last: unknown;
+      await waitFor('sec applied', async () => {
+        const s = await daemon.status('sec');
+        last = s;
+        return ready(s)?.status === 'True' ? s : undefined;
+      }, 120_000).catch((error: Error) => { throw new Error(`${error.message}: ${JSON.stringify(last)}`); });
+      noSecret('status JSON', JSON.stringify(await (await fetch(`${daemon.url}/api/v1/sources`)).json()));
+      noSecret('status page', await (await fetch(daemon.url)).text());
+      noSecret('metrics', await daemon.metrics());
+    } finally {
+      await daemon.stop();
+    }
+    noSecret('daemon logs', JSON.stringify(daemon.logs));
+    const after = await secrets();
+    assert.equal(after.length, 1);
+    assert.notDeepEqual(after, before, 'the daemon applied the changed secret under a new name');
   });
 
   it('a SOPS input no key opens names the data file; nothing is applied', async () => {
