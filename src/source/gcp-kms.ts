@@ -55,15 +55,19 @@ export function gcpKmsKeySource(env: NodeJS.ProcessEnv = process.env, options: G
       if (!KEY_NAME.test(wrapped.id)) throw new SopsKeyError('resource_id is not a Cloud KMS key name (projects/*/locations/*/keyRings/*/cryptoKeys/*)');
       const url = `${endpoint}v1/${wrapped.id}:decrypt`;
       const call = `cryptoKeys.decrypt (POST ${url})`;
-      const bearer = await token();
       const bounded = AbortSignal.timeout(timeoutMs);
+      const limit = signal ? AbortSignal.any([signal, bounded]) : bounded;
+      // Application Default Credentials may ask the metadata server: bounded like the call.
+      const bearer = await Promise.race([token(), new Promise<never>((_, reject) => {
+        limit.addEventListener('abort', () => reject(signal?.aborted ? signal.reason : new SopsKeyError(`no access token for Cloud KMS within ${timeoutMs} ms`)), { once: true });
+      })]);
       let response: Response;
       try {
         response = await fetch(url, {
           method: 'POST',
           headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
           body: JSON.stringify({ ciphertext: wrapped.enc.trim() }),
-          signal: signal ? AbortSignal.any([signal, bounded]) : bounded,
+          signal: limit,
         });
       } catch (error) {
         if (signal?.aborted) throw error;

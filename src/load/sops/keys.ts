@@ -61,7 +61,8 @@ export async function unwrapDataKey(meta: SopsMetadata, sources: readonly SopsKe
     throw new SopsKeyError(`cannot decrypt SOPS file: it is encrypted for ${recipients}; keys available: ${have}`);
   }
   const usableTypes = new Set(usable.map((s) => s.type));
-  if (usableTypes.size === 1 && usableTypes.has('age') && failures.every((f) => / opens it$/.test(f))) {
+  // Local keys that simply do not match: the short form. A KMS that answered with an error: each reason.
+  if (failures.every((f) => / opens it$/.test(f))) {
     throw new SopsKeyError(`cannot decrypt SOPS file: no key from ${usable.map((s) => s.where).join(', ')} opens it (encrypted for ${recipients})`);
   }
   const untried = meta.keys.filter((k) => !usableTypes.has(k.type)).map((k) => `${k.type} ${k.id}`);
