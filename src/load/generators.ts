@@ -240,8 +240,11 @@ function generate(document: ParsedDocument, kind: 'ConfigMap' | 'Secret', files:
     const eq = entry.indexOf('=');
     const path = entryPath(entry);
     const dataKey = eq >= 0 ? entry.slice(0, eq) : posix.basename(path);
-    const input = read(resolve(document.file, path), files, (message) => {
-      at(['files', i], `${message} (paths are relative to ${document.file}; a generated file must be UTF-8 text under 1 MiB, outside hidden folders)`);
+    // Relative to the file that wrote the entry: a stage's entry merged into a base's generator
+    // names a file beside the stage.
+    const from = document.locate(['files', i]).file;
+    const input = read(resolve(from, path), files, (message) => {
+      at(['files', i], `${message} (paths are relative to ${from}; a generated file must be UTF-8 text under 1 MiB, outside hidden folders)`);
       ok = false;
     }, issues);
     if (!input) {
@@ -265,9 +268,10 @@ function generate(document: ParsedDocument, kind: 'ConfigMap' | 'Secret', files:
     put(entry.slice(0, eq), literal, ['literals', i], '');
   });
   (lists.envs ?? []).forEach((entry, i) => {
-    const full = resolve(document.file, entry);
+    const from = document.locate(['envs', i]).file;
+    const full = resolve(from, entry);
     const input = read(full, files, (message) => {
-      at(['envs', i], `${message} (paths are relative to ${document.file})`);
+      at(['envs', i], `${message} (paths are relative to ${from})`);
       ok = false;
     }, issues);
     if (!input) {
