@@ -36,6 +36,8 @@ export interface WrappedKey {
   /** Public identity of the master key: age recipient, PGP fingerprint, KMS ARN / resource id. */
   id: string;
   enc: string;
+  /** The entry as written, for fields a key source needs (`kms`: `role`, `context`, `aws_profile`). */
+  entry: Record<string, unknown>;
 }
 
 export interface SopsMetadata {
@@ -67,7 +69,7 @@ export function sopsMetadata(value: unknown): SopsMetadata | undefined {
       if (!idField) continue;
       if (!Array.isArray(list)) continue;
       for (const entry of list) {
-        if (isObject(entry) && typeof entry.enc === 'string') keys.push({ type, id: String(entry[idField] ?? ''), enc: entry.enc });
+        if (isObject(entry) && typeof entry.enc === 'string') keys.push({ type, id: String(entry[idField] ?? ''), enc: entry.enc, entry });
       }
     }
   };

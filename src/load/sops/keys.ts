@@ -1,6 +1,7 @@
 // Unwrapping a SOPS file's data key. Key sources are pluggable: each knows one kind of master
-// key (age; PGP for files made with `sops --pgp`; Google Cloud KMS in src/source/gcp-kms.ts,
-// which calls the network and so lives in the source layer). Where keys come from follows
+// key (age; PGP for files made with `sops --pgp`; AWS KMS and Google Cloud KMS in
+// src/source/aws-kms.ts and gcp-kms.ts, which call the network and so live in the source
+// layer). Where keys come from follows
 // sops itself: SOPS_AGE_KEY (identities, one per line), SOPS_AGE_KEY_FILE (a mounted file), then
 // $XDG_CONFIG_HOME/sops/age/keys.txt. Errors name where keys were looked for and the file's
 // recipients (public), never a key or the data key.
