@@ -12,7 +12,7 @@ import { decryptDocument, sopsMetadata, SOPS_KEY } from './sops/envelope.ts';
 import { createHash } from 'node:crypto';
 import { isMap, isScalar } from 'yaml';
 import { didYouMean } from './suggest.ts';
-import { expandGenerators } from './generators.ts';
+import { expandGenerators, generatorInputs } from './generators.ts';
 import { zodIssuesToLoadIssues } from './zod-issues.ts';
 
 export interface SourceFile {
@@ -88,7 +88,9 @@ export function loadResources(input: Iterable<SourceFile>, catalog: KindCatalog,
   const resources: Resource[] = [];
   const issues: LoadIssue[] = [];
   const seen = new Map<string, Resource>();
-  const sorted = [...files].filter((f) => isYamlFile(f.path)).sort((a, b) => (a.path < b.path ? -1 : 1));
+  // A YAML file a generator names is its data (a SOPS-encrypted key file, say), not resources.
+  const inputs = generatorInputs(files);
+  const sorted = [...files].filter((f) => isYamlFile(f.path) && !inputs.has(f.path)).sort((a, b) => (a.path < b.path ? -1 : 1));
   const substitute = variables(sorted, options, issues);
   const secrets: string[] = [];
   const layered: LayeredDocument[] = [];
@@ -103,8 +105,9 @@ export function loadResources(input: Iterable<SourceFile>, catalog: KindCatalog,
     issues.push(...parsed.issues);
     for (const document of parsed.documents) layered.push({ document, base: file.role === 'base' });
   }
-  const generated = expandGenerators(composeStage(layered, issues), new Map(files.map((f) => [f.path, f.content])), issues);
-  for (const document of generated) {
+  const expanded = expandGenerators(composeStage(layered, issues), new Map(files.map((f) => [f.path, f])), issues);
+  secrets.push(...expanded.secrets);
+  for (const document of expanded.documents) {
     const resource = toResource(document, catalog, issues);
     if (!resource) continue;
     const identity = identityOf(resource, catalog);
@@ -122,10 +125,13 @@ export function loadResources(input: Iterable<SourceFile>, catalog: KindCatalog,
     resources.push(resource);
   }
   const result: LoadResult = { resources, issues, files: sorted.length };
-  const dataKeys = sorted.flatMap((f) => (f.sops?.dataKey ? [Buffer.from(f.sops.dataKey).toString('hex')] : []));
-  if (dataKeys.length > 0) {
-    // The masks' hash key: only whoever holds the revision's data keys can make it.
-    const key = createHash('sha256').update('trueup sensitive values\0').update(dataKeys.sort().join('\0')).digest();
+  const dataKeys = files.flatMap((f) => (f.sops?.dataKey ? [Buffer.from(f.sops.dataKey).toString('hex')] : []));
+  if (dataKeys.length > 0 || secrets.length > 0) {
+    // The masks' hash key: only whoever holds the revision's data keys can make it. A revision
+    // without SOPS files has no key material; its sensitive values (a SecretGenerator's clear
+    // text inputs) are readable in the repository, and their tags are keyed by the values alone.
+    const material = dataKeys.length > 0 ? dataKeys.sort() : [...new Set(secrets)].sort();
+    const key = createHash('sha256').update('trueup sensitive values\0').update(material.join('\0')).digest();
     const sensitive = new SensitiveValues(secrets, key);
     result.sensitive = sensitive;
     result.issues = issues.map((i) => ({ ...i, message: sensitive.scrub(i.message) }));

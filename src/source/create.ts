@@ -12,6 +12,8 @@ import { GitSource } from './git.ts';
 import { LocalSource } from './local.ts';
 import { withSopsKeys } from './decrypt.ts';
 import { envKeySources } from '../load/sops/keys.ts';
+import { awsKmsKeySource } from './aws-kms.ts';
+import { gcpKmsKeySource } from './gcp-kms.ts';
 import { relativeToStage, StagedLocalSource, withVars, type StageLayout } from './staged.ts';
 import { SourceError, type Source } from './types.ts';
 
@@ -36,7 +38,9 @@ export interface CreateSourceOptions {
 export function createSource(config: SourceConfig, options: CreateSourceOptions): Source {
   // SOPS files are decrypted at load with keys from where sops reads them (src/load/sops/keys.ts).
   const files = config.decryption ? [{ path: resolve(options.baseDir, config.decryption.ageKeyFile), field: 'decryption.ageKeyFile' }] : [];
-  return withSopsKeys(plainSource(config, options), () => envKeySources(options.env ?? process.env, files));
+  // The KMS sources are always offered: each is only called for a file wrapped for its kind of key.
+  const env = options.env ?? process.env;
+  return withSopsKeys(plainSource(config, options), () => [...envKeySources(env, files), awsKmsKeySource(), gcpKmsKeySource(env)]);
 }
 
 function plainSource(config: SourceConfig, options: CreateSourceOptions): Source {

@@ -5,18 +5,21 @@
 import { parseAllDocuments } from 'yaml';
 import type { SourceFile } from '../load/load.ts';
 import { sopsMetadata, SOPS_KEY } from '../load/sops/envelope.ts';
+import { looksSops, readSopsDataFile, sopsFormat } from '../load/sops/formats.ts';
 import { unwrapDataKey, type SopsKeySource } from '../load/sops/keys.ts';
 import type { Revision, Source } from './types.ts';
 
 /** A cheap first look: sops always writes `sops:` with `mac:` and `lastmodified:` below it. */
 const LOOKS_SOPS = /^sops:\s*$/m;
 
-export async function unwrapSopsFiles(files: SourceFile[], keySources: () => SopsKeySource[]): Promise<void> {
+export async function unwrapSopsFiles(files: SourceFile[], keySources: () => SopsKeySource[], signal?: AbortSignal): Promise<void> {
   let sources: SopsKeySource[] | undefined;
   for (const file of files) {
-    if (!LOOKS_SOPS.test(file.content)) continue;
     let meta;
-    for (const doc of parseAllDocuments(file.content, { uniqueKeys: false }) as ReturnType<typeof parseAllDocuments> & unknown[]) {
+    if (sopsFormat(file.path) !== 'yaml') {
+      // JSON, dotenv and binary SOPS files: data for generators (src/load/generators.ts).
+      if (looksSops(file.path, file.content)) meta = readSopsDataFile(file.path, file.content)?.meta;
+    } else if (LOOKS_SOPS.test(file.content)) for (const doc of parseAllDocuments(file.content, { uniqueKeys: false }) as ReturnType<typeof parseAllDocuments> & unknown[]) {
       if (doc.errors.length > 0) break;
       const value: unknown = doc.toJS({ maxAliasCount: 100 });
       meta = sopsMetadata(value);
@@ -25,8 +28,9 @@ export async function unwrapSopsFiles(files: SourceFile[], keySources: () => Sop
     if (!meta) continue;
     try {
       sources ??= keySources();
-      file.sops = { dataKey: await unwrapDataKey(meta, sources) };
+      file.sops = { dataKey: await unwrapDataKey(meta, sources, signal) };
     } catch (error) {
+      if (signal?.aborted) throw error;
       file.sops = { problem: (error as Error).message };
     }
   }
@@ -39,7 +43,7 @@ export function withSopsKeys(source: Source, keySources: () => SopsKeySource[]):
     async fetch(signal) {
       const revision: Revision = await source.fetch(signal);
       const files = revision.files.map((f) => ({ ...f }));
-      await unwrapSopsFiles(files, keySources);
+      await unwrapSopsFiles(files, keySources, signal);
       return { ...revision, files };
     },
   };

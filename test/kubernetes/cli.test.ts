@@ -172,6 +172,51 @@ stringData: { password: s3cr3t-value-xyz }
     }
   });
 
+  it('without --encrypt-to, the nearest .sops.yaml creation rule matching each Secret\'s file gives its recipients and encrypted values; a bad or unusable rule is an error at its line, nothing written', async () => {
+    const ws = new Workspace(cluster, 'rules');
+    try {
+      ws.write('app.yaml', 'apiVersion: v1\nkind: Namespace\nmetadata: { name: rules }\n---\napiVersion: v1\nkind: Secret\nmetadata: { name: api, namespace: rules }\nstringData: { token: t0ken-from-rules-42 }\n');
+      assert.equal((await ws.run(['apply', '--auto-approve'])).code, 0);
+      const [team, ops, prod] = await Promise.all([generateX25519Identity(), generateX25519Identity(), generateX25519Identity()]);
+      const [teamR, opsR, prodR] = await Promise.all([identityToRecipient(team), identityToRecipient(ops), identityToRecipient(prod)]);
+      // In the repository's parent folder: paths are matched relative to the .sops.yaml's folder.
+      const rules = (extra = '') => writeFileSync(join(ws.dir, '.sops.yaml'), `creation_rules:\n  - path_regex: ^prod/\n    age: ${prodR}\n  - path_regex: ^repo/secret-[^/]*\\.sops\\.yaml$\n    encrypted_regex: ^data$\n    age: "${teamR}, ${opsR}"\n${extra}`);
+      rules();
+      const out = join(ws.repo, 'app.yaml');
+      const imported = await ws.run(['import', '--provider', 'cluster', 'rules', '--out', out]);
+      assert.equal(imported.code, 0, imported.stderr);
+      assert.match(imported.stderr, /wrote 1 encrypted Secret/);
+      const secretFile = join(ws.repo, 'secret-api.sops.yaml');
+      const encrypted = readFileSync(secretFile, 'utf8');
+      assert.ok(encrypted.includes(`recipient: ${teamR}`) && encrypted.includes(`recipient: ${opsR}`), 'both recipients of the matching rule');
+      assert.ok(!encrypted.includes(prodR), 'not the first rule, whose path_regex does not match');
+      assert.match(encrypted, /encrypted_regex: \^data\$/);
+      for (const text of [encrypted, readFileSync(out, 'utf8'), imported.stdout, imported.stderr]) {
+        assert.ok(!text.includes('t0ken-from-rules-42') && !text.includes(Buffer.from('t0ken-from-rules-42').toString('base64')), 'no clear value anywhere');
+      }
+      for (const identity of [team, ops]) {
+        const plan = await ws.run(['plan', '--json'], { SOPS_AGE_KEY: identity });
+        assert.equal(plan.code, 0, plan.stderr);
+        assert.deepEqual(lines(JSON.parse(plan.stdout) as JsonPlan), [], 'either recipient opens it and the import round-trips');
+      }
+
+      const refused = async (text: string, pattern: RegExp) => {
+        rmSync(secretFile, { force: true });
+        writeFileSync(join(ws.dir, '.sops.yaml'), text);
+        const result = await ws.run(['import', '--provider', 'cluster', 'rules', '--out', out]);
+        assert.notEqual(result.code, 0);
+        assert.match(result.stderr, pattern);
+        assert.ok(!readdirSync(ws.repo).includes('secret-api.sops.yaml'), 'nothing is written');
+      };
+      await refused('creation_rules:\n  - path_regex: "["\n    age: x\n', /\.sops\.yaml:2:\d+: creation_rules\[0\]\.path_regex: invalid regular expression/);
+      await refused(`creation_rules:\n  - path_regx: secret\n    age: ${teamR}\n`, /\.sops\.yaml:2:\d+: creation_rules\[0\]\.path_regx: unknown field in a creation rule; did you mean path_regex\?/);
+      await refused(`creation_rules:\n  - path_regex: ^prod/\n    age: ${prodR}\n`, /\.sops\.yaml:1:1: creation_rules: no creation rule matches repo\/secret-api\.sops\.yaml/);
+      await refused(`creation_rules:\n  - path_regex: secret\n    kms: arn:aws:kms:eu-west-1:111122223333:key/abc\n    age: ${teamR}\n`, /\.sops\.yaml:2:1: creation_rules\[0\]: the rule for repo\/secret-api\.sops\.yaml names kms keys; trueup import wraps data keys for age recipients only/);
+    } finally {
+      ws.remove();
+    }
+  });
+
   it('leaves out another source\'s objects and, without the cluster scope, the Namespace, saying why', async () => {
     const other = new Workspace(cluster, 'shared', 'other-team');
     const ws = new Workspace(cluster, 'shared');

@@ -39,7 +39,7 @@ describe('examples/stages', () => {
   it('validates both stages', async () => {
     const result = await trueup('validate');
     assert.equal(result.code, 0, result.stdout + result.stderr);
-    assert.match(result.stdout, /^10 resources in \d+ files are valid$/m);
+    assert.match(result.stdout, /^12 resources in \d+ files are valid$/m);
   });
 
   it('plans prod with the base, its overrides and its variables, each change pointing at the file that set it', async () => {
@@ -68,6 +68,11 @@ describe('examples/stages', () => {
     assert.ok(secret, plan.changes.map((c) => c.display).join('\n'));
     assert.ok(!result.stdout.includes('prod-db-pw-91be7a'), 'the decrypted password is not in the plan');
     assert.ok(!result.stdout.includes('shop_prod'), 'nor the user name encrypted beside it');
+    const keys = find(/Secret.*shop-api-keys-[0-9a-f]{10}/);
+    assert.ok(keys, plan.changes.map((c) => c.display).join('\n'));
+    const hashed = /shop-api-keys-[0-9a-f]{10}/.exec(keys.display)?.[0] ?? '';
+    assert.ok(JSON.stringify(deployment.after).includes(`"name":"${hashed}"`), 'the Deployment references the generated Secret by its hashed name');
+    assert.ok(!result.stdout.includes('prod-pay-key-77d2e1') && !result.stdout.includes(Buffer.from('prod-pay-key-77d2e1').toString('base64')), 'the generated Secret\'s value is not in the plan');
   });
 
   it('plans staging with its own values', async () => {
@@ -77,5 +82,7 @@ describe('examples/stages', () => {
     assert.match(result.stdout, /shop-api:1\.1\.0-rc\.1/);
     assert.match(result.stdout, /Secret.*shop-api-db/);
     assert.ok(!result.stdout.includes('staging-only-pw-4f1c'));
+    assert.match(result.stdout, /Secret.*shop-api-keys-[0-9a-f]{10}/);
+    assert.ok(!result.stdout.includes('staging-pay-key-0c3e5a'));
   });
 });

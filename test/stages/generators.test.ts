@@ -138,6 +138,13 @@ describe('ConfigMapGenerator', () => {
       const ok = await validate();
       assert.equal(ok.code, 0, ok.stdout + ok.stderr);
       assert.match(ok.stdout, /^3 resources in 1 files are valid$/m, "the Namespace, the generated ConfigMap and the Deployment");
+      // A stage's entries merged into the base's generator are read beside the stage's file.
+      writeFileSync(join(staged, 'stages', 'prod', 'app.yaml'), 'apiVersion: trueup.dev/v1\nkind: ConfigMapGenerator\nmetadata: { name: web-config, namespace: gen }\nenvs:\n  - prod.env\n');
+      writeFileSync(join(staged, 'stages', 'prod', 'prod.env'), 'MODE=prod\n');
+      const merged = await runTrueup(['plan', '--json', '--config', join(staged, 'trueup.yaml')], { cwd: staged });
+      assert.equal(merged.code, 0, merged.stdout + merged.stderr);
+      const cm = (JSON.parse(merged.stdout) as JsonPlan).changes.find((c) => /ConfigMap/.test(c.display));
+      assert.deepEqual((cm?.after as { data?: unknown }).data, { 'app.properties': 'a=1\n', MODE: 'prod' });
       rmSync(join(staged, 'base', 'conf', 'app.properties'));
       const missing = await validate();
       assert.notEqual(missing.code, 0);

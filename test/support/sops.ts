@@ -40,7 +40,7 @@ function encrypt(value: string | number | boolean, key: Buffer, aad: string): st
 
 /** `yamlText` (one document) encrypted for `recipient`; values whose key matches
  * `encryptedRegex` (anywhere on the path) are encrypted, as `sops --encrypted-regex` does. */
-export async function sopsEncrypt(yamlText: string, recipient: string, encryptedRegex = '^(value)$'): Promise<string> {
+export async function sopsEncrypt(yamlText: string, recipient: string | Wrap, encryptedRegex = '^(value)$'): Promise<string> {
   const doc = new Document();
   const parsed = (await import('yaml')).parseDocument(yamlText);
   doc.contents = parsed.contents;
@@ -62,9 +62,52 @@ export async function sopsEncrypt(yamlText: string, recipient: string, encrypted
   walk(doc.contents as Node, []);
   const lastmodified = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const mac = encrypt(hash.digest('hex').toUpperCase(), key, lastmodified);
-  const enc = await ageWrap(key, recipient);
   (doc.contents as unknown as { set(k: string, v: unknown): void }).set('sops', {
-    age: [{ recipient, enc }], lastmodified, mac, encrypted_regex: encryptedRegex, version: '3.13.1',
+    ...(await wrapper(recipient)(key)), lastmodified, mac, encrypted_regex: encryptedRegex, version: '3.13.1',
   });
   return doc.toString({ lineWidth: 0 });
+}
+
+/** The master-key entries of a `sops:` block for a data key (`{ age: [...] }`, `{ kms: [...] }`). */
+export type Wrap = (dataKey: Buffer) => Promise<Record<string, unknown>>;
+
+/** Wrapped for an age recipient by the real `age` CLI. */
+export const forAge = (recipient: string): Wrap => async (key) => ({ age: [{ recipient, enc: await ageWrap(key, recipient) }] });
+
+function wrapper(recipient: string | Wrap): Wrap {
+  return typeof recipient === 'string' ? forAge(recipient) : recipient;
+}
+
+function lastModified(): string {
+  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+/** A dotenv file as sops's dotenv store writes it: every value encrypted with `KEY:` as
+ * additional data, the metadata flattened into `sops_…` lines (stores/flatten.go). */
+export async function sopsEncryptDotenv(entries: [string, string][], recipient: string | Wrap): Promise<string> {
+  const key = randomBytes(32);
+  const hash = createHash('sha512');
+  const lines = entries.map(([k, v]) => {
+    hash.update(v);
+    return `${k}=${v === '' ? '' : encrypt(v, key, `${k}:`)}`;
+  });
+  const lastmodified = lastModified();
+  const meta: Record<string, unknown> = { ...(await wrapper(recipient)(key)), lastmodified, mac: encrypt(hash.digest('hex').toUpperCase(), key, lastmodified), unencrypted_suffix: '_unencrypted', version: '3.13.1' };
+  const flat: [string, string][] = [];
+  const flatten = (value: unknown, prefix: string) => {
+    if (Array.isArray(value)) value.forEach((v, i) => flatten(v, `${prefix}__list_${i}`));
+    else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}__map_${k}` : k);
+    else flat.push([prefix, String(value)]);
+  };
+  flatten(meta, '');
+  flat.sort(([a], [b]) => (a < b ? -1 : 1));
+  return [...lines, ...flat.map(([k, v]) => `sops_${k}=${v.replaceAll('\n', '\\n')}`)].join('\n') + '\n';
+}
+
+/** Any file as sops's binary store writes it: JSON holding the whole file at `data`. */
+export async function sopsEncryptBinary(content: string, recipient: string | Wrap): Promise<string> {
+  const key = randomBytes(32);
+  const lastmodified = lastModified();
+  const mac = encrypt(createHash('sha512').update(content).digest('hex').toUpperCase(), key, lastmodified);
+  return `${JSON.stringify({ data: encrypt(content, key, 'data:'), sops: { ...(await wrapper(recipient)(key)), lastmodified, mac, unencrypted_suffix: '_unencrypted', version: '3.13.1' } }, null, '\t')}\n`;
 }

@@ -2,12 +2,15 @@
 // and a plan that shows nothing.
 
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { Document, stringify } from 'yaml';
 import { printable, scopeMatcher, type ImportSkipped, type JsonObject } from '../../sdk/index.ts';
-import { encryptDocument, SOPS_KEY } from '../../load/sops/envelope.ts';
+import { encryptDocument, SOPS_KEY, type ValueSelection } from '../../load/sops/envelope.ts';
+import { matchCreationRule, parseCreationRules, type CreationRule } from '../../load/sops/creation-rules.ts';
+import { InvalidRevisionError } from '../../load/issues.ts';
 import { wrapForAge } from '../../load/sops/keys.ts';
 import { providerContext } from '../../engine/pipeline.ts';
 import { EXIT, UsageError, type Command, type CommandIO } from '../command.ts';
@@ -36,6 +39,9 @@ With --encrypt-to, Secrets are imported too, each SOPS-encrypted (data and strin
 metadata stays readable) for the given age recipients, into its own file beside FILE (a SOPS
 file holds one document): secret-NAME.sops.yaml. Nothing is released then. trueup decrypts them
 at load with the matching identity (SOPS_AGE_KEY, SOPS_AGE_KEY_FILE; docs/secrets.md).
+Without --encrypt-to, the nearest .sops.yaml above FILE (up to the repository's root) is used as
+sops would: the first creation rule whose path_regex matches each Secret's file gives its age
+recipients and which values are encrypted (encrypted_regex, unencrypted_suffix, …).
 
 Options:
   -p, --provider NAME  provider instance from the engine config
@@ -58,6 +64,10 @@ ${COMMON_HELP}`,
     const recipients = values['encrypt-to'] ?? [];
     if (recipients.length > 0 && !values.out) throw new UsageError('--encrypt-to needs --out FILE: each encrypted Secret is written to its own file beside it');
     for (const r of recipients) if (!/^age1[0-9a-z]+$/.test(r)) throw new UsageError(`--encrypt-to ${JSON.stringify(r)} is not an age recipient (age1…)`);
+    // As sops: without keys on the command line, the nearest .sops.yaml's creation rules.
+    const rulesFile = recipients.length === 0 && values.out ? findSopsConfig(dirname(resolve(values.out))) : undefined;
+    const rules = rulesFile ? parseCreationRules(rulesFile, await readFile(rulesFile, 'utf8')) : undefined;
+    const encrypting = recipients.length > 0 || rules !== undefined;
     const log = logger(values, io);
     const engine = await openEngine({ configFile: configPath(values, io), log, env: io.env });
     try {
@@ -68,7 +78,7 @@ ${COMMON_HELP}`,
       const patterns = config.scopes[values.provider];
       if (!patterns) throw new UsageError(`source ${config.name} may not use provider instance ${values.provider} (add it to the source's scopes)`);
       // With --encrypt-to nothing is left out for its values, so nothing is released.
-      const writes = recipients.length > 0 ? undefined : entry.definition.capabilities.importWrites;
+      const writes = encrypting ? undefined : entry.definition.capabilities.importWrites;
       if (writes && !values.yes && !values['auto-approve']) {
         const what = `import from ${values.provider} (${entry.definition.type}) ${writes} (owner id: ${engine.ownerId(config)})`;
         if (!io.stdin.isTTY) {
@@ -85,20 +95,26 @@ ${COMMON_HELP}`,
       const secrets: JsonObject[] = [];
       const documents = await entry.instance.import({
         selector, allowedScopes: scopeMatcher(patterns), onSkipped: (s) => skipped.push(s),
-        ...(recipients.length > 0 ? { onSecret: (d: JsonObject) => secrets.push(d) } : {}),
+        ...(encrypting ? { onSecret: (d: JsonObject) => secrets.push(d) } : {}),
       }, ctx);
-      const written: string[] = [];
-      for (const secret of secrets) {
+      // Every Secret's keys are settled before any file is written.
+      const targets = secrets.map((secret) => {
         const name = String((secret.metadata as JsonObject | undefined)?.name ?? 'unnamed').replace(/[^A-Za-z0-9._-]/g, '_');
         const file = join(dirname(values.out as string), `secret-${name}.sops.yaml`);
-        await writeFile(file, await sopsEncrypted(secret, recipients));
-        written.push(file);
+        const target = rules && rulesFile ? ruleTarget(rulesFile, rules, file) : { age: recipients, selection: SECRET_VALUES };
+        return { secret, file, ...target };
+      });
+      const written: string[] = [];
+      for (const t of targets) {
+        await writeFile(t.file, await sopsEncrypted(t.secret, t.age, t.selection));
+        written.push(t.file);
       }
+      const forWhom = rulesFile ? `the creation rules of ${rulesFile}` : recipients.join(', ');
       skipped.sort((a, b) => (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0));
       // What the YAML does not declare is said in the YAML too, so whoever reviews the commit sees it.
       const lines = skipped.map((s) => `${printable(s.subject)}: ${printable(s.reason)}`);
       const header = (lines.length > 0 ? `# Left out by trueup import (${values.provider} ${printable(selector)}):\n${lines.map((l) => `#   ${l}\n`).join('')}` : '') +
-        (written.length > 0 ? `# Secrets, SOPS-encrypted for ${recipients.join(', ')}:\n${written.map((f) => `#   ${basename(f)}\n`).join('')}` : '');
+        (written.length > 0 ? `# Secrets, SOPS-encrypted for ${forWhom}:\n${written.map((f) => `#   ${basename(f)}\n`).join('')}` : '');
       const text = header + documents.map((d) => stringify(d, { lineWidth: 0 })).join('---\n');
       if (values.out) await writeFile(values.out, text);
       else io.stdout.write(text);
@@ -116,11 +132,34 @@ ${COMMON_HELP}`,
  * labels and annotations stay readable for review. */
 const SECRET_VALUES = /^(data|stringData)$/;
 
+/** The nearest `.sops.yaml` from `dir` upwards, stopping at the repository's root (a `.git`). */
+function findSopsConfig(dir: string): string | undefined {
+  for (let at = dir; ; at = dirname(at)) {
+    const file = join(at, '.sops.yaml');
+    if (existsSync(file)) return file;
+    if (existsSync(join(at, '.git')) || dirname(at) === at) return undefined;
+  }
+}
+
+/** The recipients and value selection of the rule for `file`, or an error at the rule. */
+function ruleTarget(rulesFile: string, rules: readonly CreationRule[], file: string): { age: string[]; selection: ValueSelection | RegExp } {
+  const path = relative(dirname(rulesFile), resolve(file)).split(sep).join('/');
+  const rule = matchCreationRule(rules, path);
+  const fail = (line: number, field: string, message: string): never => {
+    throw new InvalidRevisionError([{ file: rulesFile, line, column: 1, field, message }], rulesFile);
+  };
+  if (!rule) return fail(1, 'creation_rules', `no creation rule matches ${path} (sops: "no matching creation rules found"); add one, or pass --encrypt-to`);
+  const field = `creation_rules[${rule.index}]`;
+  if (rule.others.length > 0) fail(rule.line, field, `the rule for ${path} names ${rule.others.join(', ')} keys; trueup import wraps data keys for age recipients only (encrypt with sops, or pass --encrypt-to)`);
+  if (rule.age.length === 0) fail(rule.line, field, `the rule for ${path} has no age recipients`);
+  return { age: rule.age, selection: rule.selection };
+}
+
 /** One document as sops would write it for these age recipients. */
-async function sopsEncrypted(document: JsonObject, recipients: readonly string[]): Promise<string> {
+async function sopsEncrypted(document: JsonObject, recipients: readonly string[], selection: ValueSelection | RegExp): Promise<string> {
   const doc = new Document(document);
   const dataKey = randomBytes(32);
-  const block = encryptDocument(doc, dataKey, SECRET_VALUES);
+  const block = encryptDocument(doc, dataKey, selection);
   const age = await Promise.all(recipients.map((r) => wrapForAge(dataKey, r)));
   doc.set(SOPS_KEY, { age, ...block, version: '3.9.0' });
   return doc.toString({ lineWidth: 0 });

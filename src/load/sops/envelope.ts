@@ -36,6 +36,8 @@ export interface WrappedKey {
   /** Public identity of the master key: age recipient, PGP fingerprint, KMS ARN / resource id. */
   id: string;
   enc: string;
+  /** The entry as written, for fields a key source needs (`kms`: `role`, `context`, `aws_profile`). */
+  entry: Record<string, unknown>;
 }
 
 export interface SopsMetadata {
@@ -59,12 +61,15 @@ export function sopsMetadata(value: unknown): SopsMetadata | undefined {
   const s = value[SOPS_KEY];
   if (typeof s.mac !== 'string' || typeof s.lastmodified !== 'string') return undefined;
   const keys: WrappedKey[] = [];
+  // In the file's order: keys are tried in it, the first that opens the data key wins.
   const collect = (block: Record<string, unknown>) => {
-    for (const [type, idField] of Object.entries(ID_FIELDS)) {
+    for (const type of Object.keys(block)) {
+      const idField = ID_FIELDS[type];
       const list = block[type];
+      if (!idField) continue;
       if (!Array.isArray(list)) continue;
       for (const entry of list) {
-        if (isObject(entry) && typeof entry.enc === 'string') keys.push({ type, id: String(entry[idField] ?? ''), enc: entry.enc });
+        if (isObject(entry) && typeof entry.enc === 'string') keys.push({ type, id: String(entry[idField] ?? ''), enc: entry.enc, entry });
       }
     }
   };
@@ -119,12 +124,19 @@ export function encryptValue(value: string | number | boolean, dataKey: Uint8Arr
   return `ENC[AES256_GCM,data:${data.toString('base64')},iv:${iv.toString('base64')},tag:${cipher.getAuthTag().toString('base64')},type:${type}]`;
 }
 
+/** Which values a file encrypts (sops's four mutually exclusive options). */
+export type ValueSelection = Pick<SopsMetadata, 'encryptedRegex' | 'unencryptedRegex' | 'encryptedSuffix' | 'unencryptedSuffix'>;
+
 /**
- * Encrypt a document in place as `sops --encrypted-regex` does: the values below a mapping key
- * matching `encryptedRegex` are encrypted, the MAC covers every value (plaintext, document
- * order). Returns the `sops:` block without its wrapped keys (the caller adds `age:` etc.).
+ * Encrypt a document in place as sops does: the values `selection` picks (by mapping key
+ * anywhere on the path, as `--encrypted-regex` etc.; a bare RegExp is an encrypted_regex; none
+ * chosen is sops's default, every value but those under a `_unencrypted` key) are encrypted, the
+ * MAC covers every value (plaintext, document order). Returns the `sops:` block without its
+ * wrapped keys (the caller adds `age:` etc.).
  */
-export function encryptDocument(doc: Document, dataKey: Uint8Array, encryptedRegex: RegExp, now = new Date()): Record<string, string> {
+export function encryptDocument(doc: Document, dataKey: Uint8Array, selection: RegExp | ValueSelection, now = new Date()): Record<string, string> {
+  const chosen: ValueSelection = selection instanceof RegExp ? { encryptedRegex: selection } : { ...selection };
+  if (!chosen.encryptedRegex && !chosen.unencryptedRegex && !chosen.encryptedSuffix && !chosen.unencryptedSuffix) chosen.unencryptedSuffix = '_unencrypted';
   const hash = createHash('sha512');
   const walk = (node: unknown, path: string[]): void => {
     if (isMap(node)) for (const pair of node.items) walk(pair.value, [...path, isScalar(pair.key) ? String(pair.key.value) : '']);
@@ -132,7 +144,7 @@ export function encryptDocument(doc: Document, dataKey: Uint8Array, encryptedReg
     else if (isScalar(node) && node.value !== null && node.value !== undefined) {
       const value = node.value as string | number | boolean;
       hash.update(macBytes(value), 'utf8');
-      if (path.some((p) => encryptedRegex.test(p))) {
+      if (shouldEncrypt(chosen, path)) {
         node.value = encryptValue(value, dataKey, `${path.join(':')}:`);
         node.type = 'PLAIN';
       }
@@ -140,7 +152,12 @@ export function encryptDocument(doc: Document, dataKey: Uint8Array, encryptedReg
   };
   walk(doc.contents, []);
   const lastmodified = goRfc3339(now.toISOString());
-  return { lastmodified, mac: encryptValue(hash.digest('hex').toUpperCase(), dataKey, lastmodified), encrypted_regex: encryptedRegex.source };
+  const block: Record<string, string> = { lastmodified, mac: encryptValue(hash.digest('hex').toUpperCase(), dataKey, lastmodified) };
+  if (chosen.encryptedRegex) block.encrypted_regex = chosen.encryptedRegex.source;
+  if (chosen.unencryptedRegex) block.unencrypted_regex = chosen.unencryptedRegex.source;
+  if (chosen.encryptedSuffix) block.encrypted_suffix = chosen.encryptedSuffix;
+  if (chosen.unencryptedSuffix) block.unencrypted_suffix = chosen.unencryptedSuffix;
+  return block;
 }
 
 /** What sops hashes for a value (sops.go ToBytes). */
@@ -223,7 +240,7 @@ export function decryptDocument(doc: Document.Parsed, meta: SopsMetadata, dataKe
   return { issues: [], secrets };
 }
 
-function shouldEncrypt(meta: SopsMetadata, path: string[]): boolean {
+function shouldEncrypt(meta: ValueSelection, path: string[]): boolean {
   let encrypted = true;
   if (meta.unencryptedSuffix && path.some((p) => p.endsWith(meta.unencryptedSuffix as string))) encrypted = false;
   if (meta.encryptedSuffix) encrypted = path.some((p) => p.endsWith(meta.encryptedSuffix as string));

@@ -1,6 +1,7 @@
 // Unwrapping a SOPS file's data key. Key sources are pluggable: each knows one kind of master
-// key (age today; PGP for files made with `sops --pgp`; AWS KMS and Google Cloud KMS would be two
-// more implementations of SopsKeySource, with their SDK clients). Where keys come from follows
+// key (age; PGP for files made with `sops --pgp`; AWS KMS and Google Cloud KMS in
+// src/source/aws-kms.ts and gcp-kms.ts, which call the network and so live in the source
+// layer). Where keys come from follows
 // sops itself: SOPS_AGE_KEY (identities, one per line), SOPS_AGE_KEY_FILE (a mounted file), then
 // $XDG_CONFIG_HOME/sops/age/keys.txt. Errors name where keys were looked for and the file's
 // recipients (public), never a key or the data key.
@@ -17,33 +18,56 @@ export interface SopsKeySource {
   readonly type: string;
   /** Where its keys come from, for error messages (no key material). */
   readonly where: string;
-  /** The data key, or undefined when none of its keys opens this wrapped copy. */
-  unwrap(wrapped: WrappedKey): Promise<Uint8Array | undefined>;
+  /** Offered to every process without configuration (a KMS reached with the ambient cloud
+   * credentials): left out of "keys available", tried only for files wrapped for its type. */
+  readonly ambient?: boolean;
+  /** The data key, or undefined when none of its keys opens this wrapped copy. A source that
+   * could not even try (a KMS call failed) throws a SopsKeyError saying which call and why. */
+  unwrap(wrapped: WrappedKey, signal?: AbortSignal): Promise<Uint8Array | undefined>;
 }
 
 export class SopsKeyError extends Error {
   override readonly name = 'SopsKeyError';
 }
 
-/** Try every wrapped copy with every source of its type; the first data key wins. */
-export async function unwrapDataKey(meta: SopsMetadata, sources: readonly SopsKeySource[]): Promise<Uint8Array> {
+/** Try every wrapped copy, in the file's order, with every source of its type; the first data
+ * key wins. When none opens it, the error says what was tried and why each failed. */
+export async function unwrapDataKey(meta: SopsMetadata, sources: readonly SopsKeySource[], signal?: AbortSignal): Promise<Uint8Array> {
   if (meta.shamirThreshold > 1) {
     throw new SopsKeyError(`cannot decrypt SOPS file: it splits its data key over ${meta.shamirThreshold} key groups (shamir_threshold), which trueup does not support yet`);
   }
+  const failures: string[] = [];
   for (const wrapped of meta.keys) {
     for (const source of sources.filter((s) => s.type === wrapped.type)) {
-      const key = await source.unwrap(wrapped).catch(() => undefined);
+      let key: Uint8Array | undefined;
+      try {
+        key = await source.unwrap(wrapped, signal);
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        // Only our own errors carry a reason fit to show; a library's (age's "no identity
+        // matched") may quote anything, and means this source's keys do not open it.
+        failures.push(`${wrapped.type} ${wrapped.id}: ${error instanceof SopsKeyError ? error.message : `no key from ${source.where} opens it`}`);
+        continue;
+      }
       if (key && key.length === 32) return key;
+      if (key) failures.push(`${wrapped.type} ${wrapped.id}: the unwrapped data key is ${key.length} bytes, not 32`);
+      else failures.push(`${wrapped.type} ${wrapped.id}: no key from ${source.where} opens it`);
     }
   }
   const types = [...new Set(meta.keys.map((k) => k.type))];
   const recipients = meta.keys.map((k) => `${k.type} ${k.id}`).join(', ') || 'none';
   const usable = sources.filter((s) => types.includes(s.type));
   if (usable.length === 0) {
-    const have = sources.map((s) => `${s.type} (${s.where})`).join(', ') || 'none: set SOPS_AGE_KEY or SOPS_AGE_KEY_FILE';
+    const have = sources.filter((s) => !s.ambient).map((s) => `${s.type} (${s.where})`).join(', ') || 'none: set SOPS_AGE_KEY or SOPS_AGE_KEY_FILE';
     throw new SopsKeyError(`cannot decrypt SOPS file: it is encrypted for ${recipients}; keys available: ${have}`);
   }
-  throw new SopsKeyError(`cannot decrypt SOPS file: no key from ${usable.map((s) => s.where).join(', ')} opens it (encrypted for ${recipients})`);
+  const usableTypes = new Set(usable.map((s) => s.type));
+  // Local keys that simply do not match: the short form. A KMS that answered with an error: each reason.
+  if (failures.every((f) => / opens it$/.test(f))) {
+    throw new SopsKeyError(`cannot decrypt SOPS file: no key from ${usable.map((s) => s.where).join(', ')} opens it (encrypted for ${recipients})`);
+  }
+  const untried = meta.keys.filter((k) => !usableTypes.has(k.type)).map((k) => `${k.type} ${k.id}`);
+  throw new SopsKeyError(`cannot decrypt SOPS file: tried ${failures.join('; ')}${untried.length > 0 ? `; no key source for ${untried.join(', ')}` : ''}`);
 }
 
 /** age identities, read once, from where sops reads them. */
