@@ -147,11 +147,13 @@ function giveUp(): never {
 // `.inf` or `1e3` read as `yaml` reads them; everything else is a string.
 const PLAIN_TAGS = new Schema({}).tags.filter((tag): tag is ScalarTag & { test: RegExp } => tag.default === true && 'test' in tag && tag.test instanceof RegExp);
 const RESOLVE_OPTIONS = { intAsBigInt: false };
-/** First characters any of those tags can match. */
+/** First characters any of those tags can match, and all their tests in one (most plain scalars
+ * are strings — names, addresses — and then cost one test, not one per tag). */
 const TYPED_START = /^[~nNtTfF0-9+\-.]/;
+const ANY_TAG = new RegExp(PLAIN_TAGS.map((tag) => `(?:${tag.test.source})`).join('|'));
 
 function resolvePlain(text: string): unknown {
-  if (!TYPED_START.test(text)) return text;
+  if (!TYPED_START.test(text) || !ANY_TAG.test(text)) return text;
   for (const tag of PLAIN_TAGS) {
     if (!tag.test.test(text)) continue;
     const resolved: unknown = tag.resolve(text, giveUp, RESOLVE_OPTIONS as never);
