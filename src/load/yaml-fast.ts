@@ -132,7 +132,8 @@ export function parseFast(text: string): FastDocument[] | undefined {
   try {
     return new Reader(text).stream();
   } catch (error) {
-    if (error === GIVE_UP) return undefined;
+    // Nesting deeper than the stack (hostile input): `yaml` reads it, or reports it, as before.
+    if (error === GIVE_UP || error instanceof RangeError) return undefined;
     throw error;
   }
 }

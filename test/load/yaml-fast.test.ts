@@ -71,6 +71,7 @@ describe('the fast YAML reader', () => {
 
   it('gives up on what it does not read, and yaml then reports the problems it always reported', () => {
     for (const text of GIVE_UP) assert.equal(sameAsYaml(text), false, `expected the fast reader to give up on ${JSON.stringify(text)}`);
+    assert.equal(parseFast(`a: ${'['.repeat(100_000)}`), undefined, 'nesting deeper than the stack gives up, it does not throw');
     const duplicate = parseYamlFile('z.yaml', 'a: 1\na: 2\n');
     assert.deepEqual(duplicate.issues, [{ file: 'z.yaml', line: 2, column: 1, field: '', message: 'duplicate key "a" in a mapping' }]);
   });
