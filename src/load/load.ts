@@ -101,7 +101,10 @@ export function loadResources(input: Iterable<SourceFile>, catalog: KindCatalog,
       const found = decrypt(doc, at);
       return found.length > 0 || !substitute ? found : substitute(doc, at);
     };
-    const parsed = parseYamlFile(file.path, file.content, prepare);
+    // Only a SOPS document, or variables to substitute, need yaml's node tree (prepare edits it).
+    const prepares = (values: readonly unknown[]): boolean => (substitute !== undefined && file.content.includes('${'))
+      || values.some((v) => isPlainObject(v) && Object.hasOwn(v, SOPS_KEY));
+    const parsed = parseYamlFile(file.path, file.content, prepare, { prepares });
     issues.push(...parsed.issues);
     for (const document of parsed.documents) layered.push({ document, base: file.role === 'base' });
   }

@@ -1,6 +1,12 @@
-// Multi-document YAML with positions: every document keeps its node tree so that a field path
-// found invalid later (by zod or by a provider) can be turned into file:line:column.
+// Multi-document YAML with positions: a field path found invalid later (by zod or by a
+// provider), or a planned change, is turned into file:line:column.
+//
+// Most files are read by the fast reader (src/load/yaml-fast.ts): plain values plus a compact
+// table of offsets, no node tree kept. A file it does not read (block scalars, anchors, errors,
+// SOPS, variables to substitute…) goes through the `yaml` library, and its documents keep their
+// node tree for `locate`.
 
+import { parseFast } from './yaml-fast.ts';
 import { LineCounter, parseAllDocuments, isCollection, isScalar, isSeq, visit, type Document, type Node, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { JsonObject, SourceLocation } from '../sdk/index.ts';
 import type { LoadIssue } from './issues.ts';
@@ -17,7 +23,26 @@ export interface ParsedDocument {
  * substituted there); a document it reports issues for is left out. */
 export type PrepareDocument = (doc: Document.Parsed, at: (offset: number) => SourceLocation) => LoadIssue[];
 
-export function parseYamlFile(file: string, content: string, prepare?: PrepareDocument): { documents: ParsedDocument[]; issues: LoadIssue[] } {
+export interface ParseOptions {
+  /** Whether `prepare` would change this file: then the `yaml` library reads it. When unset,
+   * any `prepare` makes the file go through `yaml`. */
+  prepares?: (fastValues: readonly unknown[]) => boolean;
+  /** Read with the `yaml` library even when the fast reader could (tests compare the two). */
+  slow?: boolean;
+}
+
+export function parseYamlFile(file: string, content: string, prepare?: PrepareDocument, options: ParseOptions = {}): { documents: ParsedDocument[]; issues: LoadIssue[] } {
+  if (!options.slow) {
+    const fast = parseFast(content);
+    if (fast && (!prepare || options.prepares?.(fast.map((d) => d.value)) === false)) {
+      const at = lineLocator(file, content);
+      const documents = fast.map(({ value, offset, positions, run }, index): ParsedDocument => {
+        const locate = (path: ReadonlyArray<string | number>): SourceLocation => at(positions.offsetOf(run, offset, path));
+        return { file, index, value, location: at(offset), locate };
+      });
+      return { documents, issues: [] };
+    }
+  }
   const lineCounter = new LineCounter();
   // yaml's own uniqueKeys check is quadratic in a map's size (a Zone of 10,000 records spent
   // 1.4 s there); duplicate keys are found below in one pass instead.
@@ -68,6 +93,24 @@ export function parseYamlFile(file: string, content: string, prepare?: PrepareDo
     documents.push({ file, index, value, location: locate([]), locate });
   });
   return { documents, issues };
+}
+
+/** offset → file:line:column, as yaml's LineCounter counts (1-based line and column). */
+function lineLocator(file: string, content: string): (offset: number) => SourceLocation {
+  const starts = [0];
+  for (let i = content.indexOf('\n'); i >= 0; i = content.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let low = 0;
+    let high = starts.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if ((starts[mid] as number) < offset) low = mid + 1;
+      else high = mid;
+    }
+    if (starts[low] === offset) return { file, line: low + 1, column: 1 };
+    if (low === 0) return { file, line: 0, column: offset };
+    return { file, line: low, column: offset - (starts[low - 1] as number) + 1 };
+  };
 }
 
 /**
