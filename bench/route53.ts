@@ -103,12 +103,21 @@ try {
     if (leftover !== 0) throw new Error(`no-op plan has ${leftover} changes`);
     const sets = n + 2; // + apex SOA and NS
     const pages = Math.ceil(sets / 300);
-    const batches = Math.ceil(n / 1000);
+    // The fewest requests Route 53's limits allow: 1,000 ResourceRecord elements and 32,000
+    // value characters per request (an MX set here carries two values).
+    let elements = 0;
+    let chars = 0;
+    for (const m of yaml.matchAll(/values: \[([^\]]*)\]|value: ("[^"]*"|\S+) \}/g)) {
+      const values = m[1] !== undefined ? m[1].split(', ') : [m[2] ?? ''];
+      elements += values.length;
+      chars += values.reduce((sum, v) => sum + v.length, 0);
+    }
+    const batches = Math.max(Math.ceil(elements / 1000), Math.ceil(chars / 32_000));
     const fmt = (m: Measure) => Object.entries(m.calls).map(([k, v]) => `${k} ${v}`).join(', ');
     console.log(`${n} record sets: create ${create.total} calls (${fmt(create)}), ${(create.wallMs / 1000).toFixed(2)} s wall; no-op ${noop.total} calls (${fmt(noop)}), ${(noop.wallMs / 1000).toFixed(2)} s wall; peak RSS ${Math.max(create.peakRssMb, noop.peakRssMb).toFixed(0)} MB`);
     const noopMin = pages + 2; // ListHostedZones + ListTagsForResources + record pages
     rows.push({ figure: `Route 53 no-op, ${n} record sets (warm, in-process), calls`, measured: `${noop.total}`, goal: `${noopMin}`, ratio: noop.total / noopMin, note: `ListHostedZones + ListTagsForResources + ${pages} record pages; per-record model: ${2 * n}` });
-    rows.push({ figure: `Route 53 create ${n} record sets (warm, in-process), ChangeResourceRecordSets`, measured: `${create.calls.ChangeResourceRecordSets ?? 0}`, goal: `${batches}`, ratio: (create.calls.ChangeResourceRecordSets ?? 0) / batches, note: `1,000 creates per request; all calls ${create.total}; per-record model: ${2 * n}` });
+    rows.push({ figure: `Route 53 create ${n} record sets (warm, in-process), ChangeResourceRecordSets`, measured: `${create.calls.ChangeResourceRecordSets ?? 0}`, goal: `${batches}`, ratio: (create.calls.ChangeResourceRecordSets ?? 0) / batches, note: `${elements.toLocaleString('en')} values, ${chars.toLocaleString('en')} characters: ≤ 1,000 values and 32,000 characters per request; all calls ${create.total}; per-record model: ${2 * n}` });
     rows.push({ figure: `Route 53 ${n} record sets (warm, in-process), engine CPU create / no-op`, measured: `${create.cpuMs.toFixed(0)} / ${noop.cpuMs.toFixed(0)} ms`, goal: '–', note: `this process only, not moto; ${(changes).toLocaleString('en')} planned changes` });
     await instance.close?.();
   }
