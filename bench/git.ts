@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { GitSource } from '../src/source/git.ts';
 import { startGitServer } from '../test/support/git-server.ts';
 import { TestRepo } from '../test/support/git-repo.ts';
+import { printRows } from './support/table.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'tu-bench-git-'));
 const server = await startGitServer({ root: join(root, 'served') });
@@ -26,16 +27,12 @@ try {
   const unchanged = await pass();
   await repo.commitAndPush({ 'dns/zone.yaml': 'revision: 2\n' }, 'move main');
   const changed = await pass();
-  const rows: Array<[string, number, number, string]> = [
-    ['Git poll pass, remote unchanged, requests', unchanged, 1, 'one ref advertisement'],
-    ['Git poll pass, remote changed, requests', changed, 2, 'one ref advertisement + one upload-pack'],
+  const rows = [
+    { figure: 'Git poll pass, remote unchanged, requests', measured: unchanged, minimum: 1, note: 'one ref advertisement' },
+    { figure: 'Git poll pass, remote changed, requests', measured: changed, minimum: 2, note: 'one ref advertisement + one upload-pack' },
   ];
-  console.log('| figure | measured | API minimum or goal | ratio | minimum is |');
-  console.log('|---|---|---|---|---|');
-  for (const [figure, measured, minimum, what] of rows) {
-    console.log(`| ${figure} | ${measured} | ${minimum} | ${(measured / minimum).toFixed(2)} | ${what} |`);
-    if (measured > minimum) process.exitCode = 1;
-  }
+  printRows(rows.map((r) => ({ figure: r.figure, measured: `${r.measured}`, goal: `${r.minimum}`, ratio: r.measured / r.minimum, note: r.note })));
+  if (rows.some((r) => r.measured > r.minimum)) process.exitCode = 1;
 } finally {
   await server.stop();
   await repo.dispose();

@@ -4,7 +4,7 @@
 //   - the daemon's no-op pass (steady): after one pass that dry-runs what changed, the next costs
 //     discovery + one LIST per type;
 //   - a health wait of D Deployments that stay pending for R rounds: requests per round.
-// Prints one row per figure: figure | measured | API minimum or goal | ratio.
+// Prints one row per figure (bench/support/table.ts): figure | measured | API minimum or goal | ratio.
 //
 //   node_modules/.bin/node bench/kubernetes.ts [--objects 1000] [--deployments 199]
 
@@ -17,6 +17,7 @@ import type { InstanceEntry } from '../src/engine/instances.ts';
 import { safetySchema } from '../src/config/schema.ts';
 import { silentLogger } from '../src/report/log.ts';
 import type { ProviderDefinition } from '../src/sdk/index.ts';
+import { printRows } from './support/table.ts';
 
 const { values } = parseArgs({ options: { objects: { type: 'string', default: '1000' }, deployments: { type: 'string', default: '199' } } });
 const OBJECTS = Number(values.objects);
@@ -77,6 +78,4 @@ try {
   await emulator.stop();
 }
 
-console.log('| figure | measured | API minimum or goal | ratio | minimum is |');
-console.log('|---|---|---|---|---|');
-for (const [figure, measured, goal, what] of rows) console.log(`| ${figure} | ${measured} | ${goal} | ${(measured / goal).toFixed(2)} | ${what} |`);
+printRows(rows.map(([figure, measured, goal, note]) => ({ figure, measured: `${measured}`, goal: `${goal}`, ratio: measured / goal, note })));

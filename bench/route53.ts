@@ -3,7 +3,7 @@
 // reconcile (observe + plan). Reports API calls per operation beside the per-record-read model
 // (Terraform's aws_route53_record reads each record with its own calls: about 2 per record per
 // refresh, and one ChangeResourceRecordSets + GetChange wait per record created), engine CPU time
-// (process.cpuUsage: this process only, not moto) and peak memory.
+// (process.cpuUsage: this process only, not moto) and peak memory, as rows of bench/support/table.ts.
 //
 //   node_modules/.bin/node bench/route53.ts [--sizes 1000,10000] [--rate 5]
 //
@@ -19,6 +19,7 @@ import type { InstanceEntry } from '../src/engine/instances.ts';
 import { safetySchema } from '../src/config/schema.ts';
 import { silentLogger } from '../src/report/log.ts';
 import type { ProviderDefinition } from '../src/sdk/index.ts';
+import { printRows, type BenchRow } from './support/table.ts';
 
 const { values } = parseArgs({ options: { sizes: { type: 'string', default: '1000,10000' }, rate: { type: 'string', default: '5' } } });
 const SIZES = values.sizes.split(',').map(Number);
@@ -73,7 +74,7 @@ async function measure(instance: Route53Instance, fn: () => Promise<void>): Prom
 }
 
 const moto = await startMoto();
-const rows: string[] = [];
+const rows: BenchRow[] = [];
 try {
   for (const n of SIZES) {
     const zone = `bench-${n}.example.com`;
@@ -102,17 +103,25 @@ try {
     if (leftover !== 0) throw new Error(`no-op plan has ${leftover} changes`);
     const sets = n + 2; // + apex SOA and NS
     const pages = Math.ceil(sets / 300);
+    // The fewest requests Route 53's limits allow: 1,000 ResourceRecord elements and 32,000
+    // value characters per request (an MX set here carries two values).
+    let elements = 0;
+    let chars = 0;
+    for (const m of yaml.matchAll(/values: \[([^\]]*)\]|value: ("[^"]*"|\S+) \}/g)) {
+      const values = m[1] !== undefined ? m[1].split(', ') : [m[2] ?? ''];
+      elements += values.length;
+      chars += values.reduce((sum, v) => sum + v.length, 0);
+    }
+    const batches = Math.max(Math.ceil(elements / 1000), Math.ceil(chars / 32_000));
     const fmt = (m: Measure) => Object.entries(m.calls).map(([k, v]) => `${k} ${v}`).join(', ');
-    console.log(`\n${n} record sets (${changes} planned changes from an empty zone)`);
-    console.log(`  create everything: ${create.total} calls (${fmt(create)}), ${(create.wallMs / 1000).toFixed(2)} s wall, ${create.cpuMs.toFixed(0)} ms engine CPU, peak RSS ${create.peakRssMb.toFixed(0)} MB`);
-    console.log(`  no-op reconcile:   ${noop.total} calls (${fmt(noop)}), ${(noop.wallMs / 1000).toFixed(2)} s wall, ${noop.cpuMs.toFixed(0)} ms engine CPU, peak RSS ${noop.peakRssMb.toFixed(0)} MB, heap used ${noop.heapUsedMb.toFixed(0)} MB`);
-    console.log(`  minimum list calls for ${sets} sets: ${pages}; per-record-read model (2 per record): ${2 * n} calls per refresh, ${2 * n} to create (ChangeResourceRecordSets + GetChange per record)`);
-    rows.push(`| ${n.toLocaleString('en')} | ${noop.calls.ListResourceRecordSets ?? 0} (min ${pages}) | ${noop.total} | ${(2 * n).toLocaleString('en')} | ${create.calls.ChangeResourceRecordSets ?? 0} | ${create.total} | ${(2 * n).toLocaleString('en')} | ${noop.cpuMs.toFixed(0)} ms | ${create.cpuMs.toFixed(0)} ms | ${Math.max(create.peakRssMb, noop.peakRssMb).toFixed(0)} MB |`);
+    console.log(`${n} record sets: create ${create.total} calls (${fmt(create)}), ${(create.wallMs / 1000).toFixed(2)} s wall; no-op ${noop.total} calls (${fmt(noop)}), ${(noop.wallMs / 1000).toFixed(2)} s wall; peak RSS ${Math.max(create.peakRssMb, noop.peakRssMb).toFixed(0)} MB`);
+    const noopMin = pages + 2; // ListHostedZones + ListTagsForResources + record pages
+    rows.push({ figure: `Route 53 no-op, ${n} record sets (warm, in-process), calls`, measured: `${noop.total}`, goal: `${noopMin}`, ratio: noop.total / noopMin, note: `ListHostedZones + ListTagsForResources + ${pages} record pages; per-record model: ${2 * n}` });
+    rows.push({ figure: `Route 53 create ${n} record sets (warm, in-process), ChangeResourceRecordSets`, measured: `${create.calls.ChangeResourceRecordSets ?? 0}`, goal: `${batches}`, ratio: (create.calls.ChangeResourceRecordSets ?? 0) / batches, note: `${elements.toLocaleString('en')} values, ${chars.toLocaleString('en')} characters: ≤ 1,000 values and 32,000 characters per request; all calls ${create.total}; per-record model: ${2 * n}` });
+    rows.push({ figure: `Route 53 ${n} record sets (warm, in-process), engine CPU create / no-op`, measured: `${create.cpuMs.toFixed(0)} / ${noop.cpuMs.toFixed(0)} ms`, goal: '–', note: `this process only, not moto; ${(changes).toLocaleString('en')} planned changes` });
     await instance.close?.();
   }
-  console.log('\n| record sets | list calls per no-op | all calls per no-op | per-record model per refresh | change requests to create | all calls to create | per-record model to create | engine CPU no-op | engine CPU create | peak RSS |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
-  for (const r of rows) console.log(r);
+  printRows(rows);
 } finally {
   await moto.stop();
 }

@@ -15,35 +15,59 @@ export interface Ordered<C extends PlannedChange> {
 }
 
 export function orderChanges<C extends PlannedChange>(changes: readonly C[]): Ordered<C> {
-  const byId = new Map(changes.map((c) => [changeId(c), c]));
+  const ids = changes.map(changeId);
+  const byId = new Map<string, C>();
+  ids.forEach((id, i) => byId.set(id, changes[i] as C));
   const prerequisites = new Map<string, string[]>();
-  for (const c of changes) prerequisites.set(changeId(c), []);
-  for (const c of changes) {
+  for (const id of ids) prerequisites.set(id, []);
+  changes.forEach((c, i) => {
     for (const depKey of c.dependsOn) {
       const depId = changeId({ provider: c.provider, key: depKey });
       const dep = byId.get(depId);
       if (!dep) continue;
       if (c.action === 'delete' && dep.action === 'delete') {
-        prerequisites.get(depId)?.push(changeId(c)); // delete the dependent first
+        prerequisites.get(depId)?.push(ids[i] as string); // delete the dependent first
       } else if (c.action !== 'delete' && dep.action !== 'delete') {
-        prerequisites.get(changeId(c))?.push(depId);
+        prerequisites.get(ids[i] as string)?.push(depId);
       }
     }
-  }
-  const waves: C[][] = [];
-  const done = new Set<string>();
-  let remaining = [...changes];
-  while (remaining.length > 0) {
-    const wave = remaining.filter((c) => (prerequisites.get(changeId(c)) ?? []).every((id) => done.has(id)));
-    if (wave.length === 0) {
-      // A cycle: declared data is wrong, but apply the rest in a stable order rather than hang.
-      waves.push(remaining);
-      break;
+  });
+  // Layers of a topological sort (Kahn): a change joins the wave after its last prerequisite's.
+  // Each change and edge is visited once, where re-filtering what remains per wave was
+  // O(waves × changes) and recomputed every id each time.
+  const waiting = ids.map((id) => prerequisites.get(id)?.length ?? 0);
+  const dependents = new Map<string, number[]>();
+  ids.forEach((id, i) => {
+    for (const pre of prerequisites.get(id) ?? []) {
+      const list = dependents.get(pre);
+      if (list) list.push(i);
+      else dependents.set(pre, [i]);
     }
-    for (const c of wave) done.add(changeId(c));
-    waves.push(wave);
-    const inWave = new Set(wave);
-    remaining = remaining.filter((c) => !inWave.has(c));
+  });
+  const waves: C[][] = [];
+  const placed = new Array<boolean>(changes.length).fill(false);
+  const done = new Set<string>();
+  let next: number[] = [];
+  waiting.forEach((n, i) => { if (n === 0) next.push(i); });
+  let count = 0;
+  while (next.length > 0) {
+    next.sort((a, b) => a - b); // input order within a wave
+    waves.push(next.map((i) => changes[i] as C));
+    const ready: number[] = [];
+    for (const i of next) {
+      placed[i] = true;
+      count += 1;
+      const id = ids[i] as string;
+      if (done.has(id)) continue;
+      done.add(id);
+      for (const d of dependents.get(id) ?? []) {
+        waiting[d] = (waiting[d] ?? 0) - 1;
+        if (waiting[d] === 0 && !placed[d]) ready.push(d);
+      }
+    }
+    next = ready;
   }
+  // A cycle: declared data is wrong, but apply the rest in a stable order rather than hang.
+  if (count < changes.length) waves.push(changes.filter((_, i) => !placed[i]));
   return { waves, prerequisites };
 }

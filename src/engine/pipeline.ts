@@ -16,7 +16,7 @@ import { safetyRefusals } from '../plan/safety.ts';
 import { planChecksum } from '../plan/checksum.ts';
 import { ACTION_ORDER, PLAN_FORMAT_VERSION, type Plan, type PlanConflict, type PlanError, type PlanWarning } from '../plan/types.ts';
 import { executeChanges, type ChangeReport, type InstanceHandle } from '../apply/execute.ts';
-import { changeId, orderChanges } from '../apply/order.ts';
+import { orderChanges } from '../apply/order.ts';
 import type { Revision } from '../source/types.ts';
 import type { InstanceEntry } from './instances.ts';
 
@@ -184,10 +184,11 @@ export async function preparePlan(request: PlanRequest): Promise<PreparedPlan> {
 
   // Show changes in the order apply will make them: per provider, dependency wave first (a hosted
   // zone before its records, a policy attachment removed before its policy), then action, then key.
-  const wave = new Map<string, number>();
-  orderChanges(changes).waves.forEach((w, i) => { for (const c of w) wave.set(changeId(c), i); });
+  // Keyed by the change itself: an id built per comparison cost two string concatenations each.
+  const wave = new Map<ApplyChange, number>();
+  orderChanges(changes).waves.forEach((w, i) => { for (const c of w) wave.set(c, i); });
   changes.sort((a, b) => (a.provider === b.provider
-    ? ((wave.get(changeId(a)) ?? 0) - (wave.get(changeId(b)) ?? 0)) || (ACTION_ORDER[a.action] - ACTION_ORDER[b.action]) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
+    ? ((wave.get(a) ?? 0) - (wave.get(b) ?? 0)) || (ACTION_ORDER[a.action] - ACTION_ORDER[b.action]) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
     : a.provider < b.provider ? -1 : 1));
   conflicts.sort((a, b) => (a.provider + a.key < b.provider + b.key ? -1 : 1));
 

@@ -35,6 +35,20 @@ describe('apply ordering and execution', () => {
     assert.deepEqual(waves.map((w) => w.map((c) => c.key).sort()), [['old-attachment', 'policy', 'role'], ['attachment', 'old-role']]);
   });
 
+  it('puts a change in the wave after its last prerequisite, keeps input order in a wave, and a cycle last', () => {
+    const { waves } = orderChanges([
+      change('p', 'c', 'create', ['b']),
+      change('p', 'x', 'create', ['y']),
+      change('p', 'b', 'create', ['a']),
+      change('p', 'y', 'create', ['x']),
+      change('p', 'a', 'create'),
+      change('p', 'd', 'create', ['a', 'c']),
+      change('p', 'z', 'create', ['x']),
+      change('p', 'e', 'create'),
+    ]);
+    assert.deepEqual(waves.map((w) => w.map((c) => c.key)), [['a', 'e'], ['b'], ['c'], ['d'], ['x', 'y', 'z']]);
+  });
+
   it('batches each wave per provider instance and blocks only the dependents of a failure', async () => {
     const calls: string[][] = [];
     const instance = recordingInstance(calls, new Set(['role']));
