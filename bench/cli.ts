@@ -8,13 +8,13 @@
 //
 //   node_modules/.bin/node bench/cli.ts [--sizes 10000,50000] [--roles 1000] [--cpu-prof DIR]
 //
-// --cpu-prof DIR: write a V8 CPU profile of each cold apply into DIR (node --cpu-prof). The
+// --cpu-prof DIR: write a V8 CPU profile of each cold apply and no-op plan into DIR (node --cpu-prof). The
 // profiler's own thread then adds several seconds of CPU: take the figures from a run without it.
 
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MOTO_ENV, startMoto } from '../test/support/moto.ts';
@@ -174,7 +174,8 @@ try {
     const { zone, n } = noopZone;
     const plan = async (dir: string, what: string) => {
       const from = proxy.seen.length;
-      const m = must(await measure(['plan'], { cwd: dir }), what);
+      const flags = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${basename(dir)}.cpuprofile`] : [];
+      const m = must(await measure(['plan'], { cwd: dir, nodeFlags: flags }), what);
       if (!/no changes/i.test(m.stdout)) throw new Error(`${what} is not a no-op:\n${m.stdout.slice(0, 2000)}`);
       return { m, byOp: calls(from) };
     };
