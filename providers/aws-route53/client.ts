@@ -60,6 +60,9 @@ export class Route53Api {
       const client = new sdk.Route53Client(config);
       // requestTimeout stops at the headers: the body of each attempt gets what is left of it.
       client.middlewareStack.add(awsAnswerDeadline(timeout), { step: 'deserialize', priority: 'low', name: 'trueupAnswerDeadline' });
+      // The SDK's logger middleware copies every answer through its sensitive-field filter even
+      // with no logger (a 10k-record read: ~100 ms and the garbage); trueup logs calls itself.
+      client.middlewareStack.remove('loggerMiddleware');
       // One bucket per account and endpoint: every zone and instance of that account shares it.
       let account = 'default';
       try {
