@@ -42,7 +42,9 @@ export function roleSessionName(host = hostname()): string {
   return `sops@${host.replace(/[^a-zA-Z0-9=,.@_-]+/g, '')}`.slice(0, 64);
 }
 
-export function awsKmsKeySource(options: AwsKmsOptions = {}): SopsKeySource {
+/** KMS clients per region and profile, and under a role a client of its own, signed with the
+ * role's temporary credentials (from STS AssumeRole signed by the chain's credentials). */
+function awsClients(options: AwsKmsOptions) {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const env = options.env ?? process.env;
   const kmsEndpoint = env.AWS_ENDPOINT_URL_KMS || env.AWS_ENDPOINT_URL || undefined;
@@ -76,7 +78,6 @@ export function awsKmsKeySource(options: AwsKmsOptions = {}): SopsKeySource {
     }
     return made;
   };
-  /** The role's temporary credentials, from STS AssumeRole signed by the chain's credentials. */
   const assume = async (role: string, region: string, profile: string | undefined, abortSignal: AbortSignal, signal?: AbortSignal): Promise<Credentials> => {
     const { AssumeRoleCommand } = await import('@aws-sdk/client-sts');
     const sts = await stsClient(region, profile);
@@ -93,23 +94,39 @@ export function awsKmsKeySource(options: AwsKmsOptions = {}): SopsKeySource {
     return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
   };
   return {
+    timeoutMs,
+    /** The KMS client to call `arn` with; `done` closes a role's client after the call. */
+    async kmsFor(region: string, profile: string | undefined, role: string | undefined, abortSignal: AbortSignal, signal?: AbortSignal): Promise<{ kms: KMSClient; done: () => void }> {
+      if (!role) return { kms: await client(region, profile), done: () => undefined };
+      const credentials = await assume(role, region, profile, abortSignal, signal);
+      const { KMSClient: Client } = await import('@aws-sdk/client-kms');
+      const kms = new Client({ region, requestHandler, credentials, ...(kmsEndpoint ? { endpoint: kmsEndpoint } : {}) });
+      return { kms, done: () => kms.destroy() };
+    },
+  };
+}
+
+const regionOf = (arn: string): string => {
+  const region = KEY_ARN.exec(arn)?.[1];
+  if (!region) throw new SopsKeyError('arn is not an AWS KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)');
+  return region;
+};
+
+export function awsKmsKeySource(options: AwsKmsOptions = {}): SopsKeySource {
+  const aws = awsClients(options);
+  return {
     type: 'kms',
     where: 'AWS KMS',
     ambient: true,
     async unwrap(wrapped: WrappedKey, signal?: AbortSignal) {
-      const region = KEY_ARN.exec(wrapped.id)?.[1];
-      if (!region) throw new SopsKeyError('arn is not an AWS KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)');
+      const region = regionOf(wrapped.id);
       const context = encryptionContext(wrapped.entry.context);
       const profile = typeof wrapped.entry.aws_profile === 'string' && wrapped.entry.aws_profile !== '' ? wrapped.entry.aws_profile : undefined;
       const role = typeof wrapped.entry.role === 'string' && wrapped.entry.role !== '' ? wrapped.entry.role : undefined;
-      const bounded = AbortSignal.timeout(timeoutMs * 3);
+      const bounded = AbortSignal.timeout(aws.timeoutMs * 3);
       const abortSignal = signal ? AbortSignal.any([signal, bounded]) : bounded;
-      const { DecryptCommand, KMSClient } = await import('@aws-sdk/client-kms');
-      // Under a role: a client of its own, signed with the role's credentials, closed after the call.
-      const credentials = role ? await assume(role, region, profile, abortSignal, signal) : undefined;
-      const kms = credentials
-        ? new KMSClient({ region, requestHandler, credentials, ...(kmsEndpoint ? { endpoint: kmsEndpoint } : {}) })
-        : await client(region, profile);
+      const { DecryptCommand } = await import('@aws-sdk/client-kms');
+      const { kms, done } = await aws.kmsFor(region, profile, role, abortSignal, signal);
       try {
         const answer = await kms.send(new DecryptCommand({
           CiphertextBlob: Buffer.from(wrapped.enc.trim(), 'base64'),
@@ -122,9 +139,40 @@ export function awsKmsKeySource(options: AwsKmsOptions = {}): SopsKeySource {
         if (error instanceof SopsKeyError || signal?.aborted) throw error;
         throw new SopsKeyError(`KMS Decrypt (${region}${role ? `, as role ${role}` : profile ? `, profile ${profile}` : ''}${context ? `, encryption context ${Object.keys(context).sort().join(', ')}` : ''}) failed: ${why(error)}`);
       } finally {
-        if (credentials) kms.destroy();
+        done();
       }
     },
+  };
+}
+
+export interface AwsKmsKey { arn: string; role?: string; profile?: string }
+
+/** Wrapping data keys for AWS KMS keys as `sops --encrypt --kms` does (KMS Encrypt, no encryption
+ * context — sops's creation rules give none outside key groups), for `trueup import`. */
+export function awsKmsWrapper(options: AwsKmsOptions = {}): (dataKey: Uint8Array, key: AwsKmsKey) => Promise<Record<string, string>> {
+  const aws = awsClients(options);
+  return async (dataKey, key) => {
+    const region = regionOf(key.arn);
+    const abortSignal = AbortSignal.timeout(aws.timeoutMs * 3);
+    const { EncryptCommand } = await import('@aws-sdk/client-kms');
+    const { kms, done } = await aws.kmsFor(region, key.profile, key.role, abortSignal);
+    try {
+      const answer = await kms.send(new EncryptCommand({ KeyId: key.arn, Plaintext: dataKey }), { abortSignal });
+      if (!answer.CiphertextBlob) throw new SopsKeyError(`KMS Encrypt (${region}) answered without a CiphertextBlob`);
+      // The fields and order sops writes (kms/keysource.go ToMap).
+      return {
+        arn: key.arn,
+        ...(key.role ? { role: key.role } : {}),
+        created_at: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+        enc: Buffer.from(answer.CiphertextBlob).toString('base64'),
+        aws_profile: key.profile ?? '',
+      };
+    } catch (error) {
+      if (error instanceof SopsKeyError) throw error;
+      throw new SopsKeyError(`KMS Encrypt on ${key.arn} (${region}${key.role ? `, as role ${key.role}` : key.profile ? `, profile ${key.profile}` : ''}) failed: ${why(error)}`);
+    } finally {
+      done();
+    }
   };
 }
 
