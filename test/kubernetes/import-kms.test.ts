@@ -1,9 +1,9 @@
-// trueup import with `.sops.yaml` creation rules that name AWS KMS keys (issue 17), through the
-// real `trueup` executable against the Kubernetes emulator and moto's KMS and STS (behind a
-// recording proxy): the data key is wrapped with KMS Encrypt, under the rule's role when the key
-// is written `ARN+ROLE_ARN` (as sops does), the file round-trips through plan with no age key,
-// and a key KMS refuses, a gcp_kms rule and encrypted_comment_regex are clear errors with nothing
-// written.
+// trueup import with `.sops.yaml` creation rules that name KMS keys (issue 17), through the real
+// `trueup` executable against the Kubernetes emulator, moto's KMS and STS (behind a recording
+// proxy) and the project's Cloud KMS emulator: the data key is wrapped with AWS KMS Encrypt, under
+// the rule's role when the key is written `ARN+ROLE_ARN` (as sops does), or with Cloud KMS
+// cryptoKeys.encrypt; the file round-trips through plan with no age key, and a key KMS refuses,
+// a pgp rule and encrypted_comment_regex are clear errors with nothing written.
 
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { runTrueup } from '../support/cli.ts';
 import { MOTO_ENV, startMoto, type Moto } from '../support/moto.ts';
 import { MotoProxy } from '../support/moto-proxy.ts';
 import { startCluster, type Cluster } from './support.ts';
+import { startCloudKmsEmulator, type CloudKmsEmulator } from '../../emulators/gcp-kms/index.ts';
 
 const TOKEN = 't0ken-kms-import-93';
 
@@ -25,16 +26,20 @@ describe('trueup import: .sops.yaml rules with AWS KMS keys', () => {
   let kms: KMSClient;
   let arn: string;
   let dir: string;
+  let gcp: CloudKmsEmulator;
+  let gcpKey: string;
   const role = 'arn:aws:iam::123456789012:role/sops-import';
   const secretFile = () => join(dir, 'repo', 'secret-api.sops.yaml');
   const run = (args: string[]) => runTrueup([...args, '--config', join(dir, 'trueup.yaml')], {
     timeoutMs: 300_000,
-    env: { ...MOTO_ENV, AWS_ENDPOINT_URL_KMS: proxy.endpoint, AWS_ENDPOINT_URL_STS: proxy.endpoint, SOPS_AGE_KEY: '', XDG_CONFIG_HOME: join(dir, 'xdg') },
+    env: { ...MOTO_ENV, AWS_ENDPOINT_URL_KMS: proxy.endpoint, AWS_ENDPOINT_URL_STS: proxy.endpoint, SOPS_AGE_KEY: '', XDG_CONFIG_HOME: join(dir, 'xdg'),
+      GOOGLE_OAUTH_ACCESS_TOKEN: 'gcp-test-token', TRUEUP_GCP_KMS_ENDPOINT: `${gcp.url}/` },
   });
   const importNs = () => run(['import', '--provider', 'cluster', 'kmsimp', '--out', join(dir, 'repo', 'app.yaml')]);
 
   before(async () => {
-    [cluster, moto] = await Promise.all([startCluster({ controllers: true }), startMoto()]);
+    [cluster, moto, gcp] = await Promise.all([startCluster({ controllers: true }), startMoto(), startCloudKmsEmulator({ tokens: ['gcp-test-token'] })]);
+    gcpKey = gcp.state.createKey('demo', 'global', 'sops', 'import');
     proxy = new MotoProxy();
     await proxy.start(moto.endpoint);
     kms = new KMSClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
@@ -52,6 +57,7 @@ describe('trueup import: .sops.yaml rules with AWS KMS keys', () => {
     kms?.destroy();
     await proxy?.stop();
     await moto?.stop();
+    await gcp?.stop();
     await cluster?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -82,7 +88,21 @@ describe('trueup import: .sops.yaml rules with AWS KMS keys', () => {
     assert.ok(!(plan.stdout + plan.stderr).includes(TOKEN));
   });
 
-  it('a KMS key that does not exist, a gcp_kms rule and encrypted_comment_regex are errors; nothing is written', async () => {
+  it('a gcp_kms rule wraps the data key with Cloud KMS cryptoKeys.encrypt; plan decrypts it with Cloud KMS alone and finds nothing to change', async () => {
+    writeFileSync(join(dir, '.sops.yaml'), `creation_rules:\n  - encrypted_regex: ^(data|stringData)$\n    gcp_kms: ${gcpKey}\n`);
+    const imported = await importNs();
+    assert.equal(imported.code, 0, imported.stderr);
+    const encrypted = readFileSync(secretFile(), 'utf8');
+    assert.match(encrypted, new RegExp(`gcp_kms:\\n\\s+- resource_id: ${gcpKey}\\n\\s+created_at: \\S+\\n\\s+enc: \\S+`));
+    assert.doesNotMatch(encrypted, /\b(age|kms):\n/);
+    assert.ok(!encrypted.includes(TOKEN) && !encrypted.includes(Buffer.from(TOKEN).toString('base64')));
+    const plan = await run(['plan', '--json']);
+    assert.equal(plan.code, 0, plan.stderr);
+    const parsed = JSON.parse(plan.stdout) as { errors: unknown[]; summary: { create: number; update: number; delete: number } };
+    assert.deepEqual([parsed.errors, parsed.summary.create, parsed.summary.update, parsed.summary.delete], [[], 0, 0, 0], 'the import round-trips: nothing to change');
+  });
+
+  it('a KMS key that does not exist, a pgp rule and encrypted_comment_regex are errors; nothing is written', async () => {
     const refused = async (rules: string, pattern: RegExp) => {
       rmSync(secretFile(), { force: true });
       writeFileSync(join(dir, '.sops.yaml'), rules);
@@ -95,7 +115,9 @@ describe('trueup import: .sops.yaml rules with AWS KMS keys', () => {
     const missing = 'arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000';
     await refused(`creation_rules:\n  - kms: ${missing}\n`, new RegExp(`trueup import: cannot wrap the data key of Secret api for kms ${missing} \\(.*\\.sops\\.yaml\\): KMS Encrypt on ${missing} \\(us-east-1\\) failed: NotFoundException: [^;]+; nothing is written`));
     await refused('creation_rules:\n  - kms: arn:aws:kms:us-east-1:1234:key/x\n', /\.sops\.yaml:2:\d+: creation_rules\[0\]\.kms: "arn:aws:kms:us-east-1:1234:key\/x" is not an AWS KMS key ARN/);
-    await refused('creation_rules:\n  - gcp_kms: projects/p/locations/global/keyRings/r/cryptoKeys/k\n', /\.sops\.yaml:2:\d+: creation_rules\[0\]: the rule for repo\/secret-api\.sops\.yaml names gcp_kms keys; trueup import wraps data keys for age recipients and AWS KMS keys only/);
+    await refused('creation_rules:\n  - pgp: FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4\n', /\.sops\.yaml:2:\d+: creation_rules\[0\]: the rule for repo\/secret-api\.sops\.yaml names pgp keys; trueup import wraps data keys for age recipients, AWS KMS and Cloud KMS keys only/);
+    const gone = 'projects/demo/locations/global/keyRings/sops/cryptoKeys/gone';
+    await refused(`creation_rules:\n  - gcp_kms: ${gone}\n`, new RegExp(`cannot wrap the data key of Secret api for gcp_kms ${gone} \\(.*\\): cryptoKeys\\.encrypt \\(POST http://[^)]+/v1/${gone}:encrypt\\) failed: 404 NOT_FOUND`));
     await refused(`creation_rules:\n  - kms: ${arn}\n    encrypted_comment_regex: sops:enc\n`, /\.sops\.yaml:3:\d+: creation_rules\[0\]\.encrypted_comment_regex: encrypted_comment_regex is not supported by trueup import/);
   });
 });

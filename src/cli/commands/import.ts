@@ -13,6 +13,7 @@ import { matchCreationRule, parseCreationRules, type CreationRule } from '../../
 import { InvalidRevisionError } from '../../load/issues.ts';
 import { SopsKeyError, wrapForAge } from '../../load/sops/keys.ts';
 import { awsKmsWrapper, type AwsKmsKey } from '../../source/aws-kms.ts';
+import { gcpKmsWrapper } from '../../source/gcp-kms.ts';
 import { providerContext } from '../../engine/pipeline.ts';
 import { EXIT, UsageError, type Command, type CommandIO } from '../command.ts';
 import { COMMON_HELP, COMMON_OPTIONS, configPath, logger, parse, pickSource } from '../common.ts';
@@ -42,8 +43,8 @@ file holds one document): secret-NAME.sops.yaml. Nothing is released then. trueu
 at load with the matching identity (SOPS_AGE_KEY, SOPS_AGE_KEY_FILE; docs/secrets.md).
 Without --encrypt-to, the nearest .sops.yaml above FILE (up to the repository's root) is used as
 sops would: the first creation rule whose path_regex matches each Secret's file gives its age
-recipients or AWS KMS keys (kms:, wrapped with KMS Encrypt, a +ROLE_ARN assumed first) and
-which values are encrypted (encrypted_regex, unencrypted_suffix, …).
+recipients or KMS keys (kms: AWS KMS, wrapped with KMS Encrypt, a +ROLE_ARN assumed first;
+gcp_kms: Cloud KMS, cryptoKeys.encrypt) and which values are encrypted (encrypted_regex, unencrypted_suffix, …).
 
 Options:
   -p, --provider NAME  provider instance from the engine config
@@ -103,14 +104,13 @@ ${COMMON_HELP}`,
       const targets = secrets.map((secret) => {
         const name = String((secret.metadata as JsonObject | undefined)?.name ?? 'unnamed').replace(/[^A-Za-z0-9._-]/g, '_');
         const file = join(dirname(values.out as string), `secret-${name}.sops.yaml`);
-        const target: Target = rules && rulesFile ? ruleTarget(rulesFile, rules, file) : { age: recipients, kms: [], selection: SECRET_VALUES };
+        const target: Target = rules && rulesFile ? ruleTarget(rulesFile, rules, file) : { age: recipients, kms: [], gcpKms: [], selection: SECRET_VALUES };
         return { secret, file, ...target };
       });
       // Every file is encrypted (KMS called) before any is written: a refused key writes nothing.
-      let wrapper: KmsWrap | undefined;
-      const kmsWrap = () => (wrapper ??= awsKmsWrapper({ env: io.env }));
+      const wrap: KmsWrap = { aws: awsKmsWrapper({ env: io.env }), gcp: gcpKmsWrapper(io.env) };
       const texts = [];
-      for (const t of targets) texts.push(await sopsEncrypted(t.secret, t, kmsWrap, rulesFile));
+      for (const t of targets) texts.push(await sopsEncrypted(t.secret, t, wrap, rulesFile));
       const written: string[] = [];
       for (const [i, t] of targets.entries()) {
         await writeFile(t.file, texts[i] as string);
@@ -148,7 +148,7 @@ function findSopsConfig(dir: string): string | undefined {
   }
 }
 
-interface Target { age: string[]; kms: AwsKmsKey[]; selection: ValueSelection | RegExp }
+interface Target { age: string[]; kms: AwsKmsKey[]; gcpKms: string[]; selection: ValueSelection | RegExp }
 
 /** The recipients and value selection of the rule for `file`, or an error at the rule. */
 function ruleTarget(rulesFile: string, rules: readonly CreationRule[], file: string): Target {
@@ -159,30 +159,34 @@ function ruleTarget(rulesFile: string, rules: readonly CreationRule[], file: str
   };
   if (!rule) return fail(1, 'creation_rules', `no creation rule matches ${path} (sops: "no matching creation rules found"); add one, or pass --encrypt-to`);
   const field = `creation_rules[${rule.index}]`;
-  if (rule.others.length > 0) fail(rule.line, field, `the rule for ${path} names ${rule.others.join(', ')} keys; trueup import wraps data keys for age recipients and AWS KMS keys only (encrypt with sops, or pass --encrypt-to)`);
-  if (rule.age.length === 0 && rule.kms.length === 0) fail(rule.line, field, `the rule for ${path} has no age recipients or AWS KMS keys`);
+  if (rule.others.length > 0) fail(rule.line, field, `the rule for ${path} names ${rule.others.join(', ')} keys; trueup import wraps data keys for age recipients, AWS KMS and Cloud KMS keys only (encrypt with sops, or pass --encrypt-to)`);
+  if (rule.age.length === 0 && rule.kms.length === 0 && rule.gcpKms.length === 0) fail(rule.line, field, `the rule for ${path} has no age recipients or KMS keys`);
   const profile = rule.awsProfile;
-  return { age: rule.age, kms: rule.kms.map((k) => ({ ...k, ...(profile ? { profile } : {}) })), selection: rule.selection };
+  return { age: rule.age, kms: rule.kms.map((k) => ({ ...k, ...(profile ? { profile } : {}) })), gcpKms: rule.gcpKms, selection: rule.selection };
 }
 
-type KmsWrap = ReturnType<typeof awsKmsWrapper>;
+interface KmsWrap { aws: ReturnType<typeof awsKmsWrapper>; gcp: ReturnType<typeof gcpKmsWrapper> }
 
 /** One document as sops would write it for these age recipients and AWS KMS keys. */
-async function sopsEncrypted(document: JsonObject, target: Target, kmsWrap: () => KmsWrap, rulesFile: string | undefined): Promise<string> {
+async function sopsEncrypted(document: JsonObject, target: Target, wrap: KmsWrap, rulesFile: string | undefined): Promise<string> {
   const doc = new Document(document);
   const dataKey = randomBytes(32);
   const block = encryptDocument(doc, dataKey, target.selection);
   const age = await Promise.all(target.age.map((r) => wrapForAge(dataKey, r)));
-  const kms = [];
-  for (const key of target.kms) {
+  const secret = document.metadata && typeof document.metadata === 'object' ? `Secret ${String((document.metadata as JsonObject).name)}` : 'a Secret';
+  const wrapped = async <T>(key: string, call: () => Promise<T>): Promise<T> => {
     try {
-      kms.push(await kmsWrap()(dataKey, key));
+      return await call();
     } catch (error) {
       if (!(error instanceof SopsKeyError)) throw error;
-      throw new SopsKeyError(`cannot wrap the data key of ${document.metadata && typeof document.metadata === 'object' ? `Secret ${String((document.metadata as JsonObject).name)}` : 'a Secret'} for kms ${key.arn} (${rulesFile ?? '.sops.yaml'}): ${error.message}; nothing is written`);
+      throw new SopsKeyError(`cannot wrap the data key of ${secret} for ${key} (${rulesFile ?? '.sops.yaml'}): ${error.message}; nothing is written`);
     }
-  }
-  doc.set(SOPS_KEY, { ...(kms.length > 0 ? { kms } : {}), ...(age.length > 0 ? { age } : {}), ...block, version: '3.9.0' });
+  };
+  const kms = [];
+  for (const key of target.kms) kms.push(await wrapped(`kms ${key.arn}`, () => wrap.aws(dataKey, key)));
+  const gcp = [];
+  for (const name of target.gcpKms) gcp.push(await wrapped(`gcp_kms ${name}`, () => wrap.gcp(dataKey, name)));
+  doc.set(SOPS_KEY, { ...(kms.length > 0 ? { kms } : {}), ...(gcp.length > 0 ? { gcp_kms: gcp } : {}), ...(age.length > 0 ? { age } : {}), ...block, version: '3.9.0' });
   return doc.toString({ lineWidth: 0 });
 }
 
