@@ -151,6 +151,12 @@ function read(full: string, files: ReadonlyMap<string, SourceFile>, fail: (messa
       fail(`${full}:${multi.line}: a SOPS file of ${multi.documents} YAML documents: a generator input must be one document (split it, one sops file per document); nothing from this file is used`);
       return undefined;
     }
+    // Encrypted values with no readable sops metadata (a removed or broken `sops:` block, a
+    // file that no longer parses): ciphertext either way, never data.
+    if (file.content.includes('ENC[AES256_GCM,data:')) {
+      fail(`${full}: holds SOPS-encrypted values (ENC[AES256_GCM,…]) but no sops metadata trueup can read; nothing from this file is used`);
+      return undefined;
+    }
     return { text: file.content, decrypted: [] };
   }
   if (!file.sops?.dataKey) {

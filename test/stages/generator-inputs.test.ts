@@ -43,7 +43,7 @@ describe('generator inputs', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a multi-document SOPS YAML input is refused at the entry and at the file\'s sops: line; no ciphertext goes into the Secret', async () => {
+  it('a multi-document SOPS YAML input is refused at the entry and at the file\'s sops: line, and so is ciphertext without its sops block; no ciphertext goes into the Secret', async () => {
     const one = await sopsEncrypt(`user: app\npassword: ${PASSWORD}\n`, key.recipient, '^password$');
     const two = await sopsEncrypt('user: other\npassword: second-pw-1\n', key.recipient, '^password$');
     write('secret/db.sops.yaml', `${one}---\n${two}`);
@@ -55,6 +55,11 @@ describe('generator inputs', () => {
     const out = result.stdout + result.stderr;
     assert.match(out, new RegExp(`app\\.yaml:5:\\d+: files\\[0\\]: secret/db\\.sops\\.yaml:${sopsLine}: a SOPS file of 2 YAML documents: a generator input must be one document \\(split it, one sops file per document\\); nothing from this file is used`));
     assert.ok(!out.includes(PASSWORD) && !out.includes('ENC[AES256_GCM'), 'neither the value nor the ciphertext is shown');
+    // Its values without the sops block (cut off, say): still ciphertext, still refused.
+    write('secret/db.sops.yaml', one.slice(0, one.indexOf('sops:')));
+    const cut = await trueup(['validate']);
+    assert.equal(cut.code, 1);
+    assert.match(cut.stdout + cut.stderr, /app\.yaml:5:\d+: files\[0\]: secret\/db\.sops\.yaml: holds SOPS-encrypted values \(ENC\[AES256_GCM,…\]\) but no sops metadata trueup can read; nothing from this file is used/);
     // One document of the same kind is read and decrypted as before.
     write('secret/db.sops.yaml', one);
     const single = await trueup(['validate']);
