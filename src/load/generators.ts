@@ -18,11 +18,13 @@
 
 import { createHash, createHmac } from 'node:crypto';
 import { posix } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { isMap, isScalar, LineCounter, parseAllDocuments } from 'yaml';
 import { formatPath, type LoadIssue } from './issues.ts';
 import type { SourceFile } from './load.ts';
+import { sopsMetadata, SOPS_KEY } from './sops/envelope.ts';
 import { decryptDataFile, looksSops, readSopsDataFile } from './sops/formats.ts';
 import { didYouMean } from './suggest.ts';
+import { substituteText, type Vars } from './vars.ts';
 import { isPlainObject, type ParsedDocument } from './yaml-documents.ts';
 
 export const GENERATOR_API = 'trueup.dev/v1';
@@ -54,7 +56,7 @@ export function keyedContentHash(data: Record<string, string>, dataKeys: readonl
 
 /** The files generators of these source files name (resolved): data, not resource documents,
  * even when they are YAML. Read from the files as written (before stages are composed). */
-export function generatorInputs(files: readonly SourceFile[]): Set<string> {
+export function generatorInputs(files: readonly SourceFile[], vars?: Vars): Set<string> {
   const inputs = new Set<string>();
   for (const file of files) {
     if (!/\.ya?ml$/i.test(file.path) || !/Generator/.test(file.content)) continue;
@@ -65,7 +67,12 @@ export function generatorInputs(files: readonly SourceFile[]): Set<string> {
       for (const field of ['files', 'envs']) {
         const list = value[field];
         if (!Array.isArray(list)) continue;
-        for (const entry of list) if (typeof entry === 'string') inputs.add(resolve(file.path, field === 'files' ? entryPath(entry) : entry));
+        for (const raw of list) {
+          if (typeof raw !== 'string') continue;
+          // As the generator will read it: its document is substituted before it is expanded.
+          const entry = vars ? substituteText(raw, vars).text : raw;
+          inputs.add(resolve(file.path, field === 'files' ? entryPath(entry) : entry));
+        }
       }
     }
   }
@@ -92,7 +99,7 @@ export interface ExpandedGenerators {
 }
 
 /** Replace generator documents by their ConfigMaps / Secrets and rewrite references to them. */
-export function expandGenerators(documents: readonly ParsedDocument[], files: ReadonlyMap<string, SourceFile>, issues: LoadIssue[]): ExpandedGenerators {
+export function expandGenerators(documents: readonly ParsedDocument[], files: ReadonlyMap<string, SourceFile>, issues: LoadIssue[], options: { substituted?: boolean } = {}): ExpandedGenerators {
   const generated = new Map<string, Generated>();
   const out: ParsedDocument[] = [];
   const secrets: string[] = [];
@@ -103,7 +110,7 @@ export function expandGenerators(documents: readonly ParsedDocument[], files: Re
       out.push(document);
       continue;
     }
-    const object = generate(document, kind, files, issues, secrets);
+    const object = generate(document, kind, files, issues, secrets, options.substituted ?? false);
     if (!object) continue;
     generated.set(key(kind, object.namespace, object.name), { hashed: object.hashed });
     out.push(object.document);
@@ -136,7 +143,22 @@ function read(full: string, files: ReadonlyMap<string, SourceFile>, fail: (messa
     return undefined;
   }
   const sops = looksSops(full, file.content) ? readSopsDataFile(full, file.content) : undefined;
-  if (!sops) return { text: file.content, decrypted: [] };
+  if (!sops) {
+    // sops writes a multi-document YAML file with metadata in every document; one data file per
+    // input is all trueup decrypts here. Never hand the ciphertext on as the file's text.
+    const multi = looksSops(full, file.content) ? multiDocumentSops(file.content) : undefined;
+    if (multi) {
+      fail(`${full}:${multi.line}: a SOPS file of ${multi.documents} YAML documents: a generator input must be one document (split it, one sops file per document); nothing from this file is used`);
+      return undefined;
+    }
+    // Encrypted values with no readable sops metadata (a removed or broken `sops:` block, a
+    // file that no longer parses): ciphertext either way, never data.
+    if (file.content.includes('ENC[AES256_GCM,data:')) {
+      fail(`${full}: holds SOPS-encrypted values (ENC[AES256_GCM,…]) but no sops metadata trueup can read; nothing from this file is used`);
+      return undefined;
+    }
+    return { text: file.content, decrypted: [] };
+  }
   if (!file.sops?.dataKey) {
     fail(`${full}: ${file.sops?.problem ?? 'SOPS file, but no decryption keys were given to this check'}; nothing from this file is used`);
     return undefined;
@@ -149,6 +171,21 @@ function read(full: string, files: ReadonlyMap<string, SourceFile>, fail: (messa
   const input: Input = { text: decrypted.text ?? '', dataKey: file.sops.dataKey, decrypted: decrypted.secrets };
   if (decrypted.entries) input.entries = decrypted.entries;
   return input;
+}
+
+/** A YAML text of several documents of which one carries SOPS metadata: how many, and the line
+ * of the first `sops:` key. */
+function multiDocumentSops(content: string): { documents: number; line: number } | undefined {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(content, { uniqueKeys: false, lineCounter }) as ReturnType<typeof parseAllDocuments> & unknown[];
+  if (!Array.isArray(docs) || docs.length < 2) return undefined;
+  for (const doc of docs) {
+    const root = doc.contents;
+    const pair = isMap(root) ? root.items.find((p) => isScalar(p.key) && p.key.value === SOPS_KEY) : undefined;
+    if (!pair || !sopsMetadata({ [SOPS_KEY]: (pair.value as { toJSON?: () => unknown } | null)?.toJSON?.() })) continue;
+    return { documents: docs.length, line: lineCounter.linePos((pair.key as { range?: [number] }).range?.[0] ?? 0).line };
+  }
+  return undefined;
 }
 
 /** kustomize's dotenv: `KEY=value` per line, `#` comments and blank lines skipped, the value taken
@@ -178,7 +215,7 @@ function parseDotenv(path: string, text: string, issues: LoadIssue[]): { key: st
   return ok ? entries : undefined;
 }
 
-function generate(document: ParsedDocument, kind: 'ConfigMap' | 'Secret', files: ReadonlyMap<string, SourceFile>, issues: LoadIssue[], secrets: string[]): { document: ParsedDocument; name: string; namespace: string | undefined; hashed: string } | undefined {
+function generate(document: ParsedDocument, kind: 'ConfigMap' | 'Secret', files: ReadonlyMap<string, SourceFile>, issues: LoadIssue[], secrets: string[], substituted: boolean): { document: ParsedDocument; name: string; namespace: string | undefined; hashed: string } | undefined {
   const value = document.value as Record<string, unknown>;
   const generator = `${kind}Generator`;
   const at = (path: (string | number)[], message: string) => issues.push({ ...document.locate(path), field: formatPath(path), message });
@@ -202,6 +239,18 @@ function generate(document: ParsedDocument, kind: 'ConfigMap' | 'Secret', files:
       continue;
     }
     lists[field] = list as string[];
+  }
+  // Without the source's variables nothing is substituted: a path naming one would be read
+  // literally (and most likely "not found"). Say what is missing instead.
+  if (!substituted) {
+    let literal = false;
+    for (const field of ['files', 'envs']) (lists[field] ?? []).forEach((entry, i) => {
+      const name = /\$\{([^}]*)\}/.exec(entry.replaceAll('$${', ''))?.[1];
+      if (name === undefined) return;
+      at([field, i], `\${${name}} in a generator path, but this source has no variables (vars: or varsFrom: in the engine config): nothing is substituted; define ${name} or name the file as it is`);
+      literal = true;
+    });
+    if (literal) return undefined;
   }
   if (ok && !lists.files?.length && !lists.literals?.length && !lists.envs?.length) {
     at([], `a ${generator} needs files, literals or envs (kustomize's fields)`);

@@ -89,9 +89,11 @@ export function loadResources(input: Iterable<SourceFile>, catalog: KindCatalog,
   const issues: LoadIssue[] = [];
   const seen = new Map<string, Resource>();
   // A YAML file a generator names is its data (a SOPS-encrypted key file, say), not resources.
-  const inputs = generatorInputs(files);
+  // Variables first: a generator's paths may name its inputs with them.
+  const vars = variables(files.filter((f) => isYamlFile(f.path)).sort((a, b) => (a.path < b.path ? -1 : 1)), options, issues);
+  const inputs = generatorInputs(files, vars);
   const sorted = [...files].filter((f) => isYamlFile(f.path) && !inputs.has(f.path)).sort((a, b) => (a.path < b.path ? -1 : 1));
-  const substitute = variables(sorted, options, issues);
+  const substitute: PrepareDocument | undefined = vars ? (doc, at) => substituteDocument(doc, vars, at) : undefined;
   const secrets: string[] = [];
   const layered: LayeredDocument[] = [];
   for (const file of sorted) {
@@ -108,7 +110,7 @@ export function loadResources(input: Iterable<SourceFile>, catalog: KindCatalog,
     issues.push(...parsed.issues);
     for (const document of parsed.documents) layered.push({ document, base: file.role === 'base' });
   }
-  const expanded = expandGenerators(composeStage(layered, issues), new Map(files.map((f) => [f.path, f])), issues);
+  const expanded = expandGenerators(composeStage(layered, issues), new Map(files.map((f) => [f.path, f])), issues, { substituted: vars !== undefined });
   secrets.push(...expanded.secrets);
   for (const document of expanded.documents) {
     const resource = toResource(document, catalog, issues);
@@ -160,9 +162,9 @@ function sopsStep(file: SourceFile, secrets: string[]): PrepareDocument {
   };
 }
 
-/** The substitution step, when the source has variables: the config's `vars` over those read
- * from `vars` files (Flux's order: inline values win over substituteFrom). */
-function variables(files: readonly SourceFile[], options: LoadOptions, issues: LoadIssue[]): PrepareDocument | undefined {
+/** The source's variables, when it has any: the config's `vars` over those read from `vars`
+ * files (Flux's order: inline values win over substituteFrom). */
+function variables(files: readonly SourceFile[], options: LoadOptions, issues: LoadIssue[]): Map<string, string> | undefined {
   const varFiles = files.filter((f) => f.role === 'vars');
   if (options.vars === undefined && varFiles.length === 0) return undefined;
   const vars = new Map<string, string>();
@@ -176,7 +178,7 @@ function variables(files: readonly SourceFile[], options: LoadOptions, issues: L
     }
   }
   for (const [k, v] of Object.entries(options.vars ?? {})) vars.set(k, v);
-  return (doc, at) => substituteDocument(doc, vars, at);
+  return vars;
 }
 
 function toResource(document: ParsedDocument, catalog: KindCatalog, issues: LoadIssue[]): Resource | undefined {

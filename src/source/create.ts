@@ -40,7 +40,7 @@ export function createSource(config: SourceConfig, options: CreateSourceOptions)
   const files = config.decryption ? [{ path: resolve(options.baseDir, config.decryption.ageKeyFile), field: 'decryption.ageKeyFile' }] : [];
   // The KMS sources are always offered: each is only called for a file wrapped for its kind of key.
   const env = options.env ?? process.env;
-  return withSopsKeys(plainSource(config, options), () => [...envKeySources(env, files), awsKmsKeySource(), gcpKmsKeySource(env)]);
+  return withSopsKeys(plainSource(config, options), () => [...envKeySources(env, files), awsKmsKeySource({ env }), gcpKmsKeySource(env)]);
 }
 
 function plainSource(config: SourceConfig, options: CreateSourceOptions): Source {

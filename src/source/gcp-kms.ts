@@ -43,51 +43,73 @@ export function googleToken(env: NodeJS.ProcessEnv): () => Promise<string> {
   };
 }
 
-export function gcpKmsKeySource(env: NodeJS.ProcessEnv = process.env, options: GcpKmsOptions = {}): SopsKeySource {
+/** One cryptoKeys call (`decrypt` / `encrypt`) on `name`, bounded by a timeout and the signal:
+ * the answer's JSON, or a SopsKeyError naming the call and the API's answer. */
+function cloudKms(env: NodeJS.ProcessEnv, options: GcpKmsOptions) {
   const endpoint = withSlash(options.endpoint ?? env.TRUEUP_GCP_KMS_ENDPOINT ?? DEFAULT_ENDPOINT);
   const token = options.token ?? googleToken(env);
   const timeoutMs = options.timeoutMs ?? 10_000;
+  const call = async (name: string, verb: 'decrypt' | 'encrypt', request: Record<string, string>, signal?: AbortSignal): Promise<Record<string, unknown>> => {
+    if (!KEY_NAME.test(name)) throw new SopsKeyError('resource_id is not a Cloud KMS key name (projects/*/locations/*/keyRings/*/cryptoKeys/*)');
+    const url = `${endpoint}v1/${name}:${verb}`;
+    const what = `cryptoKeys.${verb} (POST ${url})`;
+    const bounded = AbortSignal.timeout(timeoutMs);
+    const limit = signal ? AbortSignal.any([signal, bounded]) : bounded;
+    // Application Default Credentials may ask the metadata server: bounded like the call.
+    const bearer = await Promise.race([token(), new Promise<never>((_, reject) => {
+      limit.addEventListener('abort', () => reject(signal?.aborted ? signal.reason : new SopsKeyError(`no access token for Cloud KMS within ${timeoutMs} ms`)), { once: true });
+    })]);
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+        body: JSON.stringify(request),
+        signal: limit,
+      });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      throw new SopsKeyError(`${what} failed: ${bounded.aborted ? `no answer within ${timeoutMs} ms` : cause ?? short((error as Error).message)}`);
+    }
+    const text = await response.text();
+    let body: Record<string, unknown> & { error?: { code?: number; status?: string; message?: string } } = {};
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      // an answer that is not JSON: reported by status below
+    }
+    if (!response.ok) {
+      const e = body.error;
+      throw new SopsKeyError(`${what} failed: ${response.status} ${e?.status ?? response.statusText}${e?.message ? `: ${short(e.message)}` : ''}`);
+    }
+    const field = verb === 'decrypt' ? 'plaintext' : 'ciphertext';
+    if (typeof body[field] !== 'string') throw new SopsKeyError(`${what} answered ${response.status} without a ${field}`);
+    return body;
+  };
+  return { endpoint, call };
+}
+
+export function gcpKmsKeySource(env: NodeJS.ProcessEnv = process.env, options: GcpKmsOptions = {}): SopsKeySource {
+  const kms = cloudKms(env, options);
   return {
     type: 'gcp_kms',
-    where: `Cloud KMS (${endpoint})`,
+    where: `Cloud KMS (${kms.endpoint})`,
     ambient: true,
     async unwrap(wrapped: WrappedKey, signal?: AbortSignal) {
-      if (!KEY_NAME.test(wrapped.id)) throw new SopsKeyError('resource_id is not a Cloud KMS key name (projects/*/locations/*/keyRings/*/cryptoKeys/*)');
-      const url = `${endpoint}v1/${wrapped.id}:decrypt`;
-      const call = `cryptoKeys.decrypt (POST ${url})`;
-      const bounded = AbortSignal.timeout(timeoutMs);
-      const limit = signal ? AbortSignal.any([signal, bounded]) : bounded;
-      // Application Default Credentials may ask the metadata server: bounded like the call.
-      const bearer = await Promise.race([token(), new Promise<never>((_, reject) => {
-        limit.addEventListener('abort', () => reject(signal?.aborted ? signal.reason : new SopsKeyError(`no access token for Cloud KMS within ${timeoutMs} ms`)), { once: true });
-      })]);
-      let response: Response;
-      try {
-        response = await fetch(url, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ ciphertext: wrapped.enc.trim() }),
-          signal: limit,
-        });
-      } catch (error) {
-        if (signal?.aborted) throw error;
-        const cause = (error as { cause?: { code?: string } }).cause?.code;
-        throw new SopsKeyError(`${call} failed: ${bounded.aborted ? `no answer within ${timeoutMs} ms` : cause ?? short((error as Error).message)}`);
-      }
-      const text = await response.text();
-      let body: { plaintext?: unknown; error?: { code?: number; status?: string; message?: string } } = {};
-      try {
-        body = JSON.parse(text) as typeof body;
-      } catch {
-        // an answer that is not JSON: reported by status below
-      }
-      if (!response.ok) {
-        const e = body.error;
-        throw new SopsKeyError(`${call} failed: ${response.status} ${e?.status ?? response.statusText}${e?.message ? `: ${short(e.message)}` : ''}`);
-      }
-      if (typeof body.plaintext !== 'string') throw new SopsKeyError(`${call} answered ${response.status} without a plaintext`);
-      return new Uint8Array(Buffer.from(body.plaintext, 'base64'));
+      const body = await kms.call(wrapped.id, 'decrypt', { ciphertext: wrapped.enc.trim() }, signal);
+      return new Uint8Array(Buffer.from(body.plaintext as string, 'base64'));
     },
+  };
+}
+
+/** Wrapping data keys for Cloud KMS keys as `sops --encrypt --gcp-kms` does (cryptoKeys.encrypt),
+ * for `trueup import`: the `gcp_kms` entry sops writes. */
+export function gcpKmsWrapper(env: NodeJS.ProcessEnv = process.env, options: GcpKmsOptions = {}): (dataKey: Uint8Array, resourceId: string) => Promise<Record<string, string>> {
+  const kms = cloudKms(env, options);
+  return async (dataKey, resourceId) => {
+    const body = await kms.call(resourceId, 'encrypt', { plaintext: Buffer.from(dataKey).toString('base64') });
+    return { resource_id: resourceId, created_at: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), enc: body.ciphertext as string };
   };
 }
 

@@ -211,7 +211,7 @@ stringData: { password: s3cr3t-value-xyz }
       await refused('creation_rules:\n  - path_regex: "["\n    age: x\n', /\.sops\.yaml:2:\d+: creation_rules\[0\]\.path_regex: invalid regular expression/);
       await refused(`creation_rules:\n  - path_regx: secret\n    age: ${teamR}\n`, /\.sops\.yaml:2:\d+: creation_rules\[0\]\.path_regx: unknown field in a creation rule; did you mean path_regex\?/);
       await refused(`creation_rules:\n  - path_regex: ^prod/\n    age: ${prodR}\n`, /\.sops\.yaml:1:1: creation_rules: no creation rule matches repo\/secret-api\.sops\.yaml/);
-      await refused(`creation_rules:\n  - path_regex: secret\n    kms: arn:aws:kms:eu-west-1:111122223333:key/abc\n    age: ${teamR}\n`, /\.sops\.yaml:2:1: creation_rules\[0\]: the rule for repo\/secret-api\.sops\.yaml names kms keys; trueup import wraps data keys for age recipients only/);
+      await refused(`creation_rules:\n  - path_regex: secret\n    pgp: FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4\n    age: ${teamR}\n`, /\.sops\.yaml:2:1: creation_rules\[0\]: the rule for repo\/secret-api\.sops\.yaml names pgp keys; trueup import wraps data keys for age recipients, AWS KMS and Cloud KMS keys only/);
     } finally {
       ws.remove();
     }

@@ -3,6 +3,7 @@
 // format sops writes (`sops.kms[]`: `arn`, `enc` = base64 of the CiphertextBlob, `context` = the
 // encryption context); trueup unwraps it with KMS Decrypt through the AWS SDK. A wrong key ARN or
 // encryption context is a clear error naming the file, the key and the call; nothing is applied.
+// A `role` in the entry is assumed with STS first, as sops does (checked through a recording proxy).
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { CreateKeyCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { runTrueup } from '../support/cli.ts';
 import { MOTO_ENV, startMoto, type Moto } from '../support/moto.ts';
+import { MotoProxy } from '../support/moto-proxy.ts';
 import { sopsEncrypt, sopsEncryptDotenv, type Wrap } from '../support/sops.ts';
 import { readSopsDataFile } from '../../src/load/sops/formats.ts';
 
@@ -27,16 +29,18 @@ describe('SOPS with AWS KMS', () => {
   let dir: string;
   let arn: string;
   let otherArn: string;
+  let proxy: MotoProxy | undefined;
   const env = (extra: NodeJS.ProcessEnv = {}) => ({
     ...MOTO_ENV, AWS_ENDPOINT_URL_KMS: moto.endpoint, TRUEUP_TEST_STORE: join(dir, 'store.json'), XDG_CONFIG_HOME: join(dir, 'xdg'), SOPS_AGE_KEY: '', ...extra,
   });
   const trueup = (args: string[], extra: NodeJS.ProcessEnv = {}) => runTrueup(args, { cwd: dir, env: env(extra) });
   const stored = async () => (existsSync(join(dir, 'store.json')) ? (JSON.parse(await readFile(join(dir, 'store.json'), 'utf8')) as { items: unknown[] }).items : []);
   /** The data key wrapped by KMS Encrypt, written as sops writes `kms` entries. */
-  const forKms = (keyId: string, context: Record<string, string> | undefined, writtenArn = keyId): Wrap => async (dataKey) => {
+  const forKms = (keyId: string, context: Record<string, string> | undefined, writtenArn = keyId, role = ''): Wrap => async (dataKey) => {
     const out = await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: dataKey, ...(context ? { EncryptionContext: context } : {}) }));
     const entry: Record<string, unknown> = { arn: writtenArn, created_at: '2026-12-01T00:00:00Z', enc: Buffer.from(out.CiphertextBlob ?? []).toString('base64'), aws_profile: '' };
     if (context) entry.context = context;
+    if (role) entry.role = role;
     return { kms: [entry] };
   };
   const writeSecret = async (wrap: Wrap) => writeFile(join(dir, 'resources', 'db.enc.yaml'), await sopsEncrypt(item, wrap, '^password$'));
@@ -52,6 +56,7 @@ describe('SOPS with AWS KMS', () => {
       'providers:', '  mem: { type: memory }', 'sources:', '  - name: app', '    path: resources', '    scopes: { mem: [bucket/team] }', ''].join('\n'));
   });
   after(async () => {
+    await proxy?.stop();
     kms?.destroy();
     await moto?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -97,5 +102,59 @@ describe('SOPS with AWS KMS', () => {
     assert.match(context.stderr, /tried kms arn:aws:kms:us-east-1:\d+:key\/[0-9a-f-]+: KMS Decrypt \(us-east-1, encryption context stage\) failed: InvalidCiphertextException/);
     for (const out of [wrong, other, context]) assert.ok(!(out.stdout + out.stderr).includes(SECRET));
     assert.deepEqual(await stored(), before, 'nothing was applied');
+  });
+
+  describe('a kms entry that names a role', () => {
+    const role = 'arn:aws:iam::123456789012:role/sops-decrypt';
+    const stsError = (code: string, message: string) => `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>proxy</RequestId></ErrorResponse>`;
+    // STS and KMS through a recording proxy in front of moto: which calls were made, signed by whom.
+    const viaProxy = () => ({ AWS_ENDPOINT_URL_KMS: proxy?.endpoint, AWS_ENDPOINT_URL_STS: proxy?.endpoint });
+    before(async () => {
+      proxy = new MotoProxy();
+      await proxy.start(moto.endpoint);
+    });
+
+    it('is decrypted under that role: STS AssumeRole with a sops@<host> session, then KMS Decrypt signed with its credentials', async () => {
+      await writeSecret(forKms(arn, { app: 'shop' }, arn, role));
+      proxy?.seen.splice(0);
+      const plan = await trueup(['plan', '--json'], viaProxy());
+      assert.equal(plan.code, 0, plan.stderr);
+      const parsed = JSON.parse(plan.stdout) as { errors: unknown[]; summary: { unchanged: number; update: number } };
+      assert.deepEqual([parsed.errors, parsed.summary.unchanged, parsed.summary.update], [[], 1, 0], 'the decrypted value equals the one applied earlier');
+      assert.ok(!(plan.stdout + plan.stderr).includes(SECRET));
+      const data = await (await fetch(`${moto.endpoint}/moto-api/data.json`)).json() as { sts?: { AssumedRole?: { role_arn: string; session_name: string; access_key_id: string; region_name: string }[] } };
+      const assumed = data.sts?.AssumedRole ?? [];
+      assert.equal(assumed.length, 1, 'one AssumeRole for one file');
+      assert.equal(assumed[0]?.role_arn, role);
+      assert.match(assumed[0]?.session_name ?? '', /^sops@[a-zA-Z0-9=,.@_-]+$/);
+      assert.equal(assumed[0]?.region_name, 'us-east-1', "in the key's region");
+      const seen = proxy?.seen ?? [];
+      const sts = seen.filter((r) => new URLSearchParams(r.body).get('Action') === 'AssumeRole');
+      assert.equal(sts.length, 1);
+      assert.match(String(sts[0]?.headers?.authorization), /Credential=testing\//, "AssumeRole is signed with the chain's credentials");
+      const decrypt = seen.filter((r) => r.headers?.['x-amz-target'] === 'TrentService.Decrypt');
+      assert.equal(decrypt.length, 1);
+      assert.match(String(decrypt[0]?.headers?.authorization), new RegExp(`Credential=${assumed[0]?.access_key_id}/`), "Decrypt is signed with the role's credentials");
+      assert.ok(decrypt[0]?.headers?.['x-amz-security-token'], 'with its session token');
+    });
+
+    it('an AssumeRole refusal is a clear error naming the file, the role and the STS call; nothing is applied, no secret shown', async () => {
+      const before = await stored();
+      await writeSecret(forKms(arn, undefined, arn, role));
+      proxy?.rules.push({ match: (r) => new URLSearchParams(r.body).get('Action') === 'AssumeRole', status: 403,
+        body: stsError('AccessDenied', `User: arn:aws:iam::123456789012:user/testing is not authorized to perform: sts:AssumeRole on resource: ${role}`) });
+      proxy?.seen.splice(0);
+      try {
+        const refused = await trueup(['apply', '--auto-approve'], viaProxy());
+        assert.equal(refused.code, 1);
+        assert.match(refused.stderr, new RegExp(`db\\.enc\\.yaml:\\d+:\\d+: sops: cannot decrypt SOPS file: tried kms ${arn}: STS AssumeRole \\(us-east-1\\) for role ${role} failed: AccessDenied: User: arn:aws:iam::123456789012:user/testing is not authorized to perform: sts:AssumeRole`));
+        assert.ok(!(refused.stdout + refused.stderr).includes(SECRET));
+        assert.ok(!/testing\b.*secret|SessionToken|ASIA[A-Z0-9]{12}/i.test(refused.stderr), 'no credentials in the error');
+        assert.equal(proxy?.seen.filter((r) => r.headers?.['x-amz-target'] === 'TrentService.Decrypt').length, 0, 'no Decrypt with other credentials after the refusal');
+        assert.deepEqual(await stored(), before, 'nothing was applied');
+      } finally {
+        proxy?.rules.splice(0);
+      }
+    });
   });
 });

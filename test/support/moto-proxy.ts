@@ -19,6 +19,8 @@ export interface ProxiedRequest {
   status?: number;
   /** The fault applied to it, if any. */
   fault?: Fault;
+  /** The request's headers (which credentials signed it: `authorization`, `x-amz-security-token`). */
+  headers?: Record<string, string | string[] | undefined>;
 }
 
 export type Fault = 'answer' | 'hang' | 'reset' | 'drop' | 'drip';
@@ -56,7 +58,7 @@ export class MotoProxy {
     const upstream = new URL(target);
     this.server = createServer((req, res) => {
       void readBody(req).then((body) => {
-        const entry: ProxiedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', body, at: Date.now() };
+        const entry: ProxiedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', body, at: Date.now(), headers: req.headers };
         this.seen.push(entry);
         this.onRequest?.(entry);
         const rule = this.rules.find((r) => r.match(entry) && (r.times === undefined || r.times > 0));

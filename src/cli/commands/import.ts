@@ -11,7 +11,9 @@ import { printable, scopeMatcher, type ImportSkipped, type JsonObject } from '..
 import { encryptDocument, SOPS_KEY, type ValueSelection } from '../../load/sops/envelope.ts';
 import { matchCreationRule, parseCreationRules, type CreationRule } from '../../load/sops/creation-rules.ts';
 import { InvalidRevisionError } from '../../load/issues.ts';
-import { wrapForAge } from '../../load/sops/keys.ts';
+import { SopsKeyError, wrapForAge } from '../../load/sops/keys.ts';
+import { awsKmsWrapper, type AwsKmsKey } from '../../source/aws-kms.ts';
+import { gcpKmsWrapper } from '../../source/gcp-kms.ts';
 import { providerContext } from '../../engine/pipeline.ts';
 import { EXIT, UsageError, type Command, type CommandIO } from '../command.ts';
 import { COMMON_HELP, COMMON_OPTIONS, configPath, logger, parse, pickSource } from '../common.ts';
@@ -41,7 +43,8 @@ file holds one document): secret-NAME.sops.yaml. Nothing is released then. trueu
 at load with the matching identity (SOPS_AGE_KEY, SOPS_AGE_KEY_FILE; docs/secrets.md).
 Without --encrypt-to, the nearest .sops.yaml above FILE (up to the repository's root) is used as
 sops would: the first creation rule whose path_regex matches each Secret's file gives its age
-recipients and which values are encrypted (encrypted_regex, unencrypted_suffix, …).
+recipients or KMS keys (kms: AWS KMS, wrapped with KMS Encrypt, a +ROLE_ARN assumed first;
+gcp_kms: Cloud KMS, cryptoKeys.encrypt) and which values are encrypted (encrypted_regex, unencrypted_suffix, …).
 
 Options:
   -p, --provider NAME  provider instance from the engine config
@@ -101,12 +104,16 @@ ${COMMON_HELP}`,
       const targets = secrets.map((secret) => {
         const name = String((secret.metadata as JsonObject | undefined)?.name ?? 'unnamed').replace(/[^A-Za-z0-9._-]/g, '_');
         const file = join(dirname(values.out as string), `secret-${name}.sops.yaml`);
-        const target = rules && rulesFile ? ruleTarget(rulesFile, rules, file) : { age: recipients, selection: SECRET_VALUES };
+        const target: Target = rules && rulesFile ? ruleTarget(rulesFile, rules, file) : { age: recipients, kms: [], gcpKms: [], selection: SECRET_VALUES };
         return { secret, file, ...target };
       });
+      // Every file is encrypted (KMS called) before any is written: a refused key writes nothing.
+      const wrap: KmsWrap = { aws: awsKmsWrapper({ env: io.env }), gcp: gcpKmsWrapper(io.env) };
+      const texts = [];
+      for (const t of targets) texts.push(await sopsEncrypted(t.secret, t, wrap, rulesFile));
       const written: string[] = [];
-      for (const t of targets) {
-        await writeFile(t.file, await sopsEncrypted(t.secret, t.age, t.selection));
+      for (const [i, t] of targets.entries()) {
+        await writeFile(t.file, texts[i] as string);
         written.push(t.file);
       }
       const forWhom = rulesFile ? `the creation rules of ${rulesFile}` : recipients.join(', ');
@@ -141,8 +148,10 @@ function findSopsConfig(dir: string): string | undefined {
   }
 }
 
+interface Target { age: string[]; kms: AwsKmsKey[]; gcpKms: string[]; selection: ValueSelection | RegExp }
+
 /** The recipients and value selection of the rule for `file`, or an error at the rule. */
-function ruleTarget(rulesFile: string, rules: readonly CreationRule[], file: string): { age: string[]; selection: ValueSelection | RegExp } {
+function ruleTarget(rulesFile: string, rules: readonly CreationRule[], file: string): Target {
   const path = relative(dirname(rulesFile), resolve(file)).split(sep).join('/');
   const rule = matchCreationRule(rules, path);
   const fail = (line: number, field: string, message: string): never => {
@@ -150,18 +159,34 @@ function ruleTarget(rulesFile: string, rules: readonly CreationRule[], file: str
   };
   if (!rule) return fail(1, 'creation_rules', `no creation rule matches ${path} (sops: "no matching creation rules found"); add one, or pass --encrypt-to`);
   const field = `creation_rules[${rule.index}]`;
-  if (rule.others.length > 0) fail(rule.line, field, `the rule for ${path} names ${rule.others.join(', ')} keys; trueup import wraps data keys for age recipients only (encrypt with sops, or pass --encrypt-to)`);
-  if (rule.age.length === 0) fail(rule.line, field, `the rule for ${path} has no age recipients`);
-  return { age: rule.age, selection: rule.selection };
+  if (rule.others.length > 0) fail(rule.line, field, `the rule for ${path} names ${rule.others.join(', ')} keys; trueup import wraps data keys for age recipients, AWS KMS and Cloud KMS keys only (encrypt with sops, or pass --encrypt-to)`);
+  if (rule.age.length === 0 && rule.kms.length === 0 && rule.gcpKms.length === 0) fail(rule.line, field, `the rule for ${path} has no age recipients or KMS keys`);
+  const profile = rule.awsProfile;
+  return { age: rule.age, kms: rule.kms.map((k) => ({ ...k, ...(profile ? { profile } : {}) })), gcpKms: rule.gcpKms, selection: rule.selection };
 }
 
-/** One document as sops would write it for these age recipients. */
-async function sopsEncrypted(document: JsonObject, recipients: readonly string[], selection: ValueSelection | RegExp): Promise<string> {
+interface KmsWrap { aws: ReturnType<typeof awsKmsWrapper>; gcp: ReturnType<typeof gcpKmsWrapper> }
+
+/** One document as sops would write it for these age recipients and AWS KMS keys. */
+async function sopsEncrypted(document: JsonObject, target: Target, wrap: KmsWrap, rulesFile: string | undefined): Promise<string> {
   const doc = new Document(document);
   const dataKey = randomBytes(32);
-  const block = encryptDocument(doc, dataKey, selection);
-  const age = await Promise.all(recipients.map((r) => wrapForAge(dataKey, r)));
-  doc.set(SOPS_KEY, { age, ...block, version: '3.9.0' });
+  const block = encryptDocument(doc, dataKey, target.selection);
+  const age = await Promise.all(target.age.map((r) => wrapForAge(dataKey, r)));
+  const secret = document.metadata && typeof document.metadata === 'object' ? `Secret ${String((document.metadata as JsonObject).name)}` : 'a Secret';
+  const wrapped = async <T>(key: string, call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof SopsKeyError)) throw error;
+      throw new SopsKeyError(`cannot wrap the data key of ${secret} for ${key} (${rulesFile ?? '.sops.yaml'}): ${error.message}; nothing is written`);
+    }
+  };
+  const kms = [];
+  for (const key of target.kms) kms.push(await wrapped(`kms ${key.arn}`, () => wrap.aws(dataKey, key)));
+  const gcp = [];
+  for (const name of target.gcpKms) gcp.push(await wrapped(`gcp_kms ${name}`, () => wrap.gcp(dataKey, name)));
+  doc.set(SOPS_KEY, { ...(kms.length > 0 ? { kms } : {}), ...(gcp.length > 0 ? { gcp_kms: gcp } : {}), ...(age.length > 0 ? { age } : {}), ...block, version: '3.9.0' });
   return doc.toString({ lineWidth: 0 });
 }
 

@@ -7,8 +7,13 @@
 //   - `age:` is a comma-separated string or a list of recipients; `encrypted_regex`,
 //     `unencrypted_regex`, `encrypted_suffix`, `unencrypted_suffix` choose the values (none:
 //     every value, sops's `_unencrypted` suffix default).
-// trueup can wrap a data key for age recipients only, so a matching rule that names other master
-// keys (pgp, kms, gcp_kms, key groups, …) is an error rather than a file those keys cannot open.
+//   - `kms:` is a comma-separated string (or a list) of AWS KMS key ARNs, each optionally
+//     `ARN+ROLE_ARN` (the role to assume), with the rule's `aws_profile`; `gcp_kms:` likewise
+//     Cloud KMS key names (projects/…/cryptoKeys/…).
+// trueup can wrap a data key for age recipients, AWS KMS and Cloud KMS keys (the caller calls
+// KMS), so a matching rule that names other master keys (pgp, key groups, …) is an error rather
+// than a file those keys cannot open; so is `encrypted_comment_regex` (import writes no
+// comments: sops would encrypt nothing).
 // Errors name `.sops.yaml:line:column` and the field. Pure: the caller reads the file.
 
 import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Node } from 'yaml';
@@ -27,13 +32,21 @@ export interface CreationRule {
   line: number;
   pathRegex?: RegExp;
   age: string[];
+  /** AWS KMS keys: the key's ARN and the role to assume for it, if any. */
+  kms: { arn: string; role?: string }[];
+  awsProfile?: string;
+  /** Cloud KMS key names. */
+  gcpKms: string[];
   /** Master keys of other types the rule names (trueup cannot wrap for them). */
   others: string[];
   selection: ValueSelection;
 }
 
-const KEY_FIELDS = ['pgp', 'kms', 'gcp_kms', 'azure_keyvault', 'hc_vault_transit_uri', 'hckms', 'key_groups'];
-const FIELDS = ['path_regex', 'age', ...KEY_FIELDS, 'shamir_threshold', 'aws_profile', 'encrypted_regex', 'unencrypted_regex', 'encrypted_suffix', 'unencrypted_suffix',
+const KEY_FIELDS = ['pgp', 'azure_keyvault', 'hc_vault_transit_uri', 'hckms', 'key_groups'];
+const KMS_ARN = /^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/;
+const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/.+$/;
+const GCP_KEY = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/;
+const FIELDS = ['path_regex', 'age', 'kms', 'gcp_kms', ...KEY_FIELDS, 'shamir_threshold', 'aws_profile', 'encrypted_regex', 'unencrypted_regex', 'encrypted_suffix', 'unencrypted_suffix',
   'encrypted_comment_regex', 'unencrypted_comment_regex', 'mac_only_encrypted'];
 
 /** The creation rules of a `.sops.yaml` (named `file` in errors); throws InvalidRevisionError. */
@@ -60,7 +73,7 @@ export function parseCreationRules(file: string, text: string): CreationRule[] {
       at(item as Node, base, 'a creation rule is a mapping (path_regex, age, …)');
       return;
     }
-    const rule: CreationRule = { index, line: lineCounter.linePos(item.range?.[0] ?? 0).line, age: [], others: [], selection: {} };
+    const rule: CreationRule = { index, line: lineCounter.linePos(item.range?.[0] ?? 0).line, age: [], kms: [], gcpKms: [], others: [], selection: {} };
     for (const pair of item.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';
       const node = pair.value as Node | null;
@@ -105,6 +118,39 @@ export function parseCreationRules(file: string, text: string): CreationRule[] {
           }
           break;
         }
+        case 'kms': {
+          const keys = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value.map(String) : value === null ? [] : undefined;
+          if (!keys) {
+            at(node, path, 'AWS KMS key ARNs: a comma-separated string or a list');
+            break;
+          }
+          for (const k of keys.map((x) => x.replace(/\s+/g, '')).filter((x) => x !== '')) {
+            // sops: "arn:aws:kms:…:key/…+arn:aws:iam::…:role/…"
+            const plus = k.indexOf('+arn:aws');
+            const arn = plus > 0 ? k.slice(0, plus) : k;
+            const role = plus > 0 ? k.slice(plus + 1) : undefined;
+            if (!KMS_ARN.test(arn)) at(node, path, `${JSON.stringify(arn)} is not an AWS KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)`);
+            else if (role !== undefined && !ROLE_ARN.test(role)) at(node, path, `${JSON.stringify(role)} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)`);
+            else rule.kms.push(role ? { arn, role } : { arn });
+          }
+          break;
+        }
+        case 'gcp_kms': {
+          const keys = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value.map(String) : value === null ? [] : undefined;
+          if (!keys) {
+            at(node, path, 'Cloud KMS key names: a comma-separated string or a list');
+            break;
+          }
+          for (const k of keys.map((x) => x.trim()).filter((x) => x !== '')) {
+            if (GCP_KEY.test(k)) rule.gcpKms.push(k);
+            else at(node, path, `${JSON.stringify(k)} is not a Cloud KMS key name (projects/P/locations/L/keyRings/R/cryptoKeys/K)`);
+          }
+          break;
+        }
+        case 'aws_profile': { const t = value === null ? '' : text(); if (t) rule.awsProfile = t; break; }
+        case 'encrypted_comment_regex':
+          if (value !== null && value !== '') at(node, path, 'encrypted_comment_regex is not supported by trueup import: it writes no comments, so sops would encrypt no value; use encrypted_regex');
+          break;
         case 'mac_only_encrypted':
           if (value === true) at(node, path, 'mac_only_encrypted is not supported by trueup import');
           break;
