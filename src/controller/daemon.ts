@@ -112,6 +112,8 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
       return { ...base, ready: true, message: `ready: standby, waiting for leader election lease ${lease}${holder}` };
     } : undefined;
     if (elector) metrics.leader.set({ lease }, 0);
+    // Every write of every source passes the fence: none is sent once the lease may have expired.
+    if (elector) controller.fence = (_source, operation) => elector.fence(operation);
     let lostLeadership: () => void = () => undefined;
     const lost = new Promise<void>((resolve) => {
       lostLeadership = resolve;
@@ -229,6 +231,7 @@ function sharding(options: DaemonOptions, controller: Controller, metrics: Metri
     },
   });
   controller.owns = (name) => sharder.holds(name);
+  controller.fence = (name, operation) => sharder.fence(name, operation);
   const shards: ShardView = {
     identity: s.identity,
     holds: (name) => sharder.holds(name),

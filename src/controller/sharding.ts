@@ -41,6 +41,7 @@
 // 4·(N+S) PUTs per lease duration across the group.
 
 import type { Logger } from 'pino';
+import { WriteFencedError } from '../sdk/index.ts';
 import { LEADER_URL_ANNOTATION, LeaseApi, microTime, statusMessage, type Lease, type LeaseResponse } from './lease-api.ts';
 import { GROUP_LABEL, ROLE_LABEL, SOURCE_ANNOTATION, memberLeaseName, placeSources, sourceLeaseName } from './placement.ts';
 
@@ -150,6 +151,25 @@ export class Sharder {
 
   get identity(): string {
     return this.o.identity;
+  }
+
+  /**
+   * The write fence, called synchronously just before each write of `source` is sent. The renew
+   * deadline's timer alone cannot keep the rule when the event loop was blocked past it (a long
+   * synchronous pass, a GC pause, the process stopped): after the block, I/O callbacks run before
+   * timers, so the next write of a batch would go out first. This check needs no timer: the Lease
+   * is ours only while its last successful renewal was sent less than the renew deadline ago on
+   * our own clock. Otherwise the source is lost (its work aborted) and the write refused.
+   */
+  fence(source: string, operation: string): void {
+    const held = this.held.get(source);
+    if (!held) {
+      throw new WriteFencedError(`lease of source ${source} not held by ${this.o.identity}; another replica may hold it`, { operation, code: 'WriteFenced' });
+    }
+    if (Date.now() < held.renewedAt + this.renewDeadlineMs) return;
+    const since = new Date(held.renewedAt).toISOString();
+    this.lose(source, `not renewed since ${since} (fenced a write)`);
+    throw new WriteFencedError(`lease of source ${source} not renewed since ${since}; another replica may hold it`, { operation, code: 'WriteFenced' });
   }
 
   start(): void {

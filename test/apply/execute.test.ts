@@ -21,7 +21,7 @@ function recordingInstance(log: string[][], fail: Set<string> = new Set()): Prov
   };
 }
 
-const ctx = { log: silentLogger(), ownerId: 'o', instance: 'i', signal: new AbortController().signal, recordApiCall: () => {}, progress: () => {} };
+const ctx = { log: silentLogger(), ownerId: 'o', instance: 'i', signal: new AbortController().signal, recordApiCall: () => {}, progress: () => {}, beforeWrite: () => {} };
 
 describe('apply ordering and execution', () => {
   it('creates dependencies first and deletes dependents first', () => {
