@@ -29,10 +29,14 @@
 // duration on its own clock, starting no earlier than the server stored that renewal — so at
 // least leaseDuration/3 after our abort began. That margin must cover the abort settling (an
 // aborted request settles at once; one already at the API server finishes there) and timer
-// lateness. What it does not cover: an event loop blocked for more than a third of the lease
-// duration (a pass doing seconds of synchronous work) delays the timer; the lease duration must
-// stay well above such pauses (the default 15 s is; the tests use 4 s on tiny sources). This is
-// client-go's renewDeadline rule (leaderelection.go), applied per source.
+// lateness. This is client-go's renewDeadline rule (leaderelection.go), applied per source.
+// A timer cannot fire while the event loop is blocked (a pass doing seconds of synchronous work, a
+// GC pause, the process stopped), and after a block I/O callbacks and the microtasks they start
+// run before timers: a pass could send its next write first. So the timer is not the guard of
+// last resort: `fence` checks the same deadline synchronously, on our clock, just before every
+// mutating request (ProviderContext.beforeWrite; the engine also before each batch), and refuses
+// the write once the deadline passed. What is left is the gap between that check and the bytes
+// leaving (microtasks), covered by the leaseDuration/3 margin.
 //
 // Requests: one LIST per retry period (leaseDuration/5) finds members and source holders; one
 // PUT per renewal period (leaseDuration/4) renews the membership and each held source (held
