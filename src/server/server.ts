@@ -179,7 +179,8 @@ async function handle(o: ServerOptions, req: IncomingMessage, res: ServerRespons
       if (!get) throw new HttpError(405, 'use GET');
       // Before the lookup: a 404 would tell an unauthenticated client which sources exist.
       requireReader(req, o.readToken, o.token);
-      return sendJson(res, 200, lookup(o.controller, name).status);
+      const status = lookup(o.controller, name).status;
+      return sendJson(res, 200, o.shards ? withHolder(status, o.shards) : status);
     }
     const source = lookup(o.controller, name);
     if (method !== 'POST') throw new HttpError(405, `${action} is POST`);
@@ -275,17 +276,19 @@ const startedAt = new Date().toISOString();
 /** Sharding: each status says who reconciles the source (`heldBy`, and a Held condition), so a
  * source that moved away is not read as this replica's present state. */
 function shardStatuses(controller: Controller, shards: ShardView): SourceStatus[] {
-  return controller.statuses().map((s) => {
-    const here = shards.holds(s.name);
-    const holder = here ? shards.identity : shards.holder(s.name)?.identity ?? null;
-    const since = shards.heldChangedAt(s.name) ?? startedAt;
-    const held: Condition = here
-      ? { type: 'Held', status: 'True', reason: 'HeldHere', message: `reconciled by this replica (${shards.identity})`, lastTransitionTime: since }
-      : holder
-        ? { type: 'Held', status: 'False', reason: 'HeldElsewhere', message: `reconciled by ${holder}; the rest of this status is what ${shards.identity} last saw`, lastTransitionTime: since }
-        : { type: 'Held', status: 'Unknown', reason: 'HeldByNobody', message: 'held by no replica right now (hand-over)', lastTransitionTime: since };
-    return { ...s, heldBy: holder, conditions: [...s.conditions, held] };
-  });
+  return controller.statuses().map((s) => withHolder(s, shards));
+}
+
+function withHolder(s: SourceStatus, shards: ShardView): SourceStatus {
+  const here = shards.holds(s.name);
+  const holder = here ? shards.identity : shards.holder(s.name)?.identity ?? null;
+  const since = shards.heldChangedAt(s.name) ?? startedAt;
+  const held: Condition = here
+    ? { type: 'Held', status: 'True', reason: 'HeldHere', message: `reconciled by this replica (${shards.identity})`, lastTransitionTime: since }
+    : holder
+      ? { type: 'Held', status: 'False', reason: 'HeldElsewhere', message: `reconciled by ${holder}; the rest of this status is what ${shards.identity} last saw`, lastTransitionTime: since }
+      : { type: 'Held', status: 'Unknown', reason: 'HeldByNobody', message: 'held by no replica right now (hand-over)', lastTransitionTime: since };
+  return { ...s, heldBy: holder, conditions: [...s.conditions, held] };
 }
 
 /** Sharding: what this replica holds and who holds the rest, for the page and the JSON API. */

@@ -127,6 +127,8 @@ describe('sources sharded over replicas with one Lease per source', () => {
     assert.match(heldCondition?.message ?? '', new RegExp(`^reconciled by replica-d; the rest of this status is what ${from} last saw$`));
     const own = (await (await fetch(`${c.daemons.get('replica-d')?.url}/api/v1/sources`)).json()) as { sources: SourceStatus[] };
     assert.equal(own.sources.find((x) => x.name === moved[0])?.conditions.find((x) => x.type === 'Held')?.reason, 'HeldHere');
+    // One source's status, asked of the old replica, is forwarded to the holder, which says it holds it.
+    assert.equal((await old.status(moved[0] ?? '')).heldBy, 'replica-d');
     await waitFor(`${from}'s gauges of ${left.join(', ')} dropped`, async () => {
       const metrics = await old.metrics();
       return left.every((s) => !metrics.includes(`trueup_source_condition{source="${s}"`) && !metrics.includes(`trueup_resources_managed{source="${s}"`)
