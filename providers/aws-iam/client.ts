@@ -10,7 +10,7 @@
 import type * as IamSdk from '@aws-sdk/client-iam';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { ProviderContext, TokenBucket } from '../../src/sdk/index.ts';
-import { TerminalError, TransientError, awsAnswerDeadline, sharedBucket, unansweredMessage, withRetries } from '../../src/sdk/index.ts';
+import { TerminalError, TransientError, awsAnswerDeadline, sharedBucket, unansweredMessage, withRetries, WriteFencedError } from '../../src/sdk/index.ts';
 import type { IamSettings } from './schema.ts';
 
 export type IamModule = typeof IamSdk;
@@ -49,8 +49,8 @@ export function isTransient(e: AwsError): boolean {
 export const CREDENTIALS_HINT = 'no AWS credentials found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ' +
   'or run where IRSA, EKS Pod Identity or an instance role provides them';
 
-export function toProviderError(error: unknown, subject: string, operation: string, hint?: string): TransientError | TerminalError {
-  if (error instanceof TransientError || error instanceof TerminalError) return error;
+export function toProviderError(error: unknown, subject: string, operation: string, hint?: string): TransientError | TerminalError | WriteFencedError {
+  if (error instanceof TransientError || error instanceof TerminalError || error instanceof WriteFencedError) return error;
   const e = awsError(error);
   hint ??= e.code === 'CredentialsProviderError' ? CREDENTIALS_HINT : undefined;
   const message = `${e.code}: ${e.message}${hint ? ` (${hint})` : ''}`;
@@ -128,7 +128,11 @@ export class IamApi {
     try {
       return await withRetries(async () => {
         try {
-          return await this.once(ctx, operation, () => run(m, withSignal(this.writer as IAMClient, ctx.signal)));
+          return await this.once(ctx, operation, () => {
+            // The write fence, per attempt, after the rate limit's wait.
+            ctx.beforeWrite(operation);
+            return run(m, withSignal(this.writer as IAMClient, ctx.signal));
+          });
         } catch (error) {
           if (policy.doneOn?.(awsError(error))) return undefined;
           throw error;

@@ -77,6 +77,8 @@ export class Route53Api {
         const ctx = this.als.getStore();
         const operation = String(context.commandName ?? 'unknown').replace(/Command$/, '');
         await bucket.take(ctx?.signal);
+        // The write fence, per attempt, after the rate limit's wait: List*/Get* change nothing.
+        if (ctx && !/^(List|Get)/.test(operation)) ctx.beforeWrite(operation);
         const started = performance.now();
         this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1);
         try {

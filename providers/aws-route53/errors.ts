@@ -1,7 +1,7 @@
 // AWS SDK errors → trueup's typed errors. Decided from the error's name, HTTP status and the
 // SDK's own retryable flag, never from message text.
 
-import { TerminalError, TransientError, type ProviderError } from '../../src/sdk/index.ts';
+import { TerminalError, TransientError, WriteFencedError, type ProviderError } from '../../src/sdk/index.ts';
 
 /** Route 53 and AWS names for "slow down / try again" (PriorRequestNotComplete: the previous
  * change to this zone is still being applied). */
@@ -69,7 +69,7 @@ export function apiMessage(error: unknown): string {
 }
 
 export function toProviderError(error: unknown, operation: string, subject?: string): ProviderError {
-  if (error instanceof TransientError || error instanceof TerminalError) return error;
+  if (error instanceof TransientError || error instanceof TerminalError || error instanceof WriteFencedError) return error;
   const options: { operation: string; subject?: string; code?: string; cause: unknown } = { operation, cause: error };
   if (subject !== undefined) options.subject = subject;
   const code = errorCode(error);

@@ -94,6 +94,8 @@ export class CloudDnsClient {
     try {
       return await withRetries(async () => {
         await this.bucket.take(ctx.signal);
+        // The write fence, per attempt, after the rate limit's wait: .list and .get change nothing.
+        if (!/\.(list|get)$/.test(operation)) ctx.beforeWrite(operation);
         const started = performance.now();
         try {
           const result = await bounded(fn(dns), ctx.signal, this.settings.timeoutMs);

@@ -2,7 +2,7 @@
 // reason (`rateLimitExceeded`, `conditionNotMet`…); the engine decides from the class, the user
 // reads the API's message, the object (`subject`) and the call (`operation`).
 
-import { TerminalError, TransientError, type ProviderError } from '../../src/sdk/index.ts';
+import { TerminalError, TransientError, WriteFencedError, type ProviderError } from '../../src/sdk/index.ts';
 
 export interface GoogleErrorShape {
   code?: unknown;
@@ -47,6 +47,7 @@ export function isThrottle(error: unknown): boolean {
  * re-reads the zone and plans from what is there. Invalid data and quotas are terminal.
  */
 export function mapError(error: unknown, operation: string, subject?: string): ProviderError {
+  if (error instanceof WriteFencedError) return error;
   const status = httpStatus(error);
   const reason = reasonOf(error);
   const raw = (error as GoogleErrorShape | null)?.message;

@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { RequestOptions } from 'node:https';
 import type { JsonObject, JsonValue, ProviderContext } from '../../src/sdk/index.ts';
-import { TerminalError, TokenBucket, TransientError, withRetries } from '../../src/sdk/index.ts';
+import { TerminalError, TokenBucket, TransientError, withRetries, WriteFencedError } from '../../src/sdk/index.ts';
 import type { KubernetesSettings } from './settings.ts';
 import { isUndeclaredFieldError } from './validation.ts';
 
@@ -118,7 +118,7 @@ export class KubeClient {
         const started = Date.now();
         let response: ApiResponse;
         try {
-          response = await this.send(connection, spec, ctx.signal);
+          response = await this.send(connection, spec, ctx);
         } catch (error) {
           ctx.recordApiCall(spec.operation, 'error', Date.now() - started);
           throw error;
@@ -131,10 +131,10 @@ export class KubeClient {
         if ((throttled || serverFault) && attempt < attempts) throw new RetryableAnswer(response);
         for (const warning of response.warnings) ctx.log.warn({ object: spec.subject, at: spec.at, operation: spec.operation, warning }, 'the API server warns');
         return response;
-      }, { attempts, baseDelayMs: this.settings.retryDelayMs, signal: ctx.signal, retryable: (error) => !(error instanceof TerminalError) });
+      }, { attempts, baseDelayMs: this.settings.retryDelayMs, signal: ctx.signal, retryable: (error) => !(error instanceof TerminalError || error instanceof WriteFencedError) });
     } catch (error) {
       if (error instanceof RetryableAnswer) return error.response;
-      if (error instanceof TerminalError) throw error;
+      if (error instanceof TerminalError || error instanceof WriteFencedError) throw error;
       throw new TransientError(`cannot reach the API server: ${(error as Error).message}`, { subject: spec.subject, operation: spec.operation, code: (error as { code?: string }).code, cause: error });
     }
   }
@@ -147,8 +147,11 @@ export class KubeClient {
     throw apiError(response, spec);
   }
 
-  private async send(connection: Connection, spec: RequestSpec, signal: AbortSignal): Promise<ApiResponse> {
+  private async send(connection: Connection, spec: RequestSpec, ctx: ProviderContext): Promise<ApiResponse> {
+    const signal = ctx.signal;
     const { request } = connection.https ? await import('node:https') : await import('node:http');
+    // The write fence, with no await between it and the request (dry runs change nothing).
+    if (spec.method !== 'GET' && spec.query?.dryRun === undefined) ctx.beforeWrite(`${spec.operation} ${spec.subject ?? spec.path}`);
     const query = new URLSearchParams();
     for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined) query.set(k, v);
     const qs = query.toString();

@@ -79,6 +79,9 @@ export async function executeChanges(options: ApplyOptions): Promise<ChangeRepor
 async function runBatch(handle: InstanceHandle, changes: ApplyChange[]): Promise<ChangeReport[]> {
   let outcomes: ChangeOutcome[];
   try {
+    // The fence before every batch, whatever the provider does inside it (providers fence each
+    // request too: one batch may send many).
+    handle.ctx.beforeWrite('apply');
     outcomes = await handle.instance.apply(changes, handle.ctx);
   } catch (error) {
     const info = toErrorInfo(error, 'apply');

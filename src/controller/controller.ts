@@ -41,6 +41,7 @@ export class Controller {
     for (const config of options.engine.loaded.config.sources) {
       const deps: ConstructorParameters<typeof SourceController>[1] = {
         engine: options.engine, log: options.log, metrics: options.metrics, emit: (e) => this.emit(e),
+        fence: (source, operation) => this.fence?.(source, operation),
       };
       if (options.random) deps.random = options.random;
       if (options.approveHint) deps.approveHint = options.approveHint;
@@ -94,6 +95,10 @@ export class Controller {
 
   /** Sharding: is this source reconciled here? (undefined: every source is.) */
   owns: ((name: string) => boolean) | undefined;
+
+  /** The write fence of leader election or sharding (undefined: nothing fences, as in one process
+   * without a lease): throws WriteFencedError before a write this replica may no longer send. */
+  fence: ((source: string, operation: string) => void) | undefined;
 
   /** Ready to serve: started and not shutting down. */
   get ready(): boolean {

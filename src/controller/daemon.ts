@@ -112,6 +112,8 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
       return { ...base, ready: true, message: `ready: standby, waiting for leader election lease ${lease}${holder}` };
     } : undefined;
     if (elector) metrics.leader.set({ lease }, 0);
+    // Every write of every source passes the fence: none is sent once the lease may have expired.
+    if (elector) controller.fence = (_source, operation) => elector.fence(operation);
     let lostLeadership: () => void = () => undefined;
     const lost = new Promise<void>((resolve) => {
       lostLeadership = resolve;
@@ -210,30 +212,46 @@ function sharding(options: DaemonOptions, controller: Controller, metrics: Metri
   const group = `${s.namespace}/${s.name}`;
   let lastError: string | undefined | null = null;
   const sources = [...controller.sources.keys()];
-  for (const name of sources) metrics.sourceLeaseHeld.set({ source: name }, 0);
+  // A source's gauges live on the replica holding it only (published once it is acquired).
+  for (const name of sources) {
+    metrics.sourceLeaseHeld.set({ source: name }, 0);
+    metrics.forgetSource(name);
+  }
+  const heldChangedAt = new Map<string, string>();
   const sharder: Sharder = new Sharder({
     ...s, log: options.log, sources,
     onAttempt: (error) => {
       lastError = error;
       metrics.shardMembers.set(sharder.members.length);
     },
-    onHeldChange: (source, held) => metrics.sourceLeaseHeld.set({ source }, held ? 1 : 0),
+    onHeldChange: (source, held) => {
+      metrics.sourceLeaseHeld.set({ source }, held ? 1 : 0);
+      heldChangedAt.set(source, new Date().toISOString());
+    },
     work: {
       start: (source) => controller.startSource(source),
+      // Once its passes ended (none publishes after), a source that left drops its gauges: it is
+      // reconciled elsewhere now, and dashboards summing over replicas must not count it twice.
       async stop(source) {
         const clean = await within(controller.stopSource(source), bound);
         const writesStopped = clean || await within(controller.abortSource(source, `stop timeout of ${formatDuration(bound)} ran out`), ABORT_GRACE_MS);
+        if (writesStopped) metrics.forgetSource(source);
         return { clean, writesStopped };
       },
-      abort: (source, reason) => controller.abortSource(source, reason),
+      async abort(source, reason) {
+        await controller.abortSource(source, reason);
+        metrics.forgetSource(source);
+      },
     },
   });
   controller.owns = (name) => sharder.holds(name);
+  controller.fence = (name, operation) => sharder.fence(name, operation);
   const shards: ShardView = {
     identity: s.identity,
     holds: (name) => sharder.holds(name),
     holder: (name) => sharder.holder(name),
     members: () => sharder.members,
+    heldChangedAt: (name) => heldChangedAt.get(name),
     ready: () => {
       if (lastError === null) return { ready: false, message: `shard member: contacting the leases of group ${group}` };
       if (lastError !== undefined) return { ready: false, message: `shard member: leases of group ${group} failing: ${lastError}` };

@@ -13,6 +13,7 @@
 // client models for one small object). Sharding (sharding.ts) uses the same rules per source.
 
 import type { Logger } from 'pino';
+import { WriteFencedError } from '../sdk/index.ts';
 import { LEADER_URL_ANNOTATION, LeaseApi, microTime, statusMessage, type Lease, type LeaseSpec } from './lease-api.ts';
 
 export { LEADER_URL_ANNOTATION } from './lease-api.ts';
@@ -49,6 +50,9 @@ export class LeaderElector {
   private readonly api: LeaseApi;
   private observed: { record: string; at: number } | undefined;
   private leading = false;
+  /** When the last successful acquire or renewal was sent (our clock). */
+  private renewedAt = 0;
+  private readonly renewDeadlineMs: number;
   private stopped = false;
   private wake: (() => void) | undefined;
   /** The current holder as of the last read (undefined: none, or its lease expired). */
@@ -57,6 +61,7 @@ export class LeaderElector {
   constructor(options: LeaderElectionOptions) {
     this.o = { ...options };
     this.api = new LeaseApi({ namespace: options.namespace, kubeconfig: options.kubeconfig, timeoutMs: leaseRequestTimeoutMs(options.leaseDurationMs) });
+    this.renewDeadlineMs = Math.round((options.leaseDurationMs * 2) / 3);
   }
 
   /** Known once the HTTP server listens (after construction). */
@@ -76,16 +81,30 @@ export class LeaderElector {
   }
 
   /**
+   * The write fence, called synchronously just before each write is sent: the process may write
+   * only while its last successful renewal was sent less than the renew deadline ago on its own
+   * clock. The renewal loop finds a lost lease only when its timer runs; after the event loop was
+   * blocked (a long synchronous pass, the process stopped), a write would go out first.
+   */
+  fence(operation: string): void {
+    if (!this.leading) throw new WriteFencedError(`lease ${this.o.namespace}/${this.o.name} not held by ${this.o.identity}; another replica may hold it`, { operation, code: 'WriteFenced' });
+    if (Date.now() < this.renewedAt + this.renewDeadlineMs) return;
+    throw new WriteFencedError(`lease ${this.o.namespace}/${this.o.name} not renewed since ${new Date(this.renewedAt).toISOString()}; another replica may hold it`, { operation, code: 'WriteFenced' });
+  }
+
+  /**
    * Campaign until elected, call `onElected`, then keep renewing; resolves when leadership is
    * lost (`lost: true`) or `stop()` was called (`lost: false`).
    */
   async run(onElected: () => void): Promise<{ lost: boolean }> {
     const retryMs = Math.max(200, Math.round(this.o.leaseDurationMs / 5));
     const renewMs = Math.max(200, Math.round(this.o.leaseDurationMs / 3));
-    const renewDeadlineMs = Math.round((this.o.leaseDurationMs * 2) / 3);
+    const renewDeadlineMs = this.renewDeadlineMs;
     this.o.log.info({ lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity }, 'leader election: campaigning');
     while (!this.stopped && !this.leading) {
+      const sent = Date.now();
       if (await this.tryAcquireOrRenew()) {
+        this.renewedAt = sent;
         this.leading = true;
         this.o.log.info({ lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity }, 'leader election: elected, reconciling');
         onElected();
@@ -93,13 +112,13 @@ export class LeaderElector {
       }
       await this.sleep(retryMs);
     }
-    let lastRenew = Date.now();
     while (!this.stopped && this.leading) {
       await this.sleep(renewMs);
       if (this.stopped) break;
+      const sent = Date.now();
       if (await this.tryAcquireOrRenew()) {
-        lastRenew = Date.now();
-      } else if (Date.now() - lastRenew > renewDeadlineMs) {
+        this.renewedAt = sent;
+      } else if (Date.now() - this.renewedAt > renewDeadlineMs) {
         this.leading = false;
         this.o.log.error({ lease: `${this.o.namespace}/${this.o.name}` }, 'leader election: lost the lease; stopping');
         return { lost: true };

@@ -29,10 +29,14 @@
 // duration on its own clock, starting no earlier than the server stored that renewal — so at
 // least leaseDuration/3 after our abort began. That margin must cover the abort settling (an
 // aborted request settles at once; one already at the API server finishes there) and timer
-// lateness. What it does not cover: an event loop blocked for more than a third of the lease
-// duration (a pass doing seconds of synchronous work) delays the timer; the lease duration must
-// stay well above such pauses (the default 15 s is; the tests use 4 s on tiny sources). This is
-// client-go's renewDeadline rule (leaderelection.go), applied per source.
+// lateness. This is client-go's renewDeadline rule (leaderelection.go), applied per source.
+// A timer cannot fire while the event loop is blocked (a pass doing seconds of synchronous work, a
+// GC pause, the process stopped), and after a block I/O callbacks and the microtasks they start
+// run before timers: a pass could send its next write first. So the timer is not the guard of
+// last resort: `fence` checks the same deadline synchronously, on our clock, just before every
+// mutating request (ProviderContext.beforeWrite; the engine also before each batch), and refuses
+// the write once the deadline passed. What is left is the gap between that check and the bytes
+// leaving (microtasks), covered by the leaseDuration/3 margin.
 //
 // Requests: one LIST per retry period (leaseDuration/5) finds members and source holders; one
 // PUT per renewal period (leaseDuration/4) renews the membership and each held source (held
@@ -41,6 +45,7 @@
 // 4·(N+S) PUTs per lease duration across the group.
 
 import type { Logger } from 'pino';
+import { WriteFencedError } from '../sdk/index.ts';
 import { LEADER_URL_ANNOTATION, LeaseApi, microTime, statusMessage, type Lease, type LeaseResponse } from './lease-api.ts';
 import { GROUP_LABEL, ROLE_LABEL, SOURCE_ANNOTATION, memberLeaseName, placeSources, sourceLeaseName } from './placement.ts';
 
@@ -150,6 +155,25 @@ export class Sharder {
 
   get identity(): string {
     return this.o.identity;
+  }
+
+  /**
+   * The write fence, called synchronously just before each write of `source` is sent. The renew
+   * deadline's timer alone cannot keep the rule when the event loop was blocked past it (a long
+   * synchronous pass, a GC pause, the process stopped): after the block, I/O callbacks run before
+   * timers, so the next write of a batch would go out first. This check needs no timer: the Lease
+   * is ours only while its last successful renewal was sent less than the renew deadline ago on
+   * our own clock. Otherwise the source is lost (its work aborted) and the write refused.
+   */
+  fence(source: string, operation: string): void {
+    const held = this.held.get(source);
+    if (!held) {
+      throw new WriteFencedError(`lease of source ${source} not held by ${this.o.identity}; another replica may hold it`, { operation, code: 'WriteFenced' });
+    }
+    if (Date.now() < held.renewedAt + this.renewDeadlineMs) return;
+    const since = new Date(held.renewedAt).toISOString();
+    this.lose(source, `not renewed since ${since} (fenced a write)`);
+    throw new WriteFencedError(`lease of source ${source} not renewed since ${since}; another replica may hold it`, { operation, code: 'WriteFenced' });
   }
 
   start(): void {

@@ -46,6 +46,9 @@ export interface SourceControllerDeps {
   random?: () => number;
   /** The `dependsOn` sources not Ready at their current revision (empty: go ahead). */
   unreadyDependencies?(): DependencyWait[];
+  /** The write fence (leader election, sharding): throws WriteFencedError when this replica's
+   * lease for the source may have expired; called just before every write the source sends. */
+  fence?(source: string, operation: string): void;
 }
 
 /** Approving failed: the plan is not (or no longer) the pending one, or needs force. */
@@ -546,6 +549,7 @@ export class SourceController {
           metrics.apiRequests.inc({ provider, instance, operation, outcome });
           metrics.apiRequestDuration.observe({ provider, operation }, ms / 1000);
         },
+        beforeWrite: (instance, operation) => this.deps.fence?.(this.name, `${instance}: ${operation}`),
       },
     });
   }

@@ -7,8 +7,9 @@ import type { PlanSummary } from '../plan/types.ts';
 import type { PassLane } from '../report/metrics.ts';
 
 /** Ready sums up; Reconciling: a pass is running; Stalled: needs a change in Git;
- * SourceAvailable: the last git-lane fetch (or ref check) reached the repository. */
-export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled' | 'SourceAvailable';
+ * SourceAvailable: the last git-lane fetch (or ref check) reached the repository;
+ * Held (`--shard` only): this replica holds the source's Lease and reconciles it. */
+export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled' | 'SourceAvailable' | 'Held';
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
 export interface Condition {
@@ -123,6 +124,10 @@ export interface SourceStatus {
   managed?: number;
   /** The `dependsOn` sources this one waits for before applying, and why each is not ready. */
   waitingFor?: DependencyWait[];
+  /** `--shard` only: the replica reconciling this source as this one last read the Leases (null:
+   * none, a hand-over is under way). When it is another replica, the rest of this status is what
+   * this replica last saw, not the source's present state: ask the holder (the API forwards). */
+  heldBy?: string | null;
 }
 
 export interface DependencyWait {

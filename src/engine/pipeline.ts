@@ -23,6 +23,9 @@ import type { InstanceEntry } from './instances.ts';
 export interface EngineHooks {
   recordApiCall?(instance: string, providerType: string, operation: string, outcome: 'ok' | 'error' | 'throttled', ms: number): void;
   progress?(message: string): void;
+  /** The write fence behind every ProviderContext.beforeWrite: throws WriteFencedError when this
+   * process may no longer write for this source (the daemon's lease checks; none elsewhere). */
+  beforeWrite?(instance: string, operation: string): void;
 }
 
 export interface PlanRequest {
@@ -111,6 +114,7 @@ export function providerContext(entry: InstanceEntry, request: Pick<PlanRequest,
     ownerId: request.ownerId,
     instance: entry.name,
     signal: request.signal ?? new AbortController().signal,
+    beforeWrite: (operation) => request.hooks?.beforeWrite?.(entry.name, operation),
     recordApiCall: (operation, outcome, ms) => request.hooks?.recordApiCall?.(entry.name, entry.definition.type, operation, outcome, ms),
     progress: (message) => {
       log.info({ progress: true }, message);

@@ -13,6 +13,9 @@ export type PassLane = 'git' | 'drift' | 'approve';
 
 const TOTAL_NAMED_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
+/** The `condition` label values of trueup_source_condition (source-controller.ts publishes them). */
+export const SOURCE_CONDITIONS = ['ready', 'reconciling', 'stalled', 'sourceavailable', 'suspended'] as const;
+
 export class Metrics {
   readonly registry = new Registry();
   readonly reconcileDuration: Histogram<'source' | 'lane'>;
@@ -111,6 +114,19 @@ export class Metrics {
     if (previous !== undefined && previous !== revision) this.revisionInfo.remove({ source, revision: previous });
     this.revisions.set(source, revision);
     this.revisionInfo.set({ source, revision }, 1);
+  }
+
+  /**
+   * Sharding: this replica no longer reconciles `source` (it moved to another replica). Its
+   * per-source gauges go, so a sum over replicas counts each source once, at its holder;
+   * trueup_source_lease_held stays (0). Counters stay: they are totals of what this replica did.
+   */
+  forgetSource(source: string): void {
+    const revision = this.revisions.get(source);
+    if (revision !== undefined) this.revisionInfo.remove({ source, revision });
+    this.revisions.delete(source);
+    this.resourcesManaged.remove({ source });
+    for (const condition of SOURCE_CONDITIONS) this.sourceCondition.remove({ source, condition });
   }
 
   text(): Promise<string> {

@@ -44,6 +44,17 @@ export class TerminalError extends ProviderError {
   readonly transient = false;
 }
 
+/**
+ * Thrown by `ProviderContext.beforeWrite` when this process may no longer write: the lease that
+ * makes it the only writer (a source's under `--shard`, the process's under `--leader-elect`) was
+ * not renewed within its renew deadline on our own clock, so another replica may hold it now.
+ * Nothing was sent. Transient: the replica holding the lease next observes and repairs.
+ */
+export class WriteFencedError extends ProviderError {
+  override readonly name = 'WriteFencedError';
+  readonly transient = true;
+}
+
 function formatMessage(message: string, options: ProviderErrorOptions): string {
   const parts: string[] = [];
   if (options.subject) parts.push(options.subject);

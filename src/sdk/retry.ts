@@ -2,6 +2,8 @@
 // (the JS SDK retries IAM's LimitExceeded as throttling; the Cloud DNS library's retries wait
 // whole seconds and are invisible to metrics; raw Kubernetes requests have none).
 
+import { WriteFencedError } from './errors.ts';
+
 export interface RetryOptions {
   /** Total attempts, the first included (1 = no retry). */
   attempts: number;
@@ -31,7 +33,8 @@ export async function withRetries<T>(fn: (attempt: number) => Promise<T>, option
     try {
       return await fn(attempt);
     } catch (error) {
-      if (attempt >= options.attempts || options.signal?.aborted || !options.retryable(error)) throw error;
+      // A fenced write is never retried: this process may no longer write at all.
+      if (attempt >= options.attempts || options.signal?.aborted || error instanceof WriteFencedError || !options.retryable(error)) throw error;
       const delay = backoffDelay(attempt, options);
       options.onRetry?.(error, attempt, delay);
       await sleep(delay, options.signal);

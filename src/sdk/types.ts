@@ -265,6 +265,14 @@ export interface ProviderContext {
   /** Instance name from the engine config (`route53-prod`). */
   instance: string;
   signal: AbortSignal;
+  /**
+   * The write fence. Call it synchronously, just before sending each request that changes
+   * anything (after any wait: rate limit, backoff), with the API call's name. It throws
+   * WriteFencedError when this process may no longer write (its lease was not renewed in time:
+   * the event loop was blocked, the process paused); no await may come between it and the send.
+   * The engine also calls it before each batch, so a provider that forgets is fenced per batch only.
+   */
+  beforeWrite(operation: string): void;
   recordApiCall: ApiCallRecorder;
   /** Reports progress on long work (`applied 300/1200 records in zone example.com.`). */
   progress(message: string): void;

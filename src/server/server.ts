@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ApprovalError } from '../controller/source-controller.ts';
 import { UnknownSourceNameError, type Controller } from '../controller/controller.ts';
+import type { Condition, SourceStatus } from '../controller/status.ts';
 import type { Metrics } from '../report/metrics.ts';
 import { requireReader, requireToken } from './auth.ts';
 import { FORWARDED_HEADER, forwardBody, forwardToLeader } from './forward.ts';
@@ -51,6 +52,8 @@ export interface ShardView {
   holder(source: string): { identity: string; url?: string } | undefined;
   /** Live members, as last read. */
   members(): string[];
+  /** When this replica last started or stopped holding the source (ISO; undefined: never held it). */
+  heldChangedAt(source: string): string | undefined;
 }
 
 export interface Leadership {
@@ -137,12 +140,12 @@ async function handle(o: ServerOptions, req: IncomingMessage, res: ServerRespons
   if (leadership?.role === 'standby') return forwardToLeader(req, res, leadership.leaderUrl, leadership.identity);
   if (path === '/' && get) {
     requireReader(req, o.readToken, o.token);
-    return sendText(res, 200, renderStatusPage(o.controller.statuses(), { version: o.version, now: new Date(), ...(o.shards ? { shards: shardInfo(o.controller, o.shards) } : {}) }), 'text/html; charset=utf-8',
+    return sendText(res, 200, renderStatusPage(o.shards ? shardStatuses(o.controller, o.shards) : o.controller.statuses(), { version: o.version, now: new Date(), ...(o.shards ? { shards: shardInfo(o.controller, o.shards) } : {}) }), 'text/html; charset=utf-8',
       { 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'", 'x-content-type-options': 'nosniff' });
   }
   if (path === '/api/v1/sources' && get) {
     requireReader(req, o.readToken, o.token);
-    if (o.shards) return sendJson(res, 200, { sources: o.controller.statuses(), shards: shardInfo(o.controller, o.shards) });
+    if (o.shards) return sendJson(res, 200, { sources: shardStatuses(o.controller, o.shards), shards: shardInfo(o.controller, o.shards) });
     return sendJson(res, 200, { sources: o.controller.statuses() });
   }
 
@@ -176,7 +179,8 @@ async function handle(o: ServerOptions, req: IncomingMessage, res: ServerRespons
       if (!get) throw new HttpError(405, 'use GET');
       // Before the lookup: a 404 would tell an unauthenticated client which sources exist.
       requireReader(req, o.readToken, o.token);
-      return sendJson(res, 200, lookup(o.controller, name).status);
+      const status = lookup(o.controller, name).status;
+      return sendJson(res, 200, o.shards ? withHolder(status, o.shards) : status);
     }
     const source = lookup(o.controller, name);
     if (method !== 'POST') throw new HttpError(405, `${action} is POST`);
@@ -264,6 +268,27 @@ async function webhook(o: ServerOptions, name: string, req: IncomingMessage, res
   const forwarded = verdict.trigger && o.shards && req.headers[FORWARDED_HEADER] === undefined ? await forwardToHolders(o, o.shards, receiver, req, body) : undefined;
   o.log.info({ receiver: name, event: verdict.event, sources: triggered, ...(forwarded ? { forwarded } : {}) }, 'webhook accepted');
   sendJson(res, 202, { receiver: name, event: verdict.event, triggered, ...(forwarded ? { forwarded } : {}) });
+}
+
+/** Held conditions of sources this replica never held date from its start. */
+const startedAt = new Date().toISOString();
+
+/** Sharding: each status says who reconciles the source (`heldBy`, and a Held condition), so a
+ * source that moved away is not read as this replica's present state. */
+function shardStatuses(controller: Controller, shards: ShardView): SourceStatus[] {
+  return controller.statuses().map((s) => withHolder(s, shards));
+}
+
+function withHolder(s: SourceStatus, shards: ShardView): SourceStatus {
+  const here = shards.holds(s.name);
+  const holder = here ? shards.identity : shards.holder(s.name)?.identity ?? null;
+  const since = shards.heldChangedAt(s.name) ?? startedAt;
+  const held: Condition = here
+    ? { type: 'Held', status: 'True', reason: 'HeldHere', message: `reconciled by this replica (${shards.identity})`, lastTransitionTime: since }
+    : holder
+      ? { type: 'Held', status: 'False', reason: 'HeldElsewhere', message: `reconciled by ${holder}; the rest of this status is what ${shards.identity} last saw`, lastTransitionTime: since }
+      : { type: 'Held', status: 'Unknown', reason: 'HeldByNobody', message: 'held by no replica right now (hand-over)', lastTransitionTime: since };
+  return { ...s, heldBy: holder, conditions: [...s.conditions, held] };
 }
 
 /** Sharding: what this replica holds and who holds the rest, for the page and the JSON API. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ApplyChange, ChangeAction, ChangeOutcome, ProviderInstance } from '../../src/sdk/index.ts';
+import { WriteFencedError } from '../../src/sdk/index.ts';
 import { executeChanges } from '../../src/apply/execute.ts';
 import { orderChanges } from '../../src/apply/order.ts';
 import { silentLogger } from '../../src/report/log.ts';
@@ -21,7 +22,7 @@ function recordingInstance(log: string[][], fail: Set<string> = new Set()): Prov
   };
 }
 
-const ctx = { log: silentLogger(), ownerId: 'o', instance: 'i', signal: new AbortController().signal, recordApiCall: () => {}, progress: () => {} };
+const ctx = { log: silentLogger(), ownerId: 'o', instance: 'i', signal: new AbortController().signal, recordApiCall: () => {}, progress: () => {}, beforeWrite: () => {} };
 
 describe('apply ordering and execution', () => {
   it('creates dependencies first and deletes dependents first', () => {
@@ -60,6 +61,25 @@ describe('apply ordering and execution', () => {
     const status = Object.fromEntries(reports.map((r) => [r.change.key, r.status]));
     assert.deepEqual(status, { role: 'failed', policy: 'applied', attachment: 'skipped', other: 'applied' });
     assert.match(reports.find((r) => r.change.key === 'attachment')?.error?.message ?? '', /depends on role, which did not apply/);
+  });
+
+  it('fences every batch: once the fence refuses, the provider is not called and the changes fail with its error', async () => {
+    const calls: string[][] = [];
+    let fenced = false;
+    const fencing = { ...ctx, beforeWrite: (operation: string) => {
+      if (fenced) throw new WriteFencedError('lease of source s not renewed since 2026-01-01T00:00:00.000Z; another replica may hold it', { operation });
+    } };
+    const instance: ProviderInstance = { ...recordingInstance(calls), apply: async (cs) => {
+      calls.push(cs.map((c) => c.key));
+      fenced = true; // the lease expires while the first batch runs
+      return cs.map((c): ChangeOutcome => ({ key: c.key, status: 'applied' }));
+    } };
+    const reports = await executeChanges({ changes: ['a', 'b'].map((k) => change('p', k, 'create')), instances: new Map([['p', { instance, ctx: fencing, maxBatch: 1 }]]), concurrency: 1 });
+    assert.deepEqual(calls, [['a']]);
+    assert.deepEqual(reports.map((r) => [r.change.key, r.status, r.error?.message]), [
+      ['a', 'applied', undefined],
+      ['b', 'failed', 'apply: lease of source s not renewed since 2026-01-01T00:00:00.000Z; another replica may hold it'],
+    ]);
   });
 
   it('splits batches by the provider maxBatch and reports a thrown error on every change of the batch', async () => {

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { HOOK_SECRET, startShardCluster, type ShardCluster } from '../support/shard-cluster.ts';
+import type { SourceStatus } from '../../src/controller/status.ts';
 import { waitFor } from './support.ts';
 
 const LEASE_SECONDS = 4;
@@ -99,12 +100,42 @@ describe('sources sharded over replicas with one Lease per source', () => {
     await waitFor('converged again on two replicas', c.settled(two), 20_000, 250);
 
     // A fourth replica joins: sources are handed over to it (stopped, released, taken), no overlap.
+    const beforeD = c.leaseHolders();
     await c.start('replica-d');
     const next = ['replica-a', 'replica-b', 'replica-d'];
     await waitFor('replica-d took sources over', () => (c.perReplica(next)[2] ?? 0) > 0 && c.sources.every((s) => next.includes(c.leaseHolders().get(s) ?? '')), 20_000, 100);
     await c.bump();
     await waitFor('converged on a, b and d', c.settled(next), 20_000, 250);
     assert.ok(c.perReplica(next).every((n) => n >= 5 && n <= 15), `sources per replica: ${c.perReplica(next).join(', ')}`);
+
+    // A source that moved away: the old replica's status says who holds it now, and its per-source
+    // gauges are gone there (a sum over replicas counts it once, at its holder).
+    const moved = c.sources.filter((s) => c.leaseHolders().get(s) === 'replica-d' && ['replica-a', 'replica-b'].includes(beforeD.get(s) ?? ''));
+    assert.ok(moved.length > 0, 'replica-d took sources from a or b');
+    const from = beforeD.get(moved[0] ?? '') ?? '';
+    const old = c.daemons.get(from);
+    assert.ok(old);
+    const left = moved.filter((s) => beforeD.get(s) === from);
+    const stale = await waitFor(`${from}'s view of ${moved[0]} says replica-d holds it`, async () => {
+      const body = (await (await fetch(`${old.url}/api/v1/sources`)).json()) as { sources: SourceStatus[] };
+      const s = body.sources.find((x) => x.name === moved[0]);
+      return s?.heldBy === 'replica-d' && s;
+    }, 10_000, 250);
+    const heldCondition = stale.conditions.find((x) => x.type === 'Held');
+    assert.equal(heldCondition?.status, 'False');
+    assert.equal(heldCondition?.reason, 'HeldElsewhere');
+    assert.match(heldCondition?.message ?? '', new RegExp(`^reconciled by replica-d; the rest of this status is what ${from} last saw$`));
+    const own = (await (await fetch(`${c.daemons.get('replica-d')?.url}/api/v1/sources`)).json()) as { sources: SourceStatus[] };
+    assert.equal(own.sources.find((x) => x.name === moved[0])?.conditions.find((x) => x.type === 'Held')?.reason, 'HeldHere');
+    // One source's status, asked of the old replica, is forwarded to the holder, which says it holds it.
+    assert.equal((await old.status(moved[0] ?? '')).heldBy, 'replica-d');
+    await waitFor(`${from}'s gauges of ${left.join(', ')} dropped`, async () => {
+      const metrics = await old.metrics();
+      return left.every((s) => !metrics.includes(`trueup_source_condition{source="${s}"`) && !metrics.includes(`trueup_resources_managed{source="${s}"`)
+        && !metrics.includes(`trueup_last_applied_revision_info{source="${s}"`) && metrics.includes(`trueup_source_lease_held{source="${s}"} 0`));
+    }, 10_000, 250);
+    const ready = new RegExp(`^trueup_source_condition\\{source="${moved[0]}",condition="ready"\\} 1$`, 'm');
+    await waitFor(`replica-d's gauge says ${moved[0]} is ready`, async () => ready.test(await c.daemons.get('replica-d')?.metrics() ?? ''), 10_000, 250);
 
     // The killed replica's membership Lease is collected by the survivors once silent for two lease durations.
     await waitFor('replica-c\'s membership lease collected', () => !c.memberLeases().includes('trueup-member-replica-c'), 4 * LEASE_SECONDS * 1000, 250);

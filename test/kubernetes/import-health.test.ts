@@ -12,7 +12,7 @@ import { Harness, settingsFor, startCluster, summary, type Cluster } from './sup
 
 const ctx = (): ProviderContext => ({
   log: silentLogger(), ownerId: 'team-a', instance: 'cluster', signal: new AbortController().signal,
-  recordApiCall: () => undefined, progress: () => undefined,
+  recordApiCall: () => undefined, progress: () => undefined, beforeWrite: () => undefined,
 });
 
 describe('kubernetes import', () => {

@@ -10,7 +10,7 @@ import { startKubeEmulator, type KubeEmulator, type KubeEmulatorOptions } from '
 import kubernetes from '../../providers/kubernetes/index.ts';
 import type { KubernetesSettings } from '../../providers/kubernetes/settings.ts';
 import { ProviderRegistry } from '../../src/engine/registry.ts';
-import { applyPrepared, preparePlan, type ApplyResult, type PreparedPlan } from '../../src/engine/pipeline.ts';
+import { applyPrepared, preparePlan, type ApplyResult, type EngineHooks, type PreparedPlan } from '../../src/engine/pipeline.ts';
 import type { InstanceEntry } from '../../src/engine/instances.ts';
 import { safetySchema, type SafetyPolicy } from '../../src/config/schema.ts';
 import { silentLogger } from '../../src/report/log.ts';
@@ -67,6 +67,8 @@ export class Harness {
   scopes: string[];
   safety: SafetyPolicy;
   ownerId: string;
+  /** Passed to every plan (and so to the provider contexts its apply uses). */
+  hooks: EngineHooks | undefined;
 
   constructor(settings: KubernetesSettings, scopes: string[], options: { ownerId?: string; safety?: Partial<SafetyPolicy> } = {}) {
     this.entry = { name: 'cluster', definition: kubernetes as ProviderDefinition, instance: kubernetes.create(settings, { instance: 'cluster' }) };
@@ -82,6 +84,7 @@ export class Harness {
       revision: { id: `r${this.revision}`, description: `r${this.revision}`, files: [{ path: 'cluster.yaml', content: yaml }] },
       catalog: this.registry.catalog(), instances: new Map([[this.entry.name, this.entry]]),
       scopes: { [this.entry.name]: this.scopes }, safety: this.safety, force, log: silentLogger(),
+      ...(this.hooks ? { hooks: this.hooks } : {}),
     });
   }
 

@@ -77,7 +77,7 @@ void describe('a zone holding every supported type, aliases and routing policies
     const e = engine(settings(env.moto.endpoint), { ownerId: 'someone-else', scopes: [`zone/${zone}.`] });
     const docs = await e.instance.import?.({ selector: zone, allowedScopes: scopeMatcher(['zone/*']) }, {
       log: (await import('../../src/report/log.ts')).silentLogger(), ownerId: 'someone-else', instance: 'route53',
-      signal: new AbortController().signal, recordApiCall: () => undefined, progress: () => undefined,
+      signal: new AbortController().signal, recordApiCall: () => undefined, progress: () => undefined, beforeWrite: () => undefined,
     });
     assert.equal(docs?.length, 1);
     const text = stringify(docs?.[0]);
@@ -237,7 +237,7 @@ void describe('adopting an existing zone', () => {
     ] } }));
     const e = engine(settings(env.moto.endpoint), { scopes: [`zone/${zone}.`] });
     const docs = await e.instance.import?.({ selector: zone, allowedScopes: scopeMatcher([`zone/${zone}.`]) }, {
-      log: silentLogger(), ownerId: 'test-owner', instance: 'route53', signal: new AbortController().signal, recordApiCall: () => undefined, progress: () => undefined,
+      log: silentLogger(), ownerId: 'test-owner', instance: 'route53', signal: new AbortController().signal, recordApiCall: () => undefined, progress: () => undefined, beforeWrite: () => undefined,
     });
     const text = stringify(docs?.[0]);
     for (const fragment of ['setIdentifier: adopt-a', 'failover: PRIMARY', 'country: DE', 'alias:', 'ttl: 120']) assert.ok(text.includes(fragment), `${fragment} in\n${text}`);

@@ -60,7 +60,7 @@ after(async () => {
 });
 
 function ctx(): ProviderContext {
-  return { log: silentLogger(), ownerId: 'test-owner', instance: 'r53', signal: new AbortController().signal, recordApiCall: () => undefined, progress: () => undefined };
+  return { log: silentLogger(), ownerId: 'test-owner', instance: 'r53', signal: new AbortController().signal, recordApiCall: () => undefined, progress: () => undefined, beforeWrite: () => undefined };
 }
 
 async function observeAll() {
