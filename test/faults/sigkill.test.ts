@@ -63,11 +63,20 @@ describe(`SIGKILL mid-apply (seed ${SEED})`, () => {
     const holdDelay = Math.floor(next() * 150);
     let seen = 0;
     let fired = false;
-    env.proxy.hold = (r) => (isWrite(r) && seen === k ? holdDelay : 0);
+    let chosen: unknown;
+    // Nothing after the chosen write may complete before the kill lands, or a fast process could
+    // finish (and exit) first: later requests wait past the kill, and the last write is held past
+    // it (the proxy still forwards it afterwards: applied, but its answer never heard).
+    env.proxy.hold = (r) => {
+      if (chosen === undefined) return 0;
+      if (r !== chosen) return killDelay + 1_000;
+      return k === writes ? killDelay + holdDelay : holdDelay;
+    };
     env.proxy.onRequest = (r) => {
       if (!isWrite(r)) return;
       seen += 1;
       if (seen === k) {
+        chosen = r;
         fired = true;
         setTimeout(kill, killDelay);
       }
