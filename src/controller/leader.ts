@@ -15,6 +15,7 @@
 import type { Logger } from 'pino';
 import { WriteFencedError } from '../sdk/index.ts';
 import { LEADER_URL_ANNOTATION, LeaseApi, microTime, statusMessage, type Lease, type LeaseSpec } from './lease-api.ts';
+import { Sleeper } from './sleeper.ts';
 
 export { LEADER_URL_ANNOTATION } from './lease-api.ts';
 
@@ -54,7 +55,7 @@ export class LeaderElector {
   private renewedAt = 0;
   private readonly renewDeadlineMs: number;
   private stopped = false;
-  private wake: (() => void) | undefined;
+  private readonly sleeper = new Sleeper();
   /** The current holder as of the last read (undefined: none, or its lease expired). */
   leader: ObservedLeader | undefined;
 
@@ -130,7 +131,7 @@ export class LeaderElector {
   /** Stop campaigning or renewing. */
   stop(): void {
     this.stopped = true;
-    this.wake?.();
+    this.sleeper.wake();
   }
 
   /** Give the lease up so a standby takes over now (call after the work stopped). */
@@ -206,16 +207,6 @@ export class LeaderElector {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = undefined;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        resolve();
-      };
-    });
+    return this.sleeper.sleep(ms);
   }
 }

@@ -48,6 +48,7 @@ import type { Logger } from 'pino';
 import { WriteFencedError } from '../sdk/index.ts';
 import { LEADER_URL_ANNOTATION, LeaseApi, microTime, statusMessage, type Lease, type LeaseResponse } from './lease-api.ts';
 import { GROUP_LABEL, ROLE_LABEL, SOURCE_ANNOTATION, memberLeaseName, placeSources, sourceLeaseName } from './placement.ts';
+import { Sleeper } from './sleeper.ts';
 
 /** Tries to release a source's Lease at hand-over or shutdown before leaving it to expire. */
 const RELEASE_ATTEMPTS = 3;
@@ -116,7 +117,7 @@ export class Sharder {
   private stopped = false;
   /** When the first Lease that matters to us (a member, a source we would take) expires. */
   private soonest = Infinity;
-  private wake: (() => void) | undefined;
+  private readonly sleeper = new Sleeper();
   private loop: Promise<void> | undefined;
   private renewing: Promise<void> | undefined;
   /** The live members as of the last LIST (sorted). */
@@ -253,7 +254,7 @@ export class Sharder {
       writesStopped &&= result.writesStopped;
     }));
     this.stopped = true;
-    this.wake?.();
+    this.sleeper.wake();
     await Promise.all([this.loop, this.renewing]);
     await this.leave();
     return { clean, writesStopped };
@@ -505,16 +506,6 @@ export class Sharder {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = undefined;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        resolve();
-      };
-    });
+    return this.sleeper.sleep(ms);
   }
 }
