@@ -70,10 +70,10 @@ export class LeaderElector {
     this.o.advertiseUrl = url;
   }
 
-  /** The Lease's metadata with this replica's URL (leading) or without any (released). */
-  private metadata(lease: Lease, leading: boolean): Lease['metadata'] {
+  /** The Lease's metadata with this replica's URL, as the leader writes it (a release drops it). */
+  private metadata(lease: Lease): Lease['metadata'] {
     const { [LEADER_URL_ANNOTATION]: _old, ...annotations } = lease.metadata.annotations ?? {};
-    if (leading && this.o.advertiseUrl) annotations[LEADER_URL_ANNOTATION] = this.o.advertiseUrl;
+    if (this.o.advertiseUrl) annotations[LEADER_URL_ANNOTATION] = this.o.advertiseUrl;
     return { ...lease.metadata, annotations };
   }
 
@@ -141,8 +141,8 @@ export class LeaderElector {
     try {
       const lease = await this.api.get(this.o.name);
       if (!lease || lease.spec.holderIdentity !== this.o.identity) return;
-      const now = microTime(new Date());
-      await this.api.update({ ...lease, metadata: this.metadata(lease, false), spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now } });
+      const problem = await this.api.release(lease, this.o.identity);
+      if (problem !== undefined) throw new Error(problem);
       this.o.log.info({ lease: `${this.o.namespace}/${this.o.name}` }, 'leader election: lease released');
     } catch (error) {
       this.o.log.warn({ err: (error as Error).message }, 'leader election: could not release the lease; a standby takes over when it expires');
@@ -182,7 +182,7 @@ export class LeaderElector {
         next.acquireTime = microTime(now);
         next.leaseTransitions = (spec.leaseTransitions ?? 0) + 1;
       }
-      const updated = await this.api.update({ ...lease, metadata: this.metadata(lease, true), spec: next });
+      const updated = await this.api.update({ ...lease, metadata: this.metadata(lease), spec: next });
       if (updated.status >= 300) {
         if (updated.status !== 409) this.refused('update', updated); // 409: someone else wrote it first
         else this.o.onAttempt?.(undefined);

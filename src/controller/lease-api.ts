@@ -89,6 +89,38 @@ export class LeaseApi {
     return this.send('PUT', this.path(lease.metadata.name), lease);
   }
 
+  /**
+   * Give up a Lease `identity` holds (empty holder, a 1 s duration, no leader URL), so the next
+   * holder may take it at once. Call only once this holder's writes stopped: that is what makes
+   * retrying safe. A release whose answer was lost (a request timeout under load) may have been
+   * applied, which the re-read shows (the holder is no longer us); a 409 means our copy is stale.
+   * Resolves undefined when released or no longer ours, else the last problem (the Lease then
+   * expires instead, and the next holder waits out its duration).
+   */
+  async release(lease: Lease, identity: string, attempts = 3): Promise<string | undefined> {
+    let current: Lease | undefined = lease;
+    let problem = '';
+    for (let attempt = 0; attempt < attempts && current; attempt += 1) {
+      const now = microTime(new Date());
+      const { [LEADER_URL_ANNOTATION]: _url, ...annotations } = current.metadata.annotations ?? {};
+      try {
+        const res = await this.update({ ...current, metadata: { ...current.metadata, annotations }, spec: { ...current.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now } });
+        if (res.status < 300) return undefined;
+        problem = `HTTP ${res.status} ${statusMessage(res.body)}`;
+      } catch (error) {
+        problem = (error as Error).message;
+      }
+      try {
+        current = await this.get(lease.metadata.name);
+      } catch (error) {
+        problem = (error as Error).message;
+        continue; // keep the copy we have: a 409 on the next try says it is stale
+      }
+      if (!current || (current.spec.holderIdentity ?? '') !== identity) return undefined;
+    }
+    return problem;
+  }
+
   /** DELETE only if nobody wrote it since we read it (preconditions.resourceVersion). */
   delete(lease: Lease): Promise<LeaseResponse> {
     const rv = lease.metadata.resourceVersion;

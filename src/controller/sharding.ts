@@ -50,9 +50,6 @@ import { LEADER_URL_ANNOTATION, LeaseApi, microTime, statusMessage, type Lease, 
 import { GROUP_LABEL, ROLE_LABEL, SOURCE_ANNOTATION, memberLeaseName, placeSources, sourceLeaseName } from './placement.ts';
 import { Sleeper } from './sleeper.ts';
 
-/** Tries to release a source's Lease at hand-over or shutdown before leaving it to expire. */
-const RELEASE_ATTEMPTS = 3;
-
 export interface ShardingOptions {
   namespace: string;
   /** Base name of the group's Leases (`--lease NS/NAME`). */
@@ -422,35 +419,11 @@ export class Sharder {
   }
 
   /** Empty holder and a 1 s duration: the next owner may take it at once. */
-  // Called only once the source's writes stopped, so retrying is safe: a release whose answer
-  // was lost (a request timeout under load) may have been applied, which the re-read shows (the
-  // holder is no longer us); a 409 means our copy is stale. Left unreleased, the next owner
-  // would wait a whole lease duration.
+  /** Called only once the source's writes stopped (LeaseApi.release retries on that ground). */
   private async release(lease: Lease): Promise<void> {
-    let current: Lease | undefined = lease;
-    let problem = '';
-    for (let attempt = 0; attempt < RELEASE_ATTEMPTS && current; attempt += 1) {
-      const now = microTime(new Date());
-      const { [LEADER_URL_ANNOTATION]: _url, ...annotations } = current.metadata.annotations ?? {};
-      try {
-        const res = await this.api.update({ ...current, metadata: { ...current.metadata, annotations }, spec: { ...current.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now } });
-        if (res.status < 300) {
-          this.o.log.info({ lease: lease.metadata.name }, 'sharding: lease released');
-          return;
-        }
-        problem = `HTTP ${res.status} ${statusMessage(res.body)}`;
-      } catch (error) {
-        problem = (error as Error).message;
-      }
-      try {
-        current = await this.api.get(lease.metadata.name);
-      } catch (error) {
-        problem = (error as Error).message;
-        continue; // keep the copy we have: a 409 on the next try says it is stale
-      }
-      if (!current || (current.spec.holderIdentity ?? '') !== this.o.identity) return; // released (or gone): done
-    }
-    this.o.log.warn({ lease: lease.metadata.name, err: problem }, 'sharding: could not release the lease; it expires instead');
+    const problem = await this.api.release(lease, this.o.identity);
+    if (problem === undefined) this.o.log.info({ lease: lease.metadata.name }, 'sharding: lease released');
+    else this.o.log.warn({ lease: lease.metadata.name, err: problem }, 'sharding: could not release the lease; it expires instead');
   }
 
   /** Leave the group: delete our membership Lease (if nobody wrote it since), so the others
