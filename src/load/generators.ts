@@ -30,6 +30,7 @@ import { isPlainObject, type ParsedDocument } from './yaml-documents.ts';
 export const GENERATOR_API = 'trueup.dev/v1';
 export const GENERATOR_KIND = 'ConfigMapGenerator';
 export const SECRET_GENERATOR_KIND = 'SecretGenerator';
+// Looked up with Object.hasOwn: a document of `kind: toString` must not find Object.prototype's.
 const KINDS: Record<string, 'ConfigMap' | 'Secret'> = { [GENERATOR_KIND]: 'ConfigMap', [SECRET_GENERATOR_KIND]: 'Secret' };
 const FIELDS: Record<string, string[]> = {
   ConfigMap: ['apiVersion', 'kind', 'metadata', 'files', 'literals', 'envs'],
@@ -105,7 +106,7 @@ export function expandGenerators(documents: readonly ParsedDocument[], files: Re
   const secrets: string[] = [];
   for (const document of documents) {
     const value = document.value;
-    const kind = isPlainObject(value) && value.apiVersion === GENERATOR_API && typeof value.kind === 'string' ? KINDS[value.kind] : undefined;
+    const kind = isPlainObject(value) && value.apiVersion === GENERATOR_API && typeof value.kind === 'string' && Object.hasOwn(KINDS, value.kind) ? KINDS[value.kind] : undefined;
     if (!kind) {
       out.push(document);
       continue;
